@@ -28,7 +28,15 @@
     "data": [
         "security/crm_zhongzheng_security.xml",
         "security/ir.model.access.csv",
+        "security/crm_zhongzheng_rules.xml",
+        "data/rfm_segment_data.xml",
+        "data/ir_cron_data.xml",
         "views/res_partner_views.xml",
+        "views/rfm_segment_views.xml",
+        "views/clv_fit_views.xml",
+        "views/customer_segment_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/value_settings_views.xml",
         "views/menus.xml",
     ],
 }

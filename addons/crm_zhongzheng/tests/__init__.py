@@ -1,1 +1,3 @@
 from . import test_foundation
+from . import test_value_engine
+from . import test_clv

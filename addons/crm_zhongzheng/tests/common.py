@@ -1,8 +1,14 @@
+from datetime import date, datetime, timedelta
+
+from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
+
+AS_OF = date(2026, 6, 30)
 
 
 class ZhongzhengCase(TransactionCase):
-    """Shared fixtures: a CRM user, a CRM manager and a plain internal user."""
+    """Shared fixtures: a CRM user, a CRM manager, a plain internal user, and
+    helpers to build a sales history with exact dates and amounts."""
 
     @classmethod
     def setUpClass(cls):
@@ -20,3 +26,64 @@ class ZhongzhengCase(TransactionCase):
         cls.plain_user = new_test_user(
             cls.env, login="zz_plain_user", groups="base.group_user"
         )
+
+
+class ValueCase(ZhongzhengCase):
+    """Engine tests run in a company of their own: ranks are relative to all
+    of a company's customers, and the demo's must not shift them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create(
+            {"name": "Zhongzheng Test Co.", "currency_id": cls.env.ref("base.USD").id}
+        )
+        cls.env.user.company_ids |= cls.company
+        (cls.crm_user | cls.crm_manager).company_ids |= cls.company
+        cls.env = cls.env(
+            context=dict(cls.env.context, allowed_company_ids=[cls.company.id])
+        )
+        cls.engine = cls.env["zhongzheng.value.engine"]
+        # a service product: confirming orders creates no pickings (fast)
+        cls.monitor = cls.env["product.product"].create(
+            {
+                "name": "Patient Monitor",
+                "type": "service",
+                "list_price": 100.0,
+                "standard_price": 60.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+
+    @classmethod
+    def _customer(cls, name, **vals):
+        return cls.env["res.partner"].create({"name": name, "is_company": True, **vals})
+
+    @classmethod
+    def _order(cls, partner, when, price=100.0, qty=1.0, confirm=True, **vals):
+        """A sale order dated `when` (date or datetime) of qty x price."""
+        if not isinstance(when, datetime):
+            when = datetime.combine(when, datetime.min.time()) + timedelta(hours=10)
+        order = partner.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": cls.monitor.id,
+                            "product_uom_qty": qty,
+                            "price_unit": price,
+                            "tax_id": [Command.clear()],
+                        }
+                    )
+                ],
+                **vals,
+            }
+        )
+        if confirm:
+            order.action_confirm()
+        order.date_order = when
+        return order
+
+    def _recompute(self, as_of=AS_OF, **kwargs):
+        self.engine.recompute(companies=self.company, as_of=as_of, **kwargs)

@@ -1,0 +1,87 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    value_window_days = fields.Integer(
+        string="Analysis Window (days)",
+        default=365,
+        help="Revenue, margin, RFM and ABC are measured over this many days "
+        "up to the analysis date.",
+    )
+    abc_a_share = fields.Float(
+        string="ABC: A up to (%)",
+        default=80.0,
+        help="Customers making the first part of cumulative revenue are A.",
+    )
+    abc_b_share = fields.Float(
+        string="ABC: B up to (%)",
+        default=95.0,
+        help="Customers after A, up to this share of cumulative revenue, are B; "
+        "the rest are C.",
+    )
+    clv_horizon_months = fields.Integer(string="CLV Horizon (months)", default=12)
+    clv_monthly_discount_rate = fields.Float(
+        string="CLV Monthly Discount Rate (%)", default=1.0
+    )
+    value_weight_current = fields.Float(string="Weight: Current Value", default=35.0)
+    value_weight_potential = fields.Float(string="Weight: Potential", default=25.0)
+    value_weight_loyalty = fields.Float(string="Weight: Loyalty", default=20.0)
+    value_weight_payment = fields.Float(
+        string="Weight: Payment Behaviour", default=10.0
+    )
+    value_weight_cost = fields.Float(string="Weight: Cost-to-Serve", default=10.0)
+
+    @api.constrains(
+        "value_window_days",
+        "abc_a_share",
+        "abc_b_share",
+        "clv_horizon_months",
+        "clv_monthly_discount_rate",
+        "value_weight_current",
+        "value_weight_potential",
+        "value_weight_loyalty",
+        "value_weight_payment",
+        "value_weight_cost",
+    )
+    def _check_value_settings(self):
+        for company in self:
+            if company.value_window_days < 1:
+                raise ValidationError(
+                    self.env._("The analysis window must be at least one day.")
+                )
+            if not 0 < company.abc_a_share <= company.abc_b_share <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "ABC cut points must satisfy 0 < A <= B <= 100 (percent "
+                        "of cumulative revenue)."
+                    )
+                )
+            if company.clv_horizon_months < 1:
+                raise ValidationError(
+                    self.env._("The CLV horizon must be at least one month.")
+                )
+            if not 0 <= company.clv_monthly_discount_rate < 100:
+                raise ValidationError(
+                    self.env._("The monthly discount rate must be from 0 to 100%.")
+                )
+            weights = company._value_weights()
+            if min(weights.values()) < 0 or not sum(weights.values()):
+                raise ValidationError(
+                    self.env._(
+                        "Value score weights must not be negative and must not "
+                        "all be zero."
+                    )
+                )
+
+    def _value_weights(self):
+        self.ensure_one()
+        return {
+            "current": self.value_weight_current,
+            "potential": self.value_weight_potential,
+            "loyalty": self.value_weight_loyalty,
+            "payment": self.value_weight_payment,
+            "cost": self.value_weight_cost,
+        }

@@ -1,0 +1,110 @@
+from odoo import fields, models
+from odoo.exceptions import AccessError
+from odoo.osv import expression
+
+MANAGER = "crm_zhongzheng.group_crm_manager"
+
+
+def _figure(string, kind=fields.Float, groups=None, **kwargs):
+    """A customer-value figure: per company (each company sees its own),
+    written only by the value engine."""
+    if groups:
+        kwargs["groups"] = groups
+    return kind(
+        string=string, company_dependent=True, readonly=True, copy=False, **kwargs
+    )
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # transaction facts (commercial partners; contacts roll up to them)
+    first_sale_date = _figure("First Sale", fields.Date)
+    last_sale_date = _figure("Last Sale", fields.Date)
+    sale_count_total = _figure("Confirmed Orders (all time)", fields.Integer)
+    sale_count_window = _figure("Confirmed Orders", fields.Integer)
+    revenue_total = _figure("Revenue (all time)", digits="Account")
+    revenue_window = _figure("Revenue", digits="Account")
+    margin_total = _figure("Margin (all time)", digits="Account", groups=MANAGER)
+    margin_window = _figure("Margin", digits="Account", groups=MANAGER)
+    average_order_value = _figure("Average Order Value", digits="Account")
+    purchase_amount_window = _figure("Purchases", digits="Account")
+    purchase_count_window = _figure("Purchase Orders", fields.Integer)
+    invoiced_window = _figure("Invoiced", digits="Account")
+    receivable_open = _figure("Open Receivable", digits="Account")
+    receivable_overdue = _figure("Overdue Receivable", digits="Account")
+    average_days_to_pay = _figure("Average Days to Pay", digits=(16, 1))
+    delivery_count_window = _figure("Deliveries", fields.Integer)
+    delivery_on_time_rate = _figure("On-Time Delivery (%)", digits=(16, 1))
+    cost_to_serve = _figure("Cost-to-Serve", digits="Account", groups=MANAGER)
+    # RFM and ABC
+    rfm_recency = _figure("Recency (days)", fields.Integer)
+    rfm_frequency = _figure("Frequency", fields.Integer)
+    rfm_monetary = _figure("Monetary", digits="Account")
+    rfm_r_score = _figure("R Score", fields.Integer)
+    rfm_f_score = _figure("F Score", fields.Integer)
+    rfm_m_score = _figure("M Score", fields.Integer)
+    rfm_segment_id = _figure(
+        "RFM Segment", fields.Many2one, comodel_name="zhongzheng.rfm.segment"
+    )
+    abc_class = _figure(
+        "ABC Class", fields.Selection, selection=[("a", "A"), ("b", "B"), ("c", "C")]
+    )
+    # lifetime value (BG/NBD + Gamma-Gamma)
+    clv_prob_alive = _figure("Probability Alive", digits=(16, 4))
+    clv_expected_purchases = _figure("Expected Purchases (90 days)", digits=(16, 2))
+    clv_value = _figure("Lifetime Value", digits="Account", groups=MANAGER)
+    # value score and its breakdown, in points out of 100
+    value_score = _figure("Value Score", digits=(16, 1))
+    value_points_current = _figure("Current Value (points)", digits=(16, 1))
+    value_points_potential = _figure("Potential (points)", digits=(16, 1))
+    value_points_loyalty = _figure("Loyalty (points)", digits=(16, 1))
+    value_points_payment = _figure("Payment Behaviour (points)", digits=(16, 1))
+    value_points_cost = _figure("Cost-to-Serve (points)", digits=(16, 1))
+
+    customer_segment_id = fields.Many2one(
+        "zhongzheng.customer.segment",
+        string="Saved Segment",
+        compute="_compute_customer_segment_id",
+        search="_search_customer_segment_id",
+        help="Filter customers by a saved segment.",
+    )
+
+    def _compute_customer_segment_id(self):
+        self.customer_segment_id = False
+
+    def _search_customer_segment_id(self, operator, value):
+        if operator not in ("=", "in", "ilike"):
+            return [("id", "=", 0)]
+        Segment = self.env["zhongzheng.customer.segment"]
+        if operator == "ilike":
+            segments = Segment.search([("name", "ilike", value)])
+        else:
+            segments = Segment.browse(value if operator == "in" else [value])
+        domains = [segment._partner_domain() for segment in segments.exists()]
+        return expression.OR(domains) if domains else [("id", "=", 0)]
+
+    def action_recompute_value(self):
+        """Manager's "Recompute now": queues the customers (all when called
+        on none) and wakes the recompute job; the click returns at once."""
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(
+                self.env._("Only CRM managers can recompute customer value.")
+            )
+        queue = self.env["zhongzheng.value.queue"]
+        if self:
+            count = queue._enqueue(self.commercial_partner_id, self.env.companies)
+        else:
+            count = queue._enqueue_all(self.env.companies)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "%(count)s customers queued; their figures are recomputed "
+                    "in the background within a few minutes.",
+                    count=count,
+                ),
+            },
+        }

@@ -1,0 +1,611 @@
+"""The one place where customer value is computed.
+
+Every figure is computed set-based, per company, in a few SQL statements over
+Odoo's own order, invoice, payment and delivery tables, and written to the
+partners' company-dependent fields in one bulk statement. Screens, reports
+and the XML-RPC API only read what this engine wrote.
+"""
+
+import logging
+from datetime import timedelta
+
+import numpy as np
+from psycopg2.extras import execute_values
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from . import clv_math
+
+_logger = logging.getLogger(__name__)
+
+# Facts, RFM, ABC, CLV and score fields written by the engine, with their SQL
+# types: the temp tables and the bulk jsonb update are built from this list.
+FACT_FIELDS = {
+    "first_sale_date": "date",
+    "last_sale_date": "date",
+    "sale_count_total": "integer",
+    "sale_count_window": "integer",
+    "revenue_total": "float8",
+    "revenue_window": "float8",
+    "margin_total": "float8",
+    "margin_window": "float8",
+    "average_order_value": "float8",
+    "purchase_amount_window": "float8",
+    "purchase_count_window": "integer",
+    "invoiced_window": "float8",
+    "receivable_open": "float8",
+    "receivable_overdue": "float8",
+    "average_days_to_pay": "float8",
+    "delivery_count_window": "integer",
+    "delivery_on_time_rate": "float8",
+    "cost_to_serve": "float8",
+}
+RANK_FIELDS = {
+    "rfm_recency": "integer",
+    "rfm_frequency": "integer",
+    "rfm_monetary": "float8",
+    "rfm_r_score": "integer",
+    "rfm_f_score": "integer",
+    "rfm_m_score": "integer",
+    "rfm_segment_id": "integer",
+    "abc_class": "varchar",
+    "value_score": "float8",
+    "value_points_current": "float8",
+    "value_points_potential": "float8",
+    "value_points_loyalty": "float8",
+    "value_points_payment": "float8",
+    "value_points_cost": "float8",
+}
+CLV_FIELDS = {
+    "clv_prob_alive": "float8",
+    "clv_expected_purchases": "float8",
+    "clv_value": "float8",
+}
+ALL_FIELDS = {**FACT_FIELDS, **RANK_FIELDS, **CLV_FIELDS}
+CLV_PREDICTION_DAYS = 90
+
+
+class ValueEngine(models.AbstractModel):
+    _name = "zhongzheng.value.engine"
+    _description = "Customer Value Engine"
+
+    # ------------------------------------------------------------------
+    # entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def recompute(self, companies=None, as_of=None, fit_clv=True):
+        """Recompute every customer of the given companies (default: all):
+        facts, lifetime value fit, RFM, ABC and value score. Synchronous:
+        called by the nightly cron, tests and benchmarks, never by a click."""
+        companies = companies or self.env["res.company"].search([])
+        as_of = as_of or fields.Date.context_today(self)
+        for company in companies:
+            self._compute_facts(company, as_of=as_of)
+            if fit_clv:
+                self.env["zhongzheng.clv.fit"]._fit(company, as_of=as_of, apply=True)
+            self._compute_ranks(company, as_of=as_of)
+        return True
+
+    @api.model
+    def _recompute_partners(self, company, partner_ids, as_of=None, rank=True):
+        """Incremental update: the facts and lifetime value (from the last
+        applied fit) of these commercial partners, then unless told otherwise
+        the company-wide ranks (which only write the rows that changed)."""
+        as_of = as_of or fields.Date.context_today(self)
+        self._compute_facts(company, partner_ids=partner_ids, as_of=as_of)
+        self._apply_last_clv_fit(company, partner_ids, as_of)
+        if rank:
+            self._compute_ranks(company, as_of=as_of)
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+    @api.model
+    def _window(self, company, as_of):
+        """[start, end) datetimes of the analysis window ending on as_of."""
+        end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
+        start = end - timedelta(days=company.value_window_days)
+        return start, end
+
+    @api.model
+    def _partner_filter(self, column, partner_ids):
+        if partner_ids is None:
+            return SQL("TRUE")
+        return SQL("%s = ANY(%s)", SQL.identifier(*column), list(partner_ids))
+
+    @api.model
+    def _cost_to_serve(self, company, start, end, partner_ids=None):
+        """Extension point: {commercial partner id: cost to serve} over the
+        window, in company currency. Service tickets add their handling cost
+        and approved compensation here; nothing until then."""
+        return {}
+
+    @api.model
+    def _sale_margin_sql(self):
+        """Margin of a sale order line in company currency (``so.rate`` is
+        the order's rate): the line's own margin where sale_margin computes
+        it, else price minus the product's cost."""
+        if "margin" in self.env["sale.order.line"]._fields:
+            return SQL("sol.margin / so.rate")
+        return SQL(
+            "sol.price_subtotal / so.rate"
+            " - COALESCE((pp.standard_price->>%s)::float8, 0)"
+            " * sol.product_uom_qty / NULLIF(lu.factor, 0) * pu.factor",
+            str(self.env.company.id),
+        )
+
+    @api.model
+    def _write_values(self, company, rows, columns):
+        """Bulk-write {column: value} rows [(partner_id, v1, v2, ...)] into the
+        company-dependent fields: one temp table, one UPDATE that only touches
+        rows whose values changed."""
+        if not rows:
+            return 0
+        cr = self.env.cr
+        key = str(company.id)
+        cr.execute("DROP TABLE IF EXISTS zz_value_rows")
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE zz_value_rows (partner_id integer PRIMARY KEY, %s)"
+                " ON COMMIT DROP",
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(c), SQL(ALL_FIELDS[c])) for c in columns
+                ),
+            )
+        )
+        execute_values(
+            cr._obj,
+            "INSERT INTO zz_value_rows VALUES %s",
+            rows,
+            page_size=5000,
+        )
+        self.env["res.partner"].flush_model(list(columns))
+        sets = SQL(", ").join(
+            SQL(
+                "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb)"
+                " || jsonb_build_object(%(key)s, v.%(col)s)",
+                col=SQL.identifier(c),
+                key=key,
+            )
+            for c in columns
+        )
+        changed = SQL(" OR ").join(
+            SQL(
+                "COALESCE(p.%(col)s->%(key)s, 'null'::jsonb)"
+                " IS DISTINCT FROM COALESCE(to_jsonb(v.%(col)s), 'null'::jsonb)",
+                col=SQL.identifier(c),
+                key=key,
+            )
+            for c in columns
+        )
+        cr.execute(
+            SQL(
+                "UPDATE res_partner p SET %s FROM zz_value_rows v"
+                " WHERE p.id = v.partner_id AND (%s)",
+                sets,
+                changed,
+            )
+        )
+        count = cr.rowcount
+        cr.execute("DROP TABLE zz_value_rows")
+        self.env["res.partner"].invalidate_model(list(columns))
+        return count
+
+    # ------------------------------------------------------------------
+    # transaction facts
+    # ------------------------------------------------------------------
+    @api.model
+    def _compute_facts(self, company, partner_ids=None, as_of=None):
+        """Transaction facts of the company's commercial partners (or only of
+        partner_ids) as of a date. Returns the number of partners written."""
+        as_of = as_of or fields.Date.context_today(self)
+        start, end = self._window(company, as_of)
+        for model in (
+            "sale.order",
+            "sale.order.line",
+            "purchase.order",
+            "account.move",
+            "account.move.line",
+            "account.partial.reconcile",
+            "stock.picking",
+            "res.partner",
+            "product.product",
+        ):
+            self.env[model].flush_model()
+        params = {
+            "company": company.id,
+            "start": start,
+            "end": end,
+            "as_of": as_of,
+        }
+        margin = self.with_company(company)._sale_margin_sql()
+        cr = self.env.cr
+        # Population: partners with any activity in this company, plus those
+        # already holding figures for it (their activity may have vanished).
+        cr.execute(
+            SQL(
+                """
+            SELECT DISTINCT cp FROM (
+                SELECT p.commercial_partner_id AS cp FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.company_id = %(company)s AND so.state = 'sale'
+                UNION ALL
+                SELECT p.commercial_partner_id FROM purchase_order po
+                  JOIN res_partner p ON p.id = po.partner_id
+                 WHERE po.company_id = %(company)s AND po.state IN ('purchase', 'done')
+                UNION ALL
+                SELECT m.commercial_partner_id FROM account_move m
+                 WHERE m.company_id = %(company)s AND m.state = 'posted'
+                   AND m.move_type IN ('out_invoice', 'out_refund')
+                UNION ALL
+                SELECT id FROM res_partner WHERE sale_count_total ? %(key)s
+                    OR purchase_count_window ? %(key)s
+            ) pop WHERE cp IS NOT NULL AND %(filter)s
+            """,
+                **params,
+                key=str(company.id),
+                filter=self._partner_filter(("pop", "cp"), partner_ids),
+            )
+        )
+        population = [r[0] for r in cr.fetchall()]
+        if partner_ids is not None:
+            population = sorted(set(population) | set(partner_ids))
+        if not population:
+            return 0
+        params["partners"] = population
+        cr.execute(
+            SQL(
+                """
+            WITH so AS (
+                SELECT so.id, p.commercial_partner_id AS partner_id, so.date_order,
+                       so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
+                           AS amount,
+                       COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.company_id = %(company)s AND so.state = 'sale'
+                   AND so.date_order < %(end)s
+                   AND p.commercial_partner_id = ANY(%(partners)s)
+            ),
+            so_margin AS (
+                SELECT so.id, SUM(%(margin)s) AS margin
+                  FROM so
+                  JOIN sale_order_line sol ON sol.order_id = so.id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom lu ON lu.id = sol.product_uom
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                 WHERE sol.display_type IS NULL AND sol.is_downpayment IS NOT TRUE
+                 GROUP BY so.id
+            ),
+            sales AS (
+                SELECT so.partner_id,
+                       MIN(so.date_order)::date AS first_sale_date,
+                       MAX(so.date_order)::date AS last_sale_date,
+                       COUNT(*) AS sale_count_total,
+                       COUNT(*) FILTER (WHERE so.date_order >= %(start)s)
+                           AS sale_count_window,
+                       SUM(so.amount) AS revenue_total,
+                       COALESCE(SUM(so.amount) FILTER (
+                           WHERE so.date_order >= %(start)s), 0) AS revenue_window,
+                       COALESCE(SUM(m.margin), 0) AS margin_total,
+                       COALESCE(SUM(m.margin) FILTER (
+                           WHERE so.date_order >= %(start)s), 0) AS margin_window
+                  FROM so LEFT JOIN so_margin m ON m.id = so.id
+                 GROUP BY so.partner_id
+            ),
+            purchases AS (
+                SELECT p.commercial_partner_id AS partner_id,
+                       SUM(po.amount_untaxed
+                           / COALESCE(NULLIF(po.currency_rate, 0), 1))
+                           AS purchase_amount_window,
+                       COUNT(*) AS purchase_count_window
+                  FROM purchase_order po
+                  JOIN res_partner p ON p.id = po.partner_id
+                 WHERE po.company_id = %(company)s
+                   AND po.state IN ('purchase', 'done')
+                   AND po.date_order >= %(start)s AND po.date_order < %(end)s
+                   AND p.commercial_partner_id = ANY(%(partners)s)
+                 GROUP BY p.commercial_partner_id
+            ),
+            invoices AS (
+                SELECT m.commercial_partner_id AS partner_id,
+                       SUM(m.amount_untaxed_signed) FILTER (
+                           WHERE m.invoice_date >= %(start)s::date
+                             AND m.invoice_date < %(end)s::date) AS invoiced_window,
+                       SUM(m.amount_residual_signed) FILTER (
+                           WHERE m.move_type = 'out_invoice'
+                             AND m.payment_state NOT IN ('paid', 'in_payment',
+                                                         'reversed'))
+                           AS receivable_open,
+                       SUM(m.amount_residual_signed) FILTER (
+                           WHERE m.move_type = 'out_invoice'
+                             AND m.payment_state NOT IN ('paid', 'in_payment',
+                                                         'reversed')
+                             AND m.invoice_date_due < %(as_of)s)
+                           AS receivable_overdue
+                  FROM account_move m
+                 WHERE m.company_id = %(company)s AND m.state = 'posted'
+                   AND m.move_type IN ('out_invoice', 'out_refund')
+                   AND m.commercial_partner_id = ANY(%(partners)s)
+                 GROUP BY m.commercial_partner_id
+            ),
+            paid AS (
+                SELECT m.commercial_partner_id AS partner_id, m.id,
+                       MAX(apr.max_date) - m.invoice_date AS days
+                  FROM account_move m
+                  JOIN account_move_line l
+                    ON l.move_id = m.id AND l.display_type = 'payment_term'
+                  JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
+                 WHERE m.company_id = %(company)s AND m.state = 'posted'
+                   AND m.move_type = 'out_invoice'
+                   AND m.payment_state IN ('paid', 'in_payment')
+                   AND m.invoice_date >= %(start)s::date
+                   AND m.invoice_date < %(end)s::date
+                   AND m.commercial_partner_id = ANY(%(partners)s)
+                 GROUP BY m.commercial_partner_id, m.id, m.invoice_date
+            ),
+            payments AS (
+                SELECT partner_id, AVG(GREATEST(days, 0)) AS average_days_to_pay
+                  FROM paid GROUP BY partner_id
+            ),
+            deliveries AS (
+                SELECT p.commercial_partner_id AS partner_id,
+                       COUNT(*) AS delivery_count_window,
+                       100.0 * COUNT(*) FILTER (
+                           WHERE sp.date_done <= COALESCE(sp.date_deadline,
+                                                          sp.scheduled_date))
+                           / COUNT(*) AS delivery_on_time_rate
+                  FROM stock_picking sp
+                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
+                  JOIN res_partner p ON p.id = sp.partner_id
+                 WHERE sp.company_id = %(company)s AND sp.state = 'done'
+                   AND spt.code = 'outgoing'
+                   AND sp.date_done >= %(start)s AND sp.date_done < %(end)s
+                   AND p.commercial_partner_id = ANY(%(partners)s)
+                 GROUP BY p.commercial_partner_id
+            )
+            SELECT pop.id,
+                   s.first_sale_date, s.last_sale_date,
+                   COALESCE(s.sale_count_total, 0), COALESCE(s.sale_count_window, 0),
+                   ROUND(COALESCE(s.revenue_total, 0)::numeric, 2)::float8,
+                   ROUND(COALESCE(s.revenue_window, 0)::numeric, 2)::float8,
+                   ROUND(COALESCE(s.margin_total, 0)::numeric, 2)::float8,
+                   ROUND(COALESCE(s.margin_window, 0)::numeric, 2)::float8,
+                   ROUND(COALESCE(s.revenue_window
+                         / NULLIF(s.sale_count_window, 0), 0)::numeric, 2)::float8,
+                   ROUND(COALESCE(pu.purchase_amount_window, 0)::numeric, 2)::float8,
+                   COALESCE(pu.purchase_count_window, 0),
+                   ROUND(COALESCE(i.invoiced_window, 0)::numeric, 2)::float8,
+                   ROUND(COALESCE(i.receivable_open, 0)::numeric, 2)::float8,
+                   ROUND(COALESCE(i.receivable_overdue, 0)::numeric, 2)::float8,
+                   ROUND(pa.average_days_to_pay::numeric, 1)::float8,
+                   COALESCE(d.delivery_count_window, 0),
+                   ROUND(d.delivery_on_time_rate::numeric, 1)::float8
+              FROM unnest(%(partners)s::integer[]) AS pop(id)
+              LEFT JOIN sales s ON s.partner_id = pop.id
+              LEFT JOIN purchases pu ON pu.partner_id = pop.id
+              LEFT JOIN invoices i ON i.partner_id = pop.id
+              LEFT JOIN payments pa ON pa.partner_id = pop.id
+              LEFT JOIN deliveries d ON d.partner_id = pop.id
+            """,
+                margin=margin,
+                **params,
+            )
+        )
+        costs = self._cost_to_serve(company, start, end, population)
+        rows = [(*row, round(costs.get(row[0], 0.0), 2)) for row in cr.fetchall()]
+        written = self._write_values(company, rows, list(FACT_FIELDS))
+        _logger.info(
+            "customer value facts: company %s, %s partners, %s changed",
+            company.id,
+            len(rows),
+            written,
+        )
+        return len(rows)
+
+    # ------------------------------------------------------------------
+    # RFM, ABC and value score
+    # ------------------------------------------------------------------
+    @api.model
+    def _compute_ranks(self, company, as_of=None):
+        """RFM quintile scores and segment, ABC class and the value score of
+        every customer (a partner with a confirmed sale) of the company, from
+        the facts and CLV already written. Ties get the same score."""
+        as_of = as_of or fields.Date.context_today(self)
+        self.env["res.partner"].flush_model()
+        self.env["zhongzheng.rfm.segment"].flush_model()
+        weights = company._value_weights()
+        total_weight = sum(weights.values()) or 1.0
+        share = {k: 100.0 * w / total_weight for k, w in weights.items()}
+        key = str(company.id)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+            WITH c AS (
+                SELECT id,
+                       (last_sale_date->>%(key)s)::date AS last_sale,
+                       (first_sale_date->>%(key)s)::date AS first_sale,
+                       COALESCE((sale_count_window->>%(key)s)::int, 0) AS freq,
+                       COALESCE((revenue_window->>%(key)s)::float8, 0) AS monetary,
+                       COALESCE((margin_window->>%(key)s)::float8, 0) AS margin,
+                       COALESCE((clv_value->>%(key)s)::float8, 0) AS clv,
+                       (average_days_to_pay->>%(key)s)::float8 AS days_to_pay,
+                       COALESCE((receivable_overdue->>%(key)s)::float8, 0) AS overdue,
+                       COALESCE((invoiced_window->>%(key)s)::float8, 0) AS invoiced,
+                       COALESCE((cost_to_serve->>%(key)s)::float8, 0) AS cost
+                  FROM res_partner
+                 WHERE COALESCE((sale_count_total->>%(key)s)::int, 0) > 0
+            ),
+            scored AS (
+                SELECT c.*,
+                       %(as_of)s::date - last_sale AS recency,
+                       %(as_of)s::date - first_sale AS tenure,
+                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY last_sale) - 1)
+                                 / COUNT(*) OVER ())::int AS r_score,
+                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY freq) - 1)
+                                 / COUNT(*) OVER ())::int AS f_score,
+                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY monetary) - 1)
+                                 / COUNT(*) OVER ())::int AS m_score,
+                       COALESCE(SUM(monetary) OVER (
+                           ORDER BY monetary DESC, id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                           / NULLIF(SUM(monetary) OVER (), 0) * 100 AS cum_before,
+                       CASE WHEN margin > 0
+                            THEN CUME_DIST() OVER (ORDER BY GREATEST(margin, 0))
+                            ELSE 0 END AS c_current,
+                       CASE WHEN clv > 0
+                            THEN CUME_DIST() OVER (ORDER BY GREATEST(clv, 0))
+                            ELSE 0 END AS c_potential,
+                       (CASE WHEN freq > 0
+                             THEN CUME_DIST() OVER (ORDER BY freq) ELSE 0 END
+                        + CUME_DIST() OVER (ORDER BY first_sale DESC)) / 2
+                           AS c_loyalty
+                  FROM c
+            ),
+            final AS (
+                SELECT s.*,
+                       ROUND((s.f_score + s.m_score) / 2.0)::int AS fm_score,
+                       (CASE WHEN s.days_to_pay IS NULL THEN 0.5
+                             ELSE 1 - LEAST(s.days_to_pay, 90) / 90.0 END)
+                       * (1 - LEAST(1, s.overdue / GREATEST(s.invoiced, 1)))
+                           AS c_payment,
+                       CASE WHEN s.cost <= 0 THEN 1
+                            ELSE 1 - LEAST(1, s.cost / GREATEST(s.monetary, 1))
+                            END AS c_cost
+                  FROM scored s
+            )
+            SELECT f.id, f.recency, f.freq, ROUND(f.monetary::numeric, 2)::float8,
+                   f.r_score, f.f_score, f.m_score,
+                   (SELECT seg.id FROM zhongzheng_rfm_segment seg
+                     WHERE seg.active AND f.r_score BETWEEN seg.r_min AND seg.r_max
+                       AND f.fm_score BETWEEN seg.fm_min AND seg.fm_max
+                     ORDER BY seg.sequence, seg.id LIMIT 1),
+                   CASE WHEN f.monetary <= 0 THEN 'c'
+                        WHEN f.cum_before < %(a_share)s THEN 'a'
+                        WHEN f.cum_before < %(b_share)s THEN 'b'
+                        ELSE 'c' END,
+                   f.c_current, f.c_potential, f.c_loyalty, f.c_payment, f.c_cost
+              FROM final f
+            """,
+                key=key,
+                as_of=as_of,
+                a_share=company.abc_a_share,
+                b_share=company.abc_b_share,
+            )
+        )
+        rows = []
+        for row in cr.fetchall():
+            points = [
+                round(share[name] * component, 1)
+                for name, component in zip(
+                    ("current", "potential", "loyalty", "payment", "cost"),
+                    row[9:14],
+                    strict=True,
+                )
+            ]
+            rows.append((*row[:9], round(sum(points), 1), *points))
+        written = self._write_values(company, rows, list(RANK_FIELDS))
+        _logger.info(
+            "customer value ranks: company %s, %s customers, %s changed",
+            company.id,
+            len(rows),
+            written,
+        )
+        return len(rows)
+
+    # ------------------------------------------------------------------
+    # lifetime value inputs
+    # ------------------------------------------------------------------
+    @api.model
+    def _clv_inputs(self, company, as_of, partner_ids=None):
+        """Per customer, from distinct days with a confirmed order up to as_of:
+        x = days - 1, t_x = first to last day, T = first day to as_of, and the
+        mean order value of the repeat days (company currency)."""
+        self.env["sale.order"].flush_model()
+        end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH days AS (
+                SELECT p.commercial_partner_id AS partner_id,
+                       so.date_order::date AS day,
+                       SUM(so.amount_untaxed
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.company_id = %(company)s AND so.state = 'sale'
+                   AND so.date_order < %(end)s AND %(filter)s
+                 GROUP BY 1, 2
+            ),
+            firsts AS (
+                SELECT DISTINCT ON (partner_id) partner_id, amount
+                  FROM days ORDER BY partner_id, day
+            )
+            SELECT d.partner_id,
+                   COUNT(*) - 1,
+                   MAX(d.day) - MIN(d.day),
+                   %(as_of)s::date - MIN(d.day),
+                   COALESCE((SUM(d.amount) - MIN(f.amount))
+                            / NULLIF(COUNT(*) - 1, 0), 0)
+              FROM days d JOIN firsts f ON f.partner_id = d.partner_id
+             GROUP BY d.partner_id
+             ORDER BY d.partner_id
+            """,
+                company=company.id,
+                end=end,
+                as_of=as_of,
+                filter=self._partner_filter(
+                    ("p", "commercial_partner_id"), partner_ids
+                ),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            empty = np.array([], dtype=float)
+            return [], empty, empty, empty, empty
+        ids = [r[0] for r in rows]
+        data = np.array([r[1:] for r in rows], dtype=float)
+        return ids, data[:, 0], data[:, 1], data[:, 2], data[:, 3]
+
+    @api.model
+    def _apply_last_clv_fit(self, company, partner_ids, as_of):
+        fit = self.env["zhongzheng.clv.fit"].search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "done"),
+                ("applied", "=", True),
+            ],
+            order="as_of_date desc, id desc",
+            limit=1,
+        )
+        if fit:
+            fit._apply(as_of=as_of, partner_ids=partner_ids)
+
+    @api.model
+    def _write_clv(self, company, ids, prob_alive, expected, clv):
+        rows = [
+            (pid, round(float(a), 4), round(float(e), 4), round(float(v), 2))
+            for pid, a, e, v in zip(ids, prob_alive, expected, clv, strict=True)
+        ]
+        return self._write_values(company, rows, list(CLV_FIELDS))
+
+    @staticmethod
+    def _clv_predict(fit, x, t_x, T, monetary, months, monthly_rate):
+        bg = clv_math.BGNBDFit(fit.r, fit.alpha, fit.a, fit.b, 0.0, True, 0)
+        gg = clv_math.GammaGammaFit(fit.p, fit.q, fit.v, 0.0, True, 0)
+        alive = clv_math.bgnbd_prob_alive(bg, x, t_x, T)
+        expected = clv_math.bgnbd_expected_purchases(bg, CLV_PREDICTION_DAYS, x, t_x, T)
+        value = clv_math.customer_lifetime_value(
+            bg,
+            gg,
+            x,
+            t_x,
+            T,
+            monetary,
+            months=months,
+            monthly_discount_rate=monthly_rate,
+        )
+        return alive, expected, np.nan_to_num(value)

@@ -1,0 +1,145 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+
+
+class ValueQueue(models.Model):
+    """Customers whose value must be recomputed, filled by the events that
+    change it (order confirmed or cancelled, invoice posted, payment
+    reconciled, delivery done) and emptied by a cron, so the user's own
+    transaction only pays for one small insert."""
+
+    _name = "zhongzheng.value.queue"
+    _description = "Customer Value Recompute Queue"
+    _log_access = False
+
+    partner_id = fields.Many2one(
+        "res.partner", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+
+    _sql_constraints = [
+        (
+            "partner_company_uniq",
+            "UNIQUE(partner_id, company_id)",
+            "A customer is queued once per company.",
+        )
+    ]
+
+    @api.model
+    def _enqueue(self, partners, companies):
+        """Queue commercial partners for companies (idempotent); wake the cron."""
+        pairs = [
+            (partner.id, company.id)
+            for partner in partners.commercial_partner_id
+            for company in companies
+        ]
+        if not pairs:
+            return 0
+        partner_ids, company_ids = zip(*pairs, strict=True)
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO zhongzheng_value_queue (partner_id, company_id)"
+                " SELECT * FROM unnest(%s::int[], %s::int[])"
+                " ON CONFLICT DO NOTHING",
+                list(partner_ids),
+                list(company_ids),
+            )
+        )
+        self._trigger_cron()
+        return len(pairs)
+
+    @api.model
+    def _enqueue_all(self, companies):
+        """Queue every commercial partner that has figures or activity."""
+        count = 0
+        for company in companies:
+            self.env["sale.order"].flush_model(["partner_id", "state", "company_id"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                INSERT INTO zhongzheng_value_queue (partner_id, company_id)
+                SELECT DISTINCT p.commercial_partner_id, %(company)s
+                  FROM res_partner p
+                 WHERE p.commercial_partner_id IS NOT NULL AND (
+                       p.sale_count_total ? %(key)s
+                       OR EXISTS (SELECT 1 FROM sale_order so
+                                   WHERE so.partner_id = p.id
+                                     AND so.company_id = %(company)s)
+                       OR EXISTS (SELECT 1 FROM purchase_order po
+                                   WHERE po.partner_id = p.id
+                                     AND po.company_id = %(company)s))
+                ON CONFLICT DO NOTHING
+                """,
+                    company=company.id,
+                    key=str(company.id),
+                )
+            )
+            count += self.env.cr.rowcount
+        self._trigger_cron()
+        return count
+
+    @api.model
+    def _trigger_cron(self):
+        cron = self.env.ref(
+            "crm_zhongzheng.ir_cron_value_queue", raise_if_not_found=False
+        )
+        if cron:
+            cron.sudo()._trigger()
+
+    @api.model
+    def _process(self, limit=BATCH_SIZE):
+        """Recompute one batch of queued customers per company; returns
+        (done, remaining)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, partner_id, company_id FROM zhongzheng_value_queue"
+                " ORDER BY company_id, id LIMIT %s FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        by_company = {}
+        for _qid, partner_id, company_id in rows:
+            by_company.setdefault(company_id, []).append(partner_id)
+        engine = self.env["zhongzheng.value.engine"]
+        for company_id, partner_ids in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            engine._recompute_partners(company, partner_ids, rank=False)
+        if rows:
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM zhongzheng_value_queue WHERE id = ANY(%s)",
+                    [r[0] for r in rows],
+                )
+            )
+        self.env.cr.execute(
+            "SELECT company_id, count(*) FROM zhongzheng_value_queue GROUP BY 1"
+        )
+        left = dict(self.env.cr.fetchall())
+        # ranks are relative to all customers: once per company, when its
+        # queue is drained, not after every batch
+        for company_id in by_company:
+            if not left.get(company_id):
+                engine._compute_ranks(self.env["res.company"].browse(company_id))
+        return len(rows), sum(left.values())
+
+    @api.model
+    def _cron_process(self):
+        done, remaining = self._process()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        _logger.info("customer value queue: %s done, %s remaining", done, remaining)
+
+    @api.model
+    def _cron_nightly(self):
+        """Nightly: a lifetime value fit per company (as of today), applied to
+        its customers, then every customer queued for recomputation."""
+        companies = self.env["res.company"].search([])
+        for company in companies:
+            self.env["zhongzheng.clv.fit"]._fit(company, apply=True)
+        self._enqueue_all(companies)

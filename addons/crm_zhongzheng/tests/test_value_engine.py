@@ -1,0 +1,354 @@
+from datetime import datetime, timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from .common import AS_OF, ValueCase
+
+
+@tagged("post_install", "-at_install")
+class TestFacts(ValueCase):
+    def test_window_boundaries(self):
+        """A 30-day window ending on the analysis date holds the 30 calendar
+        days up to and including it; later orders do not exist yet."""
+        self.company.value_window_days = 30
+        customer = self._customer("Ruijin Hospital")
+        first_day = AS_OF - timedelta(days=29)
+        self._order(customer, datetime.combine(first_day, datetime.min.time()), 100)
+        day_before = datetime.combine(first_day, datetime.min.time()) - timedelta(
+            minutes=1
+        )
+        self._order(customer, day_before, 200)
+        self._order(customer, datetime.combine(AS_OF, datetime.max.time()), 400)
+        self._order(customer, AS_OF + timedelta(days=1), 800)  # after as-of
+        self._recompute()
+        self.assertEqual(customer.sale_count_window, 2)
+        self.assertEqual(customer.revenue_window, 500.0)
+        self.assertEqual(customer.sale_count_total, 3)
+        self.assertEqual(customer.revenue_total, 700.0)
+        self.assertEqual(customer.first_sale_date, first_day - timedelta(days=1))
+        self.assertEqual(customer.last_sale_date, AS_OF)
+        self.assertEqual(customer.average_order_value, 250.0)
+
+    def test_draft_and_cancelled_orders_do_not_count(self):
+        customer = self._customer("Quotation Only Clinic")
+        self._order(customer, AS_OF, 100, confirm=False)
+        cancelled = self._order(customer, AS_OF, 300)
+        cancelled._action_cancel()
+        self._order(customer, AS_OF, 50)
+        self._recompute()
+        self.assertEqual(customer.sale_count_total, 1)
+        self.assertEqual(customer.revenue_total, 50.0)
+
+    def test_currency_converted_at_order_date(self):
+        """An order in EUR counts in company currency (USD) at the rate of its
+        date, not today's."""
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        order_day = AS_OF - timedelta(days=10)
+        self.env["res.currency.rate"].create(
+            [
+                {"currency_id": eur.id, "name": order_day, "rate": 2.0},
+                {"currency_id": eur.id, "name": AS_OF, "rate": 4.0},
+            ]
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "EUR export", "currency_id": eur.id}
+        )
+        customer = self._customer("Berlin Medizintechnik GmbH")
+        self._order(customer, order_day, 1000.0, pricelist_id=pricelist.id)
+        self._recompute()
+        self.assertEqual(customer.revenue_window, 500.0)
+        # margin: 1000 EUR = 500 USD, minus the cost of 60 USD
+        self.assertEqual(customer.with_user(self.crm_manager).margin_window, 440.0)
+
+    def test_contacts_roll_up_to_their_company(self):
+        company = self._customer("Huashan Hospital")
+        buyer = self.env["res.partner"].create(
+            {"name": "Dr. Li", "parent_id": company.id, "type": "contact"}
+        )
+        self._order(buyer, AS_OF, 100)
+        self._order(company, AS_OF, 100)
+        self._recompute()
+        self.assertEqual(company.sale_count_total, 2)
+        self.assertEqual(company.revenue_total, 200.0)
+        self.assertFalse(buyer.sale_count_total)
+
+    def test_margin_from_product_cost(self):
+        customer = self._customer("Gloves Distributor")
+        self._order(customer, AS_OF, price=100.0, qty=3)
+        self._order(customer, AS_OF, price=50.0, qty=2)  # sold below cost
+        self._recompute()
+        manager_view = customer.with_user(self.crm_manager)
+        # 3 x (100 - 60) + 2 x (50 - 60)
+        self.assertEqual(manager_view.margin_window, 100.0)
+        self.assertEqual(manager_view.margin_total, 100.0)
+
+    def test_companies_see_their_own_figures(self):
+        other = self.env["res.company"].create({"name": "Zhongzheng Export Ltd."})
+        self.env.user.company_ids |= other
+        customer = self._customer("Hanoi Medical JSC")
+        self._order(customer, AS_OF, 100)
+        other_env = self.env(
+            context=dict(self.env.context, allowed_company_ids=[other.id])
+        )
+        partner_other = customer.with_env(other_env)
+        self._order(partner_other, AS_OF, 900)
+        self.engine.recompute(companies=self.company | other, as_of=AS_OF)
+        self.assertEqual(customer.revenue_total, 100.0)
+        self.assertEqual(partner_other.revenue_total, 900.0)
+        self.assertEqual(partner_other.with_company(self.company).revenue_total, 100.0)
+
+    def test_recompute_twice_gives_identical_results(self):
+        for i in range(6):
+            customer = self._customer(f"Clinic {i}")
+            for k in range(i + 1):
+                self._order(customer, AS_OF - timedelta(days=20 * k + i), 100 + 10 * i)
+        self._recompute()
+        fields_ = [
+            "revenue_window",
+            "rfm_r_score",
+            "rfm_segment_id",
+            "abc_class",
+            "value_score",
+            "value_points_loyalty",
+        ]
+        customers = self.env["res.partner"].search([("sale_count_total", ">", 0)])
+        before = customers.read(fields_)
+        self.assertEqual(self.engine._compute_facts(self.company, as_of=AS_OF), 6)
+        customers.invalidate_recordset()
+        self._recompute()
+        self.assertEqual(customers.read(fields_), before)
+
+
+@tagged("post_install", "-at_install")
+class TestRanks(ValueCase):
+    def test_rfm_quintiles_and_ties(self):
+        """Ten customers with growing spend score M 1,1,2,2,...,5,5; two with
+        the same spend share the same score."""
+        customers = []
+        for i in range(10):
+            customer = self._customer(f"Buyer {i}")
+            self._order(customer, AS_OF - timedelta(days=i), 100.0 * (i + 1))
+            customers.append(customer)
+        tie = self._customer("Buyer tie")
+        self._order(tie, AS_OF - timedelta(days=9), 100.0 * 6)  # same as Buyer 5
+        self._recompute()
+        m_scores = [c.rfm_m_score for c in customers]
+        self.assertEqual(m_scores[0], 1)
+        self.assertEqual(m_scores[-1], 5)
+        self.assertEqual(m_scores, sorted(m_scores))
+        self.assertEqual(tie.rfm_m_score, customers[5].rfm_m_score)
+        # recency: Buyer 0 ordered on the analysis date, Buyer 9 nine days before
+        self.assertEqual(customers[0].rfm_recency, 0)
+        self.assertEqual(customers[9].rfm_recency, 9)
+        self.assertEqual(customers[0].rfm_r_score, 5)
+        self.assertEqual(customers[9].rfm_r_score, 1)
+        self.assertEqual(tie.rfm_r_score, customers[9].rfm_r_score)
+
+    def test_rfm_segment_map(self):
+        champion = self._customer("Champion Hospital")
+        for k in range(6):
+            self._order(champion, AS_OF - timedelta(days=k * 30), 5000)
+        sleeper = self._customer("Sleeping Clinic")
+        self._order(sleeper, AS_OF - timedelta(days=300), 50)
+        for i in range(8):
+            self._order(
+                self._customer(f"Middle {i}"), AS_OF - timedelta(days=100 + i), 400
+            )
+        self._recompute()
+        self.assertEqual(
+            champion.rfm_segment_id,
+            self.env.ref("crm_zhongzheng.rfm_segment_champions"),
+        )
+        self.assertEqual(
+            sleeper.rfm_segment_id, self.env.ref("crm_zhongzheng.rfm_segment_lost")
+        )
+        # the map is configurable: a manager renames the cell's segment
+        lost = self.env.ref("crm_zhongzheng.rfm_segment_lost")
+        lost.active = False
+        self._recompute()
+        self.assertFalse(sleeper.rfm_segment_id)
+        with self.assertRaises(ValidationError):
+            self.env["zhongzheng.rfm.segment"].create(
+                {"name": "Broken", "r_min": 4, "r_max": 2}
+            )
+
+    def _abc_customers(self):
+        customers = []
+        for i, revenue in enumerate([50, 30, 10, 5, 3, 2]):
+            customer = self._customer(f"ABC {i}")
+            self._order(customer, AS_OF, revenue * 10.0)
+            customers.append(customer)
+        return customers
+
+    def test_abc_default_cut_points(self):
+        """Revenue shares 50/30/10/5/3/2 %: cumulative before each is
+        0/50/80/90/95/98 %, so A A B B C C with the default 80/95 cuts."""
+        customers = self._abc_customers()
+        self._recompute()
+        self.assertEqual([c.abc_class for c in customers], list("aabbcc"))
+
+    def test_abc_configurable_cut_points(self):
+        customers = self._abc_customers()
+        self.company.write({"abc_a_share": 50.0, "abc_b_share": 90.0})
+        self._recompute()
+        self.assertEqual([c.abc_class for c in customers], list("abbccc"))
+        with self.assertRaises(ValidationError):
+            self.company.abc_b_share = 40.0
+
+    def test_value_score_breakdown_and_weights(self):
+        for i in range(5):
+            customer = self._customer(f"Scored {i}")
+            for k in range(i + 1):
+                self._order(customer, AS_OF - timedelta(days=40 * k), 200 + 100 * i)
+        self._recompute(fit_clv=False)
+        best = self.env["res.partner"].search(
+            [("sale_count_total", ">", 0)], order="value_score desc", limit=1
+        )
+        self.assertEqual(best.name, "Scored 4")
+        parts = [
+            best.value_points_current,
+            best.value_points_potential,
+            best.value_points_loyalty,
+            best.value_points_payment,
+            best.value_points_cost,
+        ]
+        self.assertAlmostEqual(best.value_score, sum(parts), delta=0.15)
+        # highest margin: full current-value points (35 of 100 by default);
+        # no lifetime value fit: no potential points; no invoices: half the
+        # payment points; no cost-to-serve: all its points
+        self.assertEqual(best.value_points_current, 35.0)
+        self.assertEqual(best.value_points_potential, 0.0)
+        self.assertEqual(best.value_points_payment, 5.0)
+        self.assertEqual(best.value_points_cost, 10.0)
+        # a manager gives current value all the weight
+        self.company.write(
+            {
+                "value_weight_current": 1.0,
+                "value_weight_potential": 0.0,
+                "value_weight_loyalty": 0.0,
+                "value_weight_payment": 0.0,
+                "value_weight_cost": 0.0,
+            }
+        )
+        self._recompute(fit_clv=False)
+        self.assertEqual(best.value_score, 100.0)
+        self.assertEqual(best.value_points_cost, 0.0)
+        with self.assertRaises(ValidationError):
+            self.company.value_weight_current = -1.0
+
+    def test_saved_segment(self):
+        hospital_tag = self.env["res.partner.category"].create({"name": "Hospital"})
+        a = self._customer("Tagged A", category_id=[Command.link(hospital_tag.id)])
+        b = self._customer("Tagged B", category_id=[Command.link(hospital_tag.id)])
+        c = self._customer("Untagged C")
+        for partner, amount in ((a, 300), (b, 200), (c, 1000)):
+            self._order(partner, AS_OF, amount)
+        self._recompute()
+        segment = self.env["zhongzheng.customer.segment"].create(
+            {
+                "name": "Hospitals",
+                "domain": f"[('category_id', 'in', [{hospital_tag.id}])]",
+            }
+        )
+        self.assertEqual(segment.member_count, 2)
+        self.assertEqual(segment.revenue, 500.0)
+        self.assertEqual(segment.with_user(self.crm_manager).margin, 500.0 - 2 * 60)
+        found = self.env["res.partner"].search(
+            [("customer_segment_id", "=", segment.id)]
+        )
+        self.assertEqual(found, a | b)
+        with self.assertRaises(ValidationError):
+            segment.domain = "[('no_such_field', '=', 1)]"
+
+
+@tagged("post_install", "-at_install")
+class TestIncremental(ValueCase):
+    def _queued(self, partner):
+        return self.env["zhongzheng.value.queue"].search_count(
+            [("partner_id", "=", partner.id), ("company_id", "=", self.company.id)]
+        )
+
+    def test_confirm_and_cancel_queue_the_customer(self):
+        customer = self._customer("Incremental Hospital")
+        contact = self.env["res.partner"].create(
+            {"name": "Buyer", "parent_id": customer.id}
+        )
+        order = self._order(contact, AS_OF, 100, confirm=False)
+        self.assertEqual(self._queued(customer), 0)
+        order.action_confirm()
+        self.assertEqual(self._queued(customer), 1, "queued, not recomputed inline")
+        self.assertFalse(customer.sale_count_total)
+        done, remaining = self.env["zhongzheng.value.queue"]._process()
+        self.assertGreaterEqual(done, 1)
+        self.assertEqual(remaining, 0)
+        self.assertEqual(customer.sale_count_total, 1)
+        self.assertEqual(customer.revenue_total, 100.0)
+        self.assertTrue(customer.rfm_segment_id, "ranks follow once the queue is empty")
+        order._action_cancel()
+        self.assertEqual(self._queued(customer), 1)
+        self.env["zhongzheng.value.queue"]._process()
+        self.assertEqual(customer.sale_count_total, 0)
+        self.assertEqual(customer.revenue_total, 0.0)
+
+    def test_recompute_now_is_for_managers_and_only_queues(self):
+        customer = self._customer("Button Clinic")
+        self._order(customer, AS_OF, 100)
+        self.env["zhongzheng.value.queue"].search([]).unlink()
+        with self.assertRaises(AccessError):
+            customer.with_user(self.crm_user).action_recompute_value()
+        result = customer.with_user(self.crm_manager).action_recompute_value()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertEqual(self._queued(customer), 1)
+        self.assertFalse(customer.sale_count_total)
+
+
+@tagged("post_install", "-at_install")
+class TestValueAccess(ValueCase):
+    def test_users_see_scores_managers_see_margins(self):
+        customer = self._customer("Access Hospital")
+        self._order(customer, AS_OF, 100)
+        self._recompute()
+        as_user = customer.with_user(self.crm_user)
+        self.assertEqual(as_user.revenue_total, 100.0)
+        self.assertTrue(as_user.value_score > 0)
+        self.assertTrue(as_user.rfm_segment_id)
+        for field in ("margin_window", "cost_to_serve", "clv_value"):
+            with self.assertRaises(AccessError, msg=field):
+                as_user.read([field])
+        self.assertEqual(customer.with_user(self.crm_manager).margin_total, 40.0)
+
+    def test_fits_and_weights_are_for_managers(self):
+        Fit = self.env["zhongzheng.clv.fit"]
+        with self.assertRaises(AccessError):
+            Fit.with_user(self.crm_user).search([])
+        with self.assertRaises(AccessError):
+            Fit.with_user(self.crm_user).create({"company_id": self.company.id})
+        Fit.with_user(self.crm_manager).search([])
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].with_user(self.crm_user).create(
+                {"value_weight_current": 50}
+            )
+        with self.assertRaises(AccessError):
+            self.env["zhongzheng.rfm.segment"].with_user(self.crm_user).create(
+                {"name": "Mine"}
+            )
+
+    def test_manager_sets_weights_bad_values_change_nothing(self):
+        Settings = self.env["zhongzheng.value.settings"]
+        form = Settings.with_user(self.crm_manager).create({})
+        self.assertEqual(form.value_weight_current, 35.0)
+        form.write({"value_weight_current": 50.0, "abc_a_share": 70.0})
+        form.action_save()
+        self.assertEqual(self.company.value_weight_current, 50.0)
+        self.assertEqual(self.company.abc_a_share, 70.0)
+        bad = Settings.with_user(self.crm_manager).create({})
+        bad.write({"abc_a_share": 99.0, "abc_b_share": 90.0, "value_window_days": 10})
+        with self.assertRaises(ValidationError):
+            bad.action_save()
+        self.assertEqual(self.company.value_window_days, 365)
+        self.assertEqual(self.company.abc_a_share, 70.0)
+        with self.assertRaises(AccessError):
+            Settings.with_user(self.crm_user).create({})
