@@ -239,6 +239,12 @@ class ValueEngine(models.AbstractModel):
                  WHERE m.company_id = %(company)s AND m.state = 'posted'
                    AND m.move_type IN ('out_invoice', 'out_refund')
                 UNION ALL
+                SELECT p.commercial_partner_id FROM stock_picking sp
+                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
+                  JOIN res_partner p ON p.id = sp.partner_id
+                 WHERE sp.company_id = %(company)s AND sp.state = 'done'
+                   AND spt.code = 'outgoing'
+                UNION ALL
                 SELECT id FROM res_partner WHERE sale_count_total ? %(key)s
                     OR purchase_count_window ? %(key)s
             ) pop WHERE cp IS NOT NULL AND %(filter)s
