@@ -83,21 +83,24 @@ class ClvFit(models.Model):
 
     @api.model
     def _fit(self, company, as_of=None, apply=False):
-        fit = self.create(
-            {
-                "company_id": company.id,
-                "as_of_date": as_of or fields.Date.context_today(self),
-            }
-        )
-        fit._run()
+        """Fit (and apply) as of a date; nothing for a company without any
+        customer, where a fit could only fail."""
+        as_of = as_of or fields.Date.context_today(self)
+        inputs = self.env["zhongzheng.value.engine"]._clv_inputs(company, as_of)
+        if not inputs[0]:
+            return self.browse()
+        fit = self.create({"company_id": company.id, "as_of_date": as_of})
+        fit._run(inputs)
         if apply and fit.state == "done":
             fit._apply()
         return fit
 
-    def _run(self):
+    def _run(self, inputs=None):
         self.ensure_one()
         engine = self.env["zhongzheng.value.engine"]
-        ids, x, t_x, T, monetary = engine._clv_inputs(self.company_id, self.as_of_date)
+        ids, x, t_x, T, monetary = inputs or engine._clv_inputs(
+            self.company_id, self.as_of_date
+        )
         vals = {
             "run_date": fields.Datetime.now(),
             "customer_count": len(ids),

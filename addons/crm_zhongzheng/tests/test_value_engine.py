@@ -352,3 +352,31 @@ class TestValueAccess(ValueCase):
         self.assertEqual(self.company.abc_a_share, 70.0)
         with self.assertRaises(AccessError):
             Settings.with_user(self.crm_user).create({})
+
+
+@tagged("post_install", "-at_install")
+class TestNightly(ValueCase):
+    def test_nightly_cron_fits_then_recomputes_everyone_in_batches(self):
+        customers = [self._customer(f"Nightly {i}") for i in range(5)]
+        for i, customer in enumerate(customers):
+            self._order(customer, AS_OF - timedelta(days=i), 100 * (i + 1))
+        queue = self.env["zhongzheng.value.queue"]
+        queue.search([]).unlink()
+        queue._cron_nightly()
+        fit = self.env["zhongzheng.clv.fit"].search(
+            [("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(fit.state, "failed", "5 buyers, none repeat: not enough")
+        queued = queue.search([("company_id", "=", self.company.id)])
+        self.assertEqual(queued.partner_id, self.env["res.partner"].concat(*customers))
+        remaining = None
+        while remaining != 0:
+            done, remaining = queue._process(limit=2)
+            self.assertLessEqual(done, 2)
+        self.assertEqual([c.sale_count_total for c in customers], [1] * 5)
+        self.assertEqual(customers[4].abc_class, "a")
+        self.assertTrue(all(c.rfm_segment_id for c in customers))
+
+    def test_no_fit_for_a_company_without_customers(self):
+        empty = self.env["res.company"].create({"name": "Empty Co."})
+        self.assertFalse(self.env["zhongzheng.clv.fit"]._fit(empty))
