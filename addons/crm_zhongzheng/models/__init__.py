@@ -2,6 +2,10 @@ from . import res_company
 from . import res_config_settings
 from . import rfm_segment
 from . import value_engine
+from . import customer_tier
+from . import relationship_history
+from . import tier_override
+from . import relationship_engine
 from . import clv_fit
 from . import value_queue
 from . import customer_segment

@@ -33,6 +33,47 @@ class ResCompany(models.Model):
         string="Weight: Payment Behaviour", default=10.0
     )
     value_weight_cost = fields.Float(string="Weight: Cost-to-Serve", default=10.0)
+    # customer pyramid
+    tier_basis = fields.Selection(
+        [("margin", "Margin"), ("revenue", "Revenue"), ("score", "Value Score")],
+        string="Tier Basis",
+        default="margin",
+        required=True,
+        help="What ranks customers into platinum, gold and iron.",
+    )
+    tier_lead_floor = fields.Float(
+        string="Lead Floor",
+        default=0.0,
+        help="Customers whose net contribution (margin minus cost-to-serve) "
+        "over the window is below this amount are in the lead tier.",
+    )
+    tier_min_history_days = fields.Integer(
+        string="Minimum History (days)",
+        default=90,
+        help="Customers whose first order is more recent get no tier yet.",
+    )
+    tier_min_stay_days = fields.Integer(
+        string="Minimum Stay in a Tier (days)", default=90
+    )
+    tier_hysteresis = fields.Float(
+        string="Hysteresis Band (%)",
+        default=5.0,
+        help="A customer leaves its tier only once its cumulative share is "
+        "this many points past the boundary.",
+    )
+    # relationship classes
+    class_loyal_min_orders = fields.Integer(
+        string="Loyal: Minimum Orders in Window", default=4
+    )
+    class_loyal_max_gap_days = fields.Integer(
+        string="Loyal: Longest Gap (days)", default=120
+    )
+    class_lost_after_days = fields.Integer(string="Lost after (days)", default=180)
+    sale_block_risky = fields.Boolean(
+        string="Block Risky Sales",
+        help="Refuse to confirm a sale for a lead-tier customer or one whose "
+        "overdue receivable exceeds its credit limit (otherwise only warn).",
+    )
 
     @api.constrains(
         "value_window_days",
@@ -45,6 +86,12 @@ class ResCompany(models.Model):
         "value_weight_loyalty",
         "value_weight_payment",
         "value_weight_cost",
+        "tier_min_history_days",
+        "tier_min_stay_days",
+        "tier_hysteresis",
+        "class_loyal_min_orders",
+        "class_loyal_max_gap_days",
+        "class_lost_after_days",
     )
     def _check_value_settings(self):
         for company in self:
@@ -66,6 +113,23 @@ class ResCompany(models.Model):
             if not 0 <= company.clv_monthly_discount_rate < 100:
                 raise ValidationError(
                     self.env._("The monthly discount rate must be from 0 to 100%.")
+                )
+            if (
+                min(
+                    company.tier_min_history_days,
+                    company.tier_min_stay_days,
+                    company.class_loyal_min_orders,
+                    company.class_loyal_max_gap_days,
+                    company.class_lost_after_days,
+                )
+                < 0
+                or not 0 <= company.tier_hysteresis < 100
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Tier and class settings must not be negative, and the "
+                        "hysteresis band must be below 100%."
+                    )
                 )
             weights = company._value_weights()
             if min(weights.values()) < 0 or not sum(weights.values()):

@@ -1,6 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
+
+from .relationship_history import CLASSES
 
 MANAGER = "crm_zhongzheng.group_crm_manager"
 
@@ -62,6 +64,42 @@ class ResPartner(models.Model):
     value_points_payment = _figure("Payment Behaviour (points)", digits=(16, 1))
     value_points_cost = _figure("Cost-to-Serve (points)", digits=(16, 1))
 
+    # customer pyramid and relationship class (written by the engine)
+    tier_id = _figure("Tier", fields.Many2one, comodel_name="zhongzheng.customer.tier")
+    tier_computed_id = _figure(
+        "Computed Tier", fields.Many2one, comodel_name="zhongzheng.customer.tier"
+    )
+    tier_since = _figure("In Tier Since", fields.Date)
+    relationship_class = _figure(
+        "Relationship Class", fields.Selection, selection=CLASSES
+    )
+    relationship_since = _figure("In Class Since", fields.Date)
+    tier_override_id = fields.Many2one(
+        "zhongzheng.tier.override",
+        string="Tier Override",
+        compute="_compute_tier_override_id",
+    )
+    tier_pending = fields.Boolean(
+        string="No Tier Yet",
+        compute="_compute_tier_pending",
+        help="A customer whose history is still too short for a tier.",
+    )
+    relationship_history_ids = fields.One2many(
+        "zhongzheng.relationship.history",
+        "partner_id",
+        string="Tier and Class History",
+        domain=lambda self: [("company_id", "=", self.env.company.id)],
+    )
+    logistics_dependency = fields.Selection(
+        [
+            ("full", "Full Outsourcing"),
+            ("partial", "Partial Outsourcing"),
+            ("own", "Own Logistics"),
+        ],
+        help="How much the customer depends on us for its logistics "
+        "(客户依赖程度), set by hand.",
+    )
+
     customer_segment_id = fields.Many2one(
         "zhongzheng.customer.segment",
         string="Saved Segment",
@@ -69,6 +107,29 @@ class ResPartner(models.Model):
         search="_search_customer_segment_id",
         help="Filter customers by a saved segment.",
     )
+
+    @api.depends_context("company")
+    def _compute_tier_override_id(self):
+        overrides = (
+            self.env["zhongzheng.tier.override"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.ids),
+                    ("company_id", "=", self.env.company.id),
+                ]
+            )
+        )
+        by_partner = {o.partner_id.id: o for o in overrides}
+        for partner in self:
+            partner.tier_override_id = by_partner.get(partner.id, False)
+
+    @api.depends_context("company")
+    def _compute_tier_pending(self):
+        for partner in self:
+            partner.tier_pending = bool(
+                partner.sale_count_total and not partner.tier_id
+            )
 
     def _compute_customer_segment_id(self):
         self.customer_segment_id = False
@@ -83,6 +144,20 @@ class ResPartner(models.Model):
             segments = Segment.browse(value if operator == "in" else [value])
         domains = [segment._partner_domain() for segment in segments.exists()]
         return expression.OR(domains) if domains else [("id", "=", 0)]
+
+    def action_override_tier(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Override Tier"),
+            "res_model": "zhongzheng.tier.override",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_tier_id": self.tier_id.id,
+            },
+        }
 
     def action_recompute_value(self):
         """Manager's "Recompute now": queues the customers (all when called

@@ -135,6 +135,11 @@ class ValueEngine(models.AbstractModel):
             str(self.env.company.id),
         )
 
+    def _value_field_types(self):
+        """SQL type of every partner field the engine writes (extended by
+        the engine's other parts)."""
+        return dict(ALL_FIELDS)
+
     @api.model
     def _write_values(self, company, rows, columns):
         """Bulk-write {column: value} rows [(partner_id, v1, v2, ...)] into the
@@ -144,13 +149,14 @@ class ValueEngine(models.AbstractModel):
             return 0
         cr = self.env.cr
         key = str(company.id)
+        types = self._value_field_types()
         cr.execute("DROP TABLE IF EXISTS zz_value_rows")
         cr.execute(
             SQL(
                 "CREATE TEMP TABLE zz_value_rows (partner_id integer PRIMARY KEY, %s)"
                 " ON COMMIT DROP",
                 SQL(", ").join(
-                    SQL("%s %s", SQL.identifier(c), SQL(ALL_FIELDS[c])) for c in columns
+                    SQL("%s %s", SQL.identifier(c), SQL(types[c])) for c in columns
                 ),
             )
         )

@@ -14,6 +14,15 @@ SETTINGS_FIELDS = (
     "value_weight_loyalty",
     "value_weight_payment",
     "value_weight_cost",
+    "tier_basis",
+    "tier_lead_floor",
+    "tier_min_history_days",
+    "tier_min_stay_days",
+    "tier_hysteresis",
+    "class_loyal_min_orders",
+    "class_loyal_max_gap_days",
+    "class_lost_after_days",
+    "sale_block_risky",
 )
 
 
@@ -34,6 +43,18 @@ class ValueSettings(models.TransientModel):
     value_weight_loyalty = fields.Float(string="Weight: Loyalty")
     value_weight_payment = fields.Float(string="Weight: Payment Behaviour")
     value_weight_cost = fields.Float(string="Weight: Cost-to-Serve")
+    tier_basis = fields.Selection(
+        [("margin", "Margin"), ("revenue", "Revenue"), ("score", "Value Score")],
+        string="Tier Basis",
+    )
+    tier_lead_floor = fields.Float(string="Lead Floor")
+    tier_min_history_days = fields.Integer(string="Minimum History (days)")
+    tier_min_stay_days = fields.Integer(string="Minimum Stay in a Tier (days)")
+    tier_hysteresis = fields.Float(string="Hysteresis Band (%)")
+    class_loyal_min_orders = fields.Integer(string="Loyal: Minimum Orders in Window")
+    class_loyal_max_gap_days = fields.Integer(string="Loyal: Longest Gap (days)")
+    class_lost_after_days = fields.Integer(string="Lost after (days)")
+    sale_block_risky = fields.Boolean(string="Block Risky Sales")
 
     @api.model
     def default_get(self, fields_list):

@@ -1,0 +1,56 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CustomerTier(models.Model):
+    """A level of the customer pyramid (客户金字塔). Non-lead tiers take the
+    customers ranked by value up to their cumulative share; the lead tier
+    takes those whose net contribution is below the company's floor."""
+
+    _name = "zhongzheng.customer.tier"
+    _description = "Customer Tier"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(required=True, help="Stable key for integrations.")
+    sequence = fields.Integer(default=10, help="Top of the pyramid first.")
+    color = fields.Integer()
+    active = fields.Boolean(default=True)
+    is_lead = fields.Boolean(
+        string="Lead Tier",
+        help="Customers who cost more to serve than they bring "
+        "(net contribution below the floor).",
+    )
+    share_limit = fields.Float(
+        string="Cumulative Share up to (%)",
+        default=100.0,
+        help="Customers ranked by value whose cumulative share of the basis, "
+        "before them, is below this limit (and above the previous tier's).",
+    )
+    description = fields.Text(translate=True)
+
+    _sql_constraints = [
+        ("code_uniq", "UNIQUE(code)", "A tier code must be unique."),
+    ]
+
+    @api.constrains("share_limit", "is_lead")
+    def _check_share_limit(self):
+        for tier in self:
+            if not tier.is_lead and not 0 < tier.share_limit <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(name)s: the cumulative share must be above 0 and "
+                        "at most 100%%.",
+                        name=tier.name,
+                    )
+                )
+
+    @api.model
+    def _ranked(self):
+        """Non-lead tiers in pyramid order with their share bands."""
+        tiers = self.search([("is_lead", "=", False)])
+        bands, low = [], 0.0
+        for tier in tiers:
+            bands.append((tier, low, tier.share_limit))
+            low = tier.share_limit
+        return bands
