@@ -36,6 +36,7 @@
         "views/rfm_segment_views.xml",
         "views/clv_fit_views.xml",
         "views/customer_tier_views.xml",
+        "views/sale_order_views.xml",
         "views/customer_segment_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/value_settings_views.xml",

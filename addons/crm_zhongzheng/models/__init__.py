@@ -6,6 +6,7 @@ from . import customer_tier
 from . import relationship_history
 from . import tier_override
 from . import relationship_engine
+from . import supplier_engine
 from . import clv_fit
 from . import value_queue
 from . import customer_segment
@@ -14,4 +15,5 @@ from . import sale_order
 from . import purchase_order
 from . import account_move
 from . import account_partial_reconcile
+from . import crm_lead
 from . import stock_picking

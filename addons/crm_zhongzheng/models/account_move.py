@@ -1,8 +1,15 @@
-from odoo import models
+from odoo import fields, models
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    partner_tier_id = fields.Many2one(
+        related="commercial_partner_id.tier_id", string="Customer Tier"
+    )
+    partner_relationship_class = fields.Selection(
+        related="commercial_partner_id.relationship_class", string="Relationship"
+    )
 
     def _queue_customer_value(self):
         invoices = self.filtered(lambda m: m.is_sale_document(include_receipts=False))

@@ -1,8 +1,19 @@
-from odoo import models
+from odoo import fields, models
 
 
 class PurchaseOrder(models.Model):
     _inherit = "purchase.order"
+
+    supplier_rating = fields.Float(
+        related="partner_id.commercial_partner_id.supplier_rating",
+        string="Supplier Rating",
+    )
+    supplier_on_time_rate = fields.Float(
+        related="partner_id.commercial_partner_id.supplier_on_time_rate"
+    )
+    supplier_qty_accuracy = fields.Float(
+        related="partner_id.commercial_partner_id.supplier_qty_accuracy"
+    )
 
     def button_confirm(self):
         result = super().button_confirm()

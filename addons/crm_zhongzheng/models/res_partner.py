@@ -90,6 +90,12 @@ class ResPartner(models.Model):
         string="Tier and Class History",
         domain=lambda self: [("company_id", "=", self.env.company.id)],
     )
+    # supplier rating (purchase data; quality incidents from service tickets)
+    supplier_receipt_count = _figure("Receipts", fields.Integer)
+    supplier_on_time_rate = _figure("On-Time Receipts (%)", digits=(16, 1))
+    supplier_qty_accuracy = _figure("Quantity Accuracy (%)", digits=(16, 1))
+    supplier_incident_count = _figure("Quality Incidents", fields.Integer)
+    supplier_rating = _figure("Supplier Rating", digits=(16, 1))
     logistics_dependency = fields.Selection(
         [
             ("full", "Full Outsourcing"),
@@ -144,6 +150,28 @@ class ResPartner(models.Model):
             segments = Segment.browse(value if operator == "in" else [value])
         domains = [segment._partner_domain() for segment in segments.exists()]
         return expression.OR(domains) if domains else [("id", "=", 0)]
+
+    def _overdue_receivable(self, company):
+        """Live overdue receivable of this commercial partner in a company
+        (posted, unreconciled receivable lines past their due date)."""
+        self.ensure_one()
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "child_of", self.id),
+                    ("company_id", "=", company.id),
+                    ("account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                    ("reconciled", "=", False),
+                    ("date_maturity", "<", fields.Date.context_today(self)),
+                ],
+                [],
+                ["amount_residual:sum"],
+            )
+        )
+        return groups[0][0] or 0.0
 
     def action_override_tier(self):
         self.ensure_one()

@@ -3,3 +3,4 @@ from . import test_value_engine
 from . import test_clv
 from . import test_value_facts
 from . import test_relationship
+from . import test_flow

@@ -1,0 +1,118 @@
+"""Supplier rating from purchase data: part of the value engine."""
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+SUPPLIER_FIELDS = {
+    "supplier_receipt_count": "integer",
+    "supplier_on_time_rate": "float8",
+    "supplier_qty_accuracy": "float8",
+    "supplier_incident_count": "integer",
+    "supplier_rating": "float8",
+}
+# weights of the rating, in points out of 100
+ON_TIME_POINTS, ACCURACY_POINTS, QUALITY_POINTS = 50.0, 40.0, 10.0
+
+
+class ValueEngine(models.AbstractModel):
+    _inherit = "zhongzheng.value.engine"
+
+    def _value_field_types(self):
+        return {**super()._value_field_types(), **SUPPLIER_FIELDS}
+
+    @api.model
+    def _supplier_incidents(self, company, start, end, partner_ids):
+        """Extension point: {commercial partner id: quality incidents} over
+        the window. Service tickets whose responsible party is the supplier
+        add theirs here; nothing until then."""
+        return {}
+
+    @api.model
+    def _compute_facts(self, company, partner_ids=None, as_of=None):
+        count = super()._compute_facts(company, partner_ids=partner_ids, as_of=as_of)
+        self._compute_supplier_facts(company, partner_ids=partner_ids, as_of=as_of)
+        return count
+
+    @api.model
+    def _compute_supplier_facts(self, company, partner_ids=None, as_of=None):
+        """On-time receipt rate (done receipts vs their scheduled date),
+        quantity accuracy (received vs ordered on purchase lines) and
+        quality incidents of each supplier, and a 0-100 rating from them."""
+        as_of = as_of or fields.Date.context_today(self)
+        start, end = self._window(company, as_of)
+        for model in ("stock.picking", "purchase.order", "purchase.order.line"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH receipts AS (
+                SELECT p.commercial_partner_id AS partner_id, COUNT(*) AS n,
+                       100.0 * COUNT(*) FILTER (
+                           WHERE sp.date_done <= sp.scheduled_date)
+                           / COUNT(*) AS on_time
+                  FROM stock_picking sp
+                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
+                  JOIN res_partner p ON p.id = sp.partner_id
+                 WHERE sp.company_id = %(company)s AND sp.state = 'done'
+                   AND spt.code = 'incoming'
+                   AND sp.date_done >= %(start)s AND sp.date_done < %(end)s
+                   AND %(filter)s
+                 GROUP BY 1
+            ),
+            quantities AS (
+                SELECT p.commercial_partner_id AS partner_id,
+                       100.0 * SUM(GREATEST(0, pol.product_qty
+                                   - ABS(pol.qty_received - pol.product_qty)))
+                           / NULLIF(SUM(pol.product_qty), 0) AS accuracy
+                  FROM purchase_order_line pol
+                  JOIN purchase_order po ON po.id = pol.order_id
+                  JOIN res_partner p ON p.id = po.partner_id
+                 WHERE po.company_id = %(company)s
+                   AND po.state IN ('purchase', 'done')
+                   AND po.date_order >= %(start)s AND po.date_order < %(end)s
+                   AND pol.display_type IS NULL AND pol.qty_received > 0
+                   AND %(filter)s
+                 GROUP BY 1
+            )
+            SELECT COALESCE(r.partner_id, q.partner_id), COALESCE(r.n, 0),
+                   ROUND(r.on_time::numeric, 1)::float8,
+                   ROUND(q.accuracy::numeric, 1)::float8
+              FROM receipts r FULL JOIN quantities q ON q.partner_id = r.partner_id
+            """,
+                company=company.id,
+                start=start,
+                end=end,
+                filter=self._partner_filter(
+                    ("p", "commercial_partner_id"), partner_ids
+                ),
+            )
+        )
+        found = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        key = str(company.id)
+        # suppliers rated before keep a row, so their figures can drop to none
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM res_partner WHERE supplier_rating ? %s AND %s",
+                key,
+                self._partner_filter(("res_partner", "id"), partner_ids),
+            )
+        )
+        population = set(found) | {r[0] for r in self.env.cr.fetchall()}
+        incidents = self._supplier_incidents(company, start, end, list(population))
+        rows = []
+        for pid in sorted(population):
+            receipts, on_time, accuracy = found.get(pid, (0, None, None))
+            count = incidents.get(pid, 0)
+            rating = None
+            if receipts or accuracy is not None:
+                quality = 1.0 - min(1.0, count / max(receipts, 1))
+                rating = round(
+                    ON_TIME_POINTS * (on_time if on_time is not None else 100.0) / 100
+                    + ACCURACY_POINTS
+                    * (accuracy if accuracy is not None else 100.0)
+                    / 100
+                    + QUALITY_POINTS * quality,
+                    1,
+                )
+            rows.append((pid, receipts, on_time, accuracy, count, rating))
+        return self._write_values(company, rows, list(SUPPLIER_FIELDS))
