@@ -31,6 +31,7 @@
         "security/crm_zhongzheng_rules.xml",
         "data/rfm_segment_data.xml",
         "data/customer_tier_data.xml",
+        "data/activity_rule_data.xml",
         "data/ir_cron_data.xml",
         "views/res_partner_views.xml",
         "views/rfm_segment_views.xml",
@@ -40,6 +41,8 @@
         "views/customer_segment_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/value_settings_views.xml",
+        "wizards/activity_schedule_views.xml",
+        "views/activity_rule_views.xml",
         "views/menus.xml",
     ],
 }

@@ -7,6 +7,7 @@ from . import relationship_history
 from . import tier_override
 from . import relationship_engine
 from . import supplier_engine
+from . import activity_rule
 from . import clv_fit
 from . import value_queue
 from . import customer_segment

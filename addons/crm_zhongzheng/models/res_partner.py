@@ -173,6 +173,39 @@ class ResPartner(models.Model):
         )
         return groups[0][0] or 0.0
 
+    def _schedule_followups(self, activity_type, summary, deadline, user=None):
+        """One activity per customer, unless it already has an open one of
+        that type and summary; assigned to `user`, else the salesperson, else
+        the current user. Returns the new activities."""
+        existing = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", self.ids),
+                ("activity_type_id", "=", activity_type.id),
+                ("summary", "=", summary),
+            ]
+        )
+        busy = set(existing.mapped("res_id"))
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": summary,
+                        "date_deadline": deadline,
+                        "user_id": (user or partner.user_id or self.env.user).id,
+                    }
+                    for partner in self
+                    if partner.id not in busy
+                ]
+            )
+        )
+
     def action_override_tier(self):
         self.ensure_one()
         return {

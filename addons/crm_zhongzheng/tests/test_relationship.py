@@ -271,3 +271,70 @@ class TestClasses(RelationshipCase):
                 {"partner_id": customer.id, "kind": "tier"}
             )
         self.platinum.with_user(self.crm_manager).share_limit = 40
+
+
+@tagged("post_install", "-at_install")
+class TestFollowups(RelationshipCase):
+    def _activities(self, partner, summary):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("summary", "=", summary),
+            ]
+        )
+
+    def test_nightly_rule_wins_back_lost_platinum_customers(self):
+        lost_big = self._customer("Lost Big Hospital")
+        self._sell(lost_big, AS_OF - timedelta(days=300), 900)
+        active_small = self._customer("Active Small Clinic")
+        self._sell(active_small, AS_OF - timedelta(days=250), 50)
+        self._sell(active_small, AS_OF - timedelta(days=10), 50)
+        self._recompute()
+        self.assertEqual(
+            (lost_big.tier_id, lost_big.relationship_class), (self.platinum, "lost")
+        )
+        rule = self.env.ref("crm_zhongzheng.activity_rule_win_back").copy(
+            {"company_id": self.company.id}
+        )
+        created = rule._apply()
+        self.assertEqual(created.mapped("res_id"), [lost_big.id])
+        self.assertEqual(
+            created.activity_type_id, self.env.ref("mail.mail_activity_data_call")
+        )
+        self.assertEqual(
+            created.date_deadline, fields.Date.context_today(rule) + timedelta(days=3)
+        )
+        self.assertFalse(rule._apply(), "no second activity while one is open")
+        self.assertEqual(len(self._activities(lost_big, "Win-back call")), 1)
+
+    def test_manager_schedules_a_whole_class(self):
+        loyal = []
+        for i in range(3):
+            customer = self._customer(f"Loyal {i}")
+            for k in range(5):
+                self._order(customer, AS_OF - timedelta(days=30 * k + i), 100)
+            loyal.append(customer)
+        marginal = self._customer("Occasional Buyer")
+        self._order(marginal, AS_OF - timedelta(days=5), 100)
+        self._recompute()
+        Wizard = self.env["zhongzheng.activity.schedule"]
+        with self.assertRaises(AccessError):
+            Wizard.with_user(self.crm_user).create({"summary": "Visit"})
+        wizard = Wizard.with_user(self.crm_manager).create(
+            {"relationship_class": "loyal", "summary": "Thank-you visit"}
+        )
+        self.assertEqual(wizard.target_count, 3)
+        wizard.action_schedule()
+        for customer in loyal:
+            self.assertEqual(len(self._activities(customer, "Thank-you visit")), 1)
+        self.assertFalse(self._activities(marginal, "Thank-you visit"))
+        # from a selection in the customer list
+        selected = (
+            Wizard.with_user(self.crm_manager)
+            .with_context(active_model="res.partner", active_ids=[marginal.id])
+            .create({"summary": "Catalogue call"})
+        )
+        self.assertEqual(selected.partner_ids, marginal)
+        selected.action_schedule()
+        self.assertEqual(len(self._activities(marginal, "Catalogue call")), 1)

@@ -1,1 +1,2 @@
 from . import value_settings
+from . import activity_schedule
