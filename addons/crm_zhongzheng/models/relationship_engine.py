@@ -188,13 +188,14 @@ class ValueEngine(models.AbstractModel):
             override = overrides.get(pid)
             effective = override.tier_id.id if override else computed
             new_class = self._classify(company, as_of, row)
+            share_text = "-" if share is None else f"{share:.1f}%"
             figures = self.env._(
                 "net contribution %(net).2f; %(basis)s %(value).2f; "
                 "cumulative share before %(share)s",
                 net=row[5],
                 basis=company.tier_basis,
                 value=row[6],
-                share="-" if share is None else f"{share:.1f}%",
+                share=share_text,
             )
             if effective != tier:
                 history.append(
@@ -212,6 +213,7 @@ class ValueEngine(models.AbstractModel):
                 )
                 tier_since = as_of
             if new_class != klass:
+                gap_text = "-" if row[7] is None else str(row[7])
                 history.append(
                     (
                         pid,
