@@ -214,6 +214,7 @@ class ValueEngine(models.AbstractModel):
                 tier_since = as_of
             if new_class != klass:
                 gap_text = "-" if row[7] is None else str(row[7])
+                last_text = str(row[4]) if row[4] else "-"
                 history.append(
                     (
                         pid,
@@ -228,8 +229,8 @@ class ValueEngine(models.AbstractModel):
                             "orders in window %(window)s; last order %(last)s; "
                             "longest gap %(gap)s days",
                             window=row[2],
-                            last=row[4] or "-",
-                            gap=row[7] if row[7] is not None else "-",
+                            last=last_text,
+                            gap=gap_text,
                         ),
                     )
                 )
