@@ -25,17 +25,11 @@ BASIS_COLUMNS = {
 }
 
 
-class ValueEngine(models.AbstractModel):
-    _inherit = "zhongzheng.value.engine"
+class RelationshipEngine(models.AbstractModel):
+    """Tier and class rules; the value engine calls them after its ranks."""
 
-    def _value_field_types(self):
-        return {**super()._value_field_types(), **RELATIONSHIP_FIELDS}
-
-    @api.model
-    def _compute_ranks(self, company, as_of=None):
-        count = super()._compute_ranks(company, as_of=as_of)
-        self._compute_relationships(company, as_of=as_of)
-        return count
+    _name = "zhongzheng.relationship.engine"
+    _description = "Customer Tier and Class Rules"
 
     # ------------------------------------------------------------------
     @api.model
@@ -238,7 +232,9 @@ class ValueEngine(models.AbstractModel):
             updates.append(
                 (pid, effective, computed, tier_since, new_class, class_since)
             )
-        self._write_values(company, updates, list(RELATIONSHIP_FIELDS))
+        self.env["zhongzheng.value.engine"]._write_values(
+            company, updates, list(RELATIONSHIP_FIELDS)
+        )
         self._log_history(company, as_of, history)
         return len(updates)
 
@@ -299,7 +295,7 @@ class ValueEngine(models.AbstractModel):
         )
         if target == current:
             return
-        self._write_values(
+        self.env["zhongzheng.value.engine"]._write_values(
             company,
             [
                 (

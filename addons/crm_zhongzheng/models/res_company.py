@@ -36,7 +36,6 @@ class ResCompany(models.Model):
     # customer pyramid
     tier_basis = fields.Selection(
         [("margin", "Margin"), ("revenue", "Revenue"), ("score", "Value Score")],
-        string="Tier Basis",
         default="margin",
         required=True,
         help="What ranks customers into platinum, gold and iron.",

@@ -76,7 +76,6 @@ class ResPartner(models.Model):
     relationship_since = _figure("In Class Since", fields.Date)
     tier_override_id = fields.Many2one(
         "zhongzheng.tier.override",
-        string="Tier Override",
         compute="_compute_tier_override_id",
     )
     tier_pending = fields.Boolean(

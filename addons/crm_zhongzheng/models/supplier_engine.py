@@ -14,11 +14,11 @@ SUPPLIER_FIELDS = {
 ON_TIME_POINTS, ACCURACY_POINTS, QUALITY_POINTS = 50.0, 40.0, 10.0
 
 
-class ValueEngine(models.AbstractModel):
-    _inherit = "zhongzheng.value.engine"
+class SupplierEngine(models.AbstractModel):
+    """Supplier rating rules; the value engine calls them after its facts."""
 
-    def _value_field_types(self):
-        return {**super()._value_field_types(), **SUPPLIER_FIELDS}
+    _name = "zhongzheng.supplier.engine"
+    _description = "Supplier Rating Rules"
 
     @api.model
     def _supplier_incidents(self, company, start, end, partner_ids):
@@ -28,18 +28,13 @@ class ValueEngine(models.AbstractModel):
         return {}
 
     @api.model
-    def _compute_facts(self, company, partner_ids=None, as_of=None):
-        count = super()._compute_facts(company, partner_ids=partner_ids, as_of=as_of)
-        self._compute_supplier_facts(company, partner_ids=partner_ids, as_of=as_of)
-        return count
-
-    @api.model
     def _compute_supplier_facts(self, company, partner_ids=None, as_of=None):
         """On-time receipt rate (done receipts vs their scheduled date),
         quantity accuracy (received vs ordered on purchase lines) and
         quality incidents of each supplier, and a 0-100 rating from them."""
         as_of = as_of or fields.Date.context_today(self)
-        start, end = self._window(company, as_of)
+        engine = self.env["zhongzheng.value.engine"]
+        start, end = engine._window(company, as_of)
         for model in ("stock.picking", "purchase.order", "purchase.order.line"):
             self.env[model].flush_model()
         self.env.cr.execute(
@@ -82,7 +77,7 @@ class ValueEngine(models.AbstractModel):
                 company=company.id,
                 start=start,
                 end=end,
-                filter=self._partner_filter(
+                filter=engine._partner_filter(
                     ("p", "commercial_partner_id"), partner_ids
                 ),
             )
@@ -94,7 +89,7 @@ class ValueEngine(models.AbstractModel):
             SQL(
                 "SELECT id FROM res_partner WHERE supplier_rating ? %s AND %s",
                 key,
-                self._partner_filter(("res_partner", "id"), partner_ids),
+                engine._partner_filter(("res_partner", "id"), partner_ids),
             )
         )
         population = set(found) | {r[0] for r in self.env.cr.fetchall()}
@@ -115,4 +110,4 @@ class ValueEngine(models.AbstractModel):
                     1,
                 )
             rows.append((pid, receipts, on_time, accuracy, count, rating))
-        return self._write_values(company, rows, list(SUPPLIER_FIELDS))
+        return engine._write_values(company, rows, list(SUPPLIER_FIELDS))

@@ -77,13 +77,13 @@ class TierOverride(models.Model):
     def unlink(self):
         pairs = [(o.partner_id, o.company_id) for o in self]
         result = super().unlink()
-        engine = self.env["zhongzheng.value.engine"]
+        engine = self.env["zhongzheng.relationship.engine"]
         for partner, company in pairs:
             engine._apply_tier_override(partner, company)
         return result
 
     def _apply(self):
-        engine = self.env["zhongzheng.value.engine"]
+        engine = self.env["zhongzheng.relationship.engine"]
         for override in self:
             engine._apply_tier_override(override.partner_id, override.company_id)
 

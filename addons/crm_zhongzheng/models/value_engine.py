@@ -16,6 +16,8 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from . import clv_math
+from .relationship_engine import RELATIONSHIP_FIELDS
+from .supplier_engine import SUPPLIER_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -136,9 +138,8 @@ class ValueEngine(models.AbstractModel):
         )
 
     def _value_field_types(self):
-        """SQL type of every partner field the engine writes (extended by
-        the engine's other parts)."""
-        return dict(ALL_FIELDS)
+        """SQL type of every partner field the engine and its rules write."""
+        return {**ALL_FIELDS, **RELATIONSHIP_FIELDS, **SUPPLIER_FIELDS}
 
     @api.model
     def _write_values(self, company, rows, columns):
@@ -415,6 +416,9 @@ class ValueEngine(models.AbstractModel):
             len(rows),
             written,
         )
+        self.env["zhongzheng.supplier.engine"]._compute_supplier_facts(
+            company, partner_ids=partner_ids, as_of=as_of
+        )
         return len(rows)
 
     # ------------------------------------------------------------------
@@ -525,6 +529,9 @@ class ValueEngine(models.AbstractModel):
             company.id,
             len(rows),
             written,
+        )
+        self.env["zhongzheng.relationship.engine"]._compute_relationships(
+            company, as_of=as_of
         )
         return len(rows)
 

@@ -45,7 +45,6 @@ class ValueSettings(models.TransientModel):
     value_weight_cost = fields.Float(string="Weight: Cost-to-Serve")
     tier_basis = fields.Selection(
         [("margin", "Margin"), ("revenue", "Revenue"), ("score", "Value Score")],
-        string="Tier Basis",
     )
     tier_lead_floor = fields.Float(string="Lead Floor")
     tier_min_history_days = fields.Integer(string="Minimum History (days)")
