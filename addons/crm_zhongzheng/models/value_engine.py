@@ -90,6 +90,21 @@ class ValueEngine(models.AbstractModel):
         return True
 
     @api.model
+    def _replay(self, companies=None, months=12):
+        """Recompute as of each month-end of the past months, then today, so
+        that tiers, classes and their history unfold as they would have
+        (a backfill at go-live, and the demo's history)."""
+        today = fields.Date.context_today(self)
+        month_end = today.replace(day=1) - timedelta(days=1)
+        dates = []
+        for _i in range(months):
+            dates.append(month_end)
+            month_end = month_end.replace(day=1) - timedelta(days=1)
+        for as_of in sorted(dates):
+            self.recompute(companies=companies, as_of=as_of, fit_clv=False)
+        return self.recompute(companies=companies, as_of=today)
+
+    @api.model
     def _recompute_partners(self, company, partner_ids, as_of=None, rank=True):
         """Incremental update: the facts and lifetime value (from the last
         applied fit) of these commercial partners, then unless told otherwise

@@ -338,3 +338,21 @@ class TestFollowups(RelationshipCase):
         self.assertEqual(selected.partner_ids, marginal)
         selected.action_schedule()
         self.assertEqual(len(self._activities(marginal, "Catalogue call")), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestReplay(RelationshipCase):
+    def test_replay_builds_a_monthly_history(self):
+        today = fields.Date.context_today(self.env.user)
+        customer = self._customer("Replayed Hospital")
+        for days in (400, 330, 260, 200):
+            self._order(customer, today - timedelta(days=days), 100)
+        self.engine._replay(companies=self.company, months=12)
+        classes = self.env["zhongzheng.relationship.history"].search(
+            [("partner_id", "=", customer.id), ("kind", "=", "class")], order="id"
+        )
+        # bought every ~70 days until 200 days ago, then stopped: loyal, then
+        # the gap breaks loyalty, then lost
+        self.assertEqual(classes.mapped("class_to")[-3:], ["loyal", "marginal", "lost"])
+        self.assertEqual(customer.relationship_class, "lost")
+        self.assertTrue(all(h.date < today for h in classes[:-1]))
