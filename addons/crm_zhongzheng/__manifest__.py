@@ -33,6 +33,7 @@
         "data/customer_tier_data.xml",
         "data/activity_rule_data.xml",
         "data/ir_cron_data.xml",
+        "data/service_ticket_data.xml",
         "views/res_partner_views.xml",
         "views/rfm_segment_views.xml",
         "views/clv_fit_views.xml",
@@ -43,6 +44,7 @@
         "wizards/value_settings_views.xml",
         "wizards/activity_schedule_views.xml",
         "views/activity_rule_views.xml",
+        "views/service_ticket_views.xml",
         "views/menus.xml",
     ],
 }

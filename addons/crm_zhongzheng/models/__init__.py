@@ -8,6 +8,9 @@ from . import tier_override
 from . import relationship_engine
 from . import supplier_engine
 from . import activity_rule
+from . import service_team
+from . import service_ticket_config
+from . import service_ticket
 from . import clv_fit
 from . import value_queue
 from . import customer_segment

@@ -4,3 +4,4 @@ from . import test_clv
 from . import test_value_facts
 from . import test_relationship
 from . import test_flow
+from . import test_service_ticket

@@ -26,6 +26,16 @@ class ZhongzhengCase(TransactionCase):
         cls.plain_user = new_test_user(
             cls.env, login="zz_plain_user", groups="base.group_user"
         )
+        cls.service_user = new_test_user(
+            cls.env,
+            login="zz_service_user",
+            groups="base.group_user,crm_zhongzheng.group_service_user",
+        )
+        cls.service_manager = new_test_user(
+            cls.env,
+            login="zz_service_manager",
+            groups="base.group_user,crm_zhongzheng.group_service_manager",
+        )
 
 
 class ValueCase(ZhongzhengCase):
