@@ -23,6 +23,7 @@
         "mail",
         "portal",
         "rating",
+        "resource",
     ],
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [

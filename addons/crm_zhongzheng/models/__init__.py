@@ -10,6 +10,7 @@ from . import supplier_engine
 from . import activity_rule
 from . import service_team
 from . import service_ticket_config
+from . import service_sla
 from . import service_ticket
 from . import clv_fit
 from . import value_queue

@@ -5,3 +5,4 @@ from . import test_value_facts
 from . import test_relationship
 from . import test_flow
 from . import test_service_ticket
+from . import test_service_sla

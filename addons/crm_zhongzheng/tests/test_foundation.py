@@ -58,6 +58,7 @@ class TestFoundation(ZhongzhengCase):
             "service_team_menu",
             "service_ticket_type_menu",
             "service_ticket_stage_menu",
+            "service_sla_menu",
         }
         root = self.env.ref("crm_zhongzheng.crm_zhongzheng_menu_root")
         menus = self.env["ir.ui.menu"].search([("id", "child_of", root.id)])
