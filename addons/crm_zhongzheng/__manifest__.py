@@ -46,6 +46,7 @@
         "wizards/activity_schedule_views.xml",
         "views/activity_rule_views.xml",
         "views/service_ticket_views.xml",
+        "views/stock_picking_views.xml",
         "views/menus.xml",
     ],
 }

@@ -12,6 +12,7 @@ from . import service_team
 from . import service_ticket_config
 from . import service_sla
 from . import service_ticket
+from . import tracking_event
 from . import clv_fit
 from . import value_queue
 from . import customer_segment

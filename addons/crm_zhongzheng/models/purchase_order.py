@@ -15,6 +15,35 @@ class PurchaseOrder(models.Model):
         related="partner_id.commercial_partner_id.supplier_qty_accuracy"
     )
 
+    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
+
+    def _compute_service_ticket_count(self):
+        counts = dict(
+            self.env["zhongzheng.service.ticket"]._read_group(
+                [("purchase_order_id", "in", self.ids)],
+                ["purchase_order_id"],
+                ["__count"],
+            )
+        )
+        for record in self:
+            record.service_ticket_count = counts.get(record, 0)
+
+    def action_view_service_tickets(self):
+        return self.env["zhongzheng.service.ticket"]._tickets_action(
+            [("purchase_order_id", "in", self.ids)],
+            {"default_purchase_order_id": self.id},
+        )
+
+    def action_new_service_ticket(self):
+        self.ensure_one()
+        return self.env["zhongzheng.service.ticket"]._new_ticket_action(
+            {
+                "default_purchase_order_id": self.id,
+                "default_partner_id": self.partner_id.id,
+                "default_product_ids": self.order_line.product_id.ids,
+            }
+        )
+
     def button_confirm(self):
         result = super().button_confirm()
         queue = self.env["zhongzheng.value.queue"].sudo()

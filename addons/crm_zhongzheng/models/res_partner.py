@@ -105,6 +105,8 @@ class ResPartner(models.Model):
         "(客户依赖程度), set by hand.",
     )
 
+    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
+
     customer_segment_id = fields.Many2one(
         "zhongzheng.customer.segment",
         string="Saved Segment",
@@ -135,6 +137,29 @@ class ResPartner(models.Model):
             partner.tier_pending = bool(
                 partner.sale_count_total and not partner.tier_id
             )
+
+    def _compute_service_ticket_count(self):
+        counts = dict(
+            self.env["zhongzheng.service.ticket"]._read_group(
+                [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
+                ["commercial_partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.service_ticket_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_view_service_tickets(self):
+        return self.env["zhongzheng.service.ticket"]._tickets_action(
+            [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
+            {"default_partner_id": self.id},
+        )
+
+    def action_new_service_ticket(self):
+        self.ensure_one()
+        return self.env["zhongzheng.service.ticket"]._new_ticket_action(
+            {"default_partner_id": self.id}
+        )
 
     def _compute_customer_segment_id(self):
         self.customer_segment_id = False

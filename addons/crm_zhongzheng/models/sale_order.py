@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .tracking_event import EVENT_KINDS
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -12,10 +14,49 @@ class SaleOrder(models.Model):
         related="partner_id.commercial_partner_id.relationship_class",
         string="Relationship",
     )
+    delivery_tracking_status = fields.Selection(
+        EVENT_KINDS,
+        compute="_compute_delivery_tracking_status",
+        help="The latest tracking event of its deliveries.",
+    )
     customer_risk_warning = fields.Char(
         compute="_compute_customer_risk_warning",
         help="Why confirming this sale deserves a second look.",
     )
+
+    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
+
+    def _compute_service_ticket_count(self):
+        counts = dict(
+            self.env["zhongzheng.service.ticket"]._read_group(
+                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
+            )
+        )
+        for record in self:
+            record.service_ticket_count = counts.get(record, 0)
+
+    def action_view_service_tickets(self):
+        return self.env["zhongzheng.service.ticket"]._tickets_action(
+            [("sale_order_id", "in", self.ids)], {"default_sale_order_id": self.id}
+        )
+
+    def action_new_service_ticket(self):
+        self.ensure_one()
+        return self.env["zhongzheng.service.ticket"]._new_ticket_action(
+            {
+                "default_sale_order_id": self.id,
+                "default_partner_id": self.partner_id.id,
+                "default_product_ids": self.order_line.product_id.ids,
+            }
+        )
+
+    @api.depends("picking_ids.tracking_status", "picking_ids.tracking_status_time")
+    def _compute_delivery_tracking_status(self):
+        for order in self:
+            tracked = order.picking_ids.filtered("tracking_status_time").sorted(
+                "tracking_status_time", reverse=True
+            )[:1]
+            order.delivery_tracking_status = tracked.tracking_status
 
     @api.depends("partner_id", "company_id")
     def _compute_customer_risk_warning(self):

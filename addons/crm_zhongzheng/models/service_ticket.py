@@ -1,5 +1,5 @@
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 SERVICE_MANAGER = "crm_zhongzheng.group_service_manager"
 
@@ -133,6 +133,58 @@ class ServiceTicket(models.Model):
     sla_alerted = fields.Selection(
         [("at_risk", "At Risk"), ("breached", "Breached")], readonly=True, copy=False
     )
+    # claims and compensation (理赔 / 赔偿)
+    claim_amount = fields.Float(
+        string="Claimed Amount", digits="Account", tracking=True
+    )
+    claim_approved_amount = fields.Float(
+        string="Approved Compensation", digits="Account", tracking=True, copy=False
+    )
+    claim_cause = fields.Selection(
+        [
+            ("carrier_damage", "Carrier Damage"),
+            ("packaging", "Damaged Packaging"),
+            ("wrong_item", "Wrong Item"),
+            ("loss", "Loss"),
+            ("delay", "Delay"),
+            ("other", "Other"),
+        ],
+        string="Cause",
+        tracking=True,
+    )
+    responsible_party = fields.Selection(
+        [("us", "Us"), ("carrier", "Carrier"), ("supplier", "Supplier")],
+        tracking=True,
+    )
+    supplier_id = fields.Many2one(
+        "res.partner",
+        string="Responsible Supplier",
+        compute="_compute_supplier_id",
+        store=True,
+        readonly=False,
+        help="The supplier whose quality incident this is.",
+    )
+    claim_state = fields.Selection(
+        [
+            ("draft", "To Approve"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+        ],
+        string="Claim Status",
+        compute="_compute_claim_state",
+        store=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    claim_approved_by = fields.Many2one("res.users", readonly=True, copy=False)
+    claim_approved_date = fields.Date(readonly=True, copy=False)
+    refund_id = fields.Many2one(
+        "account.move", string="Credit Note", readonly=True, copy=False
+    )
+    return_picking_id = fields.Many2one(
+        "stock.picking", string="Return", readonly=True, copy=False
+    )
     first_response_hours = fields.Float(
         string="First Response Time (h)", readonly=True, copy=False, digits=(16, 2)
     )
@@ -144,6 +196,43 @@ class ServiceTicket(models.Model):
         groups=SERVICE_MANAGER,
         help="What handling the ticket cost us; part of the customer's cost-to-serve.",
     )
+
+    @api.depends("type_id")
+    def _compute_claim_state(self):
+        for ticket in self:
+            if not ticket.is_claim:
+                ticket.claim_state = False
+            elif not ticket.claim_state:
+                ticket.claim_state = "draft"
+
+    @api.depends("responsible_party", "purchase_order_id", "picking_id")
+    def _compute_supplier_id(self):
+        for ticket in self:
+            if ticket.responsible_party != "supplier":
+                ticket.supplier_id = False
+            elif not ticket.supplier_id:
+                supplier = ticket.purchase_order_id.partner_id
+                if not supplier and ticket.picking_id.picking_type_code == "incoming":
+                    supplier = ticket.picking_id.partner_id
+                ticket.supplier_id = supplier.commercial_partner_id
+
+    @api.constrains("claim_amount", "claim_approved_amount", "handling_cost")
+    def _check_amounts(self):
+        for ticket in self.sudo():
+            if (
+                min(
+                    ticket.claim_amount,
+                    ticket.claim_approved_amount,
+                    ticket.handling_cost,
+                )
+                < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(number)s: amounts cannot be negative.",
+                        number=ticket.number,
+                    )
+                )
 
     @api.model
     def _read_group_expand_stages(self, stages, domain):
@@ -213,6 +302,7 @@ class ServiceTicket(models.Model):
         result = super().write(vals)
         if "stage_id" in vals:
             self._stamp_stage_dates()
+            self.filtered("is_closed")._queue_cost_to_serve()
         if {"type_id", "partner_id", "team_id", "company_id"} & set(vals):
             self._sla_assign()
         elif "stage_id" in vals:
@@ -355,6 +445,178 @@ class ServiceTicket(models.Model):
             self.sudo().write(self._first_response_values(now))
             self._sla_refresh(now)
         return result
+
+    # ------------------------------------------------------------------
+    # claims
+    def _check_service_manager(self, what):
+        if not self.env.user.has_group(SERVICE_MANAGER):
+            raise AccessError(
+                self.env._("Only a service manager can %(what)s.", what=what)
+            )
+
+    def action_approve_claim(self):
+        """Approve the claim (the approved amount defaults to the claimed
+        one); traced in the chatter."""
+        self._check_service_manager(self.env._("approve a claim"))
+        for ticket in self:
+            if not ticket.is_claim:
+                raise UserError(
+                    self.env._("%(number)s is not a claim.", number=ticket.number)
+                )
+            amount = ticket.claim_approved_amount or ticket.claim_amount
+            if amount <= 0:
+                raise UserError(
+                    self.env._(
+                        "Claim %(number)s: set the claimed or approved amount first.",
+                        number=ticket.number,
+                    )
+                )
+            ticket.sudo().write(
+                {
+                    "claim_state": "approved",
+                    "claim_approved_amount": amount,
+                    "claim_approved_by": self.env.uid,
+                    "claim_approved_date": fields.Date.context_today(ticket),
+                }
+            )
+            ticket.message_post(
+                body=self.env._(
+                    "Claim approved by %(user)s: %(amount)s.",
+                    user=self.env.user.name,
+                    amount=ticket.company_id.currency_id.format(amount),
+                )
+            )
+        self._queue_cost_to_serve()
+        return True
+
+    def action_reject_claim(self):
+        self._check_service_manager(self.env._("reject a claim"))
+        self.sudo().write({"claim_state": "rejected", "claim_approved_amount": 0.0})
+        for ticket in self:
+            ticket.message_post(
+                body=self.env._("Claim rejected by %(user)s.", user=self.env.user.name)
+            )
+        return True
+
+    def _check_approved(self):
+        for ticket in self:
+            if ticket.claim_state != "approved":
+                raise UserError(
+                    self.env._(
+                        "Claim %(number)s must be approved first.", number=ticket.number
+                    )
+                )
+
+    def action_create_credit_note(self):
+        """A draft customer credit note for the approved compensation, made
+        on the service manager's behalf; finance reviews and posts it."""
+        self._check_service_manager(self.env._("create a credit note for a claim"))
+        self._check_approved()
+        for ticket in self.filtered(lambda t: not t.refund_id):
+            refund = (
+                self.env["account.move"]
+                .sudo()
+                .with_company(ticket.company_id)
+                .create(
+                    {
+                        "move_type": "out_refund",
+                        "partner_id": ticket.commercial_partner_id.id,
+                        "invoice_origin": ticket.number,
+                        "ref": self.env._(
+                            "Compensation for claim %(number)s", number=ticket.number
+                        ),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": self.env._(
+                                        "Compensation: %(subject)s", subject=ticket.name
+                                    ),
+                                    "quantity": 1,
+                                    "price_unit": ticket.claim_approved_amount,
+                                    "tax_ids": [Command.clear()],
+                                }
+                            )
+                        ],
+                    }
+                )
+            )
+            ticket.sudo().refund_id = refund
+            ticket.message_post(
+                body=self.env._(
+                    "Credit note %(name)s created.", name=refund.display_name
+                )
+            )
+        return self._open(self.sudo().refund_id)
+
+    def action_create_return(self):
+        """A return of the whole delivery, linked to the claim."""
+        self._check_service_manager(self.env._("create a return for a claim"))
+        self._check_approved()
+        for ticket in self.filtered(lambda t: not t.return_picking_id):
+            if not ticket.picking_id or ticket.picking_id.state != "done":
+                raise UserError(
+                    self.env._(
+                        "Claim %(number)s has no done delivery to return.",
+                        number=ticket.number,
+                    )
+                )
+            wizard = (
+                self.env["stock.return.picking"]
+                .sudo()
+                .with_context(
+                    active_id=ticket.picking_id.id, active_model="stock.picking"
+                )
+                .create({})
+            )
+            for line in wizard.product_return_moves:
+                line.quantity = line.move_id.quantity
+            returned = wizard._create_return()
+            ticket.sudo().return_picking_id = returned
+            ticket.message_post(
+                body=self.env._("Return %(name)s created.", name=returned.name)
+            )
+        return self._open(self.return_picking_id)
+
+    @api.model
+    def _new_ticket_action(self, context):
+        """The ticket form, prefilled, from a partner, an order or a shipment."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Service Ticket"),
+            "res_model": self._name,
+            "view_mode": "form",
+            "target": "current",
+            "context": {k: v for k, v in context.items() if v},
+        }
+
+    @api.model
+    def _tickets_action(self, domain, context):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_zhongzheng.service_ticket_action"
+        )
+        action.update(
+            domain=domain,
+            context={k: v for k, v in context.items() if v},
+        )
+        return action
+
+    def _open(self, records):
+        action = {
+            "type": "ir.actions.act_window",
+            "res_model": records._name,
+            "view_mode": "form",
+        }
+        if len(records) == 1:
+            action["res_id"] = records.id
+        else:
+            action.update(view_mode="list,form", domain=[("id", "in", records.ids)])
+        return action
+
+    def _queue_cost_to_serve(self):
+        queue = self.env["zhongzheng.value.queue"].sudo()
+        for company in self.company_id:
+            tickets = self.filtered(lambda t, c=company: t.company_id == c)
+            queue._enqueue(tickets.commercial_partner_id | tickets.supplier_id, company)
 
     @api.model
     def _cron_sla_check(self):

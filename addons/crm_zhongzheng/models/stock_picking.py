@@ -1,8 +1,62 @@
-from odoo import models
+from odoo import api, fields, models
+
+from .tracking_event import EVENT_KINDS
 
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
+
+    tracking_event_ids = fields.One2many(
+        "zhongzheng.tracking.event", "picking_id", string="Tracking Events"
+    )
+    tracking_status = fields.Selection(
+        EVENT_KINDS,
+        compute="_compute_tracking_status",
+        store=True,
+        help="The latest tracking event.",
+    )
+    tracking_status_time = fields.Datetime(
+        compute="_compute_tracking_status", store=True
+    )
+    service_ticket_ids = fields.One2many(
+        "zhongzheng.service.ticket", "picking_id", string="Service Tickets"
+    )
+    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
+
+    @api.depends("tracking_event_ids.kind", "tracking_event_ids.event_time")
+    def _compute_tracking_status(self):
+        for picking in self:
+            latest = picking.tracking_event_ids.sorted(
+                lambda e: (e.event_time, e.id), reverse=True
+            )[:1]
+            picking.tracking_status = latest.kind
+            picking.tracking_status_time = latest.event_time
+
+    def _compute_service_ticket_count(self):
+        counts = dict(
+            self.env["zhongzheng.service.ticket"]._read_group(
+                [("picking_id", "in", self.ids)], ["picking_id"], ["__count"]
+            )
+        )
+        for picking in self:
+            picking.service_ticket_count = counts.get(picking, 0)
+
+    def action_new_service_ticket(self):
+        self.ensure_one()
+        return self.env["zhongzheng.service.ticket"]._new_ticket_action(
+            {
+                "default_picking_id": self.id,
+                "default_partner_id": self.partner_id.id,
+                "default_sale_order_id": self.sale_id.id,
+                "default_purchase_order_id": self.purchase_id.id,
+                "default_product_ids": self.move_ids.product_id.ids,
+            }
+        )
+
+    def action_view_service_tickets(self):
+        return self.env["zhongzheng.service.ticket"]._tickets_action(
+            [("picking_id", "in", self.ids)], {"default_picking_id": self.id}
+        )
 
     def _action_done(self):
         result = super()._action_done()

@@ -22,10 +22,28 @@ class SupplierEngine(models.AbstractModel):
 
     @api.model
     def _supplier_incidents(self, company, start, end, partner_ids):
-        """Extension point: {commercial partner id: quality incidents} over
-        the window. Service tickets whose responsible party is the supplier
-        add theirs here; nothing until then."""
-        return {}
+        """{supplier id: quality incidents}: service tickets opened in the
+        window whose responsible party is that supplier."""
+        self.env["zhongzheng.service.ticket"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT t.supplier_id, COUNT(*)
+              FROM zhongzheng_service_ticket t
+              LEFT JOIN zhongzheng_service_ticket_stage st ON st.id = t.stage_id
+             WHERE t.company_id = %s AND t.responsible_party = 'supplier'
+               AND t.supplier_id = ANY(%s)
+               AND t.create_date >= %s AND t.create_date < %s
+               AND NOT COALESCE(st.is_cancelled, FALSE)
+             GROUP BY t.supplier_id
+            """,
+                company.id,
+                list(partner_ids),
+                start,
+                end,
+            )
+        )
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _compute_supplier_facts(self, company, partner_ids=None, as_of=None):

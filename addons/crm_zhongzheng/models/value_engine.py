@@ -133,10 +133,32 @@ class ValueEngine(models.AbstractModel):
 
     @api.model
     def _cost_to_serve(self, company, start, end, partner_ids=None):
-        """Extension point: {commercial partner id: cost to serve} over the
-        window, in company currency. Service tickets add their handling cost
-        and approved compensation here; nothing until then."""
-        return {}
+        """{commercial partner id: cost to serve} over the window, in company
+        currency: the handling cost of its service tickets closed in the
+        window and the compensation approved on its claims."""
+        self.env["zhongzheng.service.ticket"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT commercial_partner_id,
+                   SUM(CASE WHEN date_closed >= %(start)s AND date_closed < %(end)s
+                            THEN COALESCE(handling_cost, 0) ELSE 0 END)
+                   + SUM(CASE WHEN claim_state = 'approved'
+                                AND claim_approved_date >= %(start)s::date
+                                AND claim_approved_date < %(end)s::date
+                            THEN COALESCE(claim_approved_amount, 0) ELSE 0 END)
+              FROM zhongzheng_service_ticket
+             WHERE company_id = %(company)s AND commercial_partner_id IS NOT NULL
+               AND %(filter)s
+             GROUP BY commercial_partner_id
+            """,
+                start=start,
+                end=end,
+                company=company.id,
+                filter=self._partner_filter(("commercial_partner_id",), partner_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _sale_margin_sql(self):
@@ -422,8 +444,9 @@ class ValueEngine(models.AbstractModel):
                 **params,
             )
         )
+        facts = cr.fetchall()  # before the cost query reuses the cursor
         costs = self._cost_to_serve(company, start, end, population)
-        rows = [(*row, round(costs.get(row[0], 0.0), 2)) for row in cr.fetchall()]
+        rows = [(*row, round(float(costs.get(row[0], 0.0)), 2)) for row in facts]
         written = self._write_values(company, rows, list(FACT_FIELDS))
         _logger.info(
             "customer value facts: company %s, %s partners, %s changed",

@@ -6,3 +6,4 @@ from . import test_relationship
 from . import test_flow
 from . import test_service_ticket
 from . import test_service_sla
+from . import test_service_claims

@@ -49,7 +49,9 @@ class ValueCase(ZhongzhengCase):
             {"name": "Zhongzheng Test Co.", "currency_id": cls.env.ref("base.USD").id}
         )
         cls.env.user.company_ids |= cls.company
-        (cls.crm_user | cls.crm_manager).company_ids |= cls.company
+        (
+            cls.crm_user | cls.crm_manager | cls.service_user | cls.service_manager
+        ).company_ids |= cls.company
         cls.env = cls.env(
             context=dict(cls.env.context, allowed_company_ids=[cls.company.id])
         )
