@@ -6,8 +6,6 @@ logged in the relationship history (set-based insert)."""
 
 from datetime import timedelta
 
-from psycopg2.extras import execute_values
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -256,29 +254,29 @@ class RelationshipEngine(models.AbstractModel):
         if not history:
             return
         self.env["zhongzheng.relationship.history"].flush_model()
-        execute_values(
-            self.env.cr._obj,
-            """
-            INSERT INTO zhongzheng_relationship_history
-                (partner_id, kind, tier_from_id, tier_to_id, class_from, class_to,
-                 origin, reason, figures, company_id, date, user_id,
-                 create_uid, write_uid, create_date, write_date)
-            VALUES %s
-            """,
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        self.env["zhongzheng.value.engine"]._copy_rows(
+            "zhongzheng_relationship_history",
             [
-                (
-                    *entry,
-                    company.id,
-                    as_of,
-                    self.env.uid,
-                    self.env.uid,
-                    self.env.uid,
-                    fields.Datetime.now(),
-                    fields.Datetime.now(),
-                )
-                for entry in history
+                "partner_id",
+                "kind",
+                "tier_from_id",
+                "tier_to_id",
+                "class_from",
+                "class_to",
+                "origin",
+                "reason",
+                "figures",
+                "company_id",
+                "date",
+                "user_id",
+                "create_uid",
+                "write_uid",
+                "create_date",
+                "write_date",
             ],
-            page_size=5000,
+            [(*entry, company.id, as_of, uid, uid, uid, now, now) for entry in history],
         )
         self.env["zhongzheng.relationship.history"].invalidate_model()
 

@@ -9,11 +9,18 @@ MANAGER = "crm_zhongzheng.group_crm_manager"
 
 def _figure(string, kind=fields.Float, groups=None, **kwargs):
     """A customer-value figure: per company (each company sees its own),
-    written only by the value engine."""
+    written only by the value engine. Without the index Odoo gives
+    company-dependent fields by default: no query here can use it, and the
+    engine's bulk updates would maintain dozens of them."""
     if groups:
         kwargs["groups"] = groups
     return kind(
-        string=string, company_dependent=True, readonly=True, copy=False, **kwargs
+        string=string,
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        index=False,
+        **kwargs,
     )
 
 

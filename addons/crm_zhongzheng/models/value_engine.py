@@ -6,11 +6,12 @@ partners' company-dependent fields in one bulk statement. Screens, reports
 and the XML-RPC API only read what this engine wrote.
 """
 
+import csv
+import io
 import logging
 from datetime import timedelta
 
 import numpy as np
-from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -82,6 +83,7 @@ class ValueEngine(models.AbstractModel):
         called by the nightly cron, tests and benchmarks, never by a click."""
         companies = companies or self.env["res.company"].search([])
         as_of = as_of or fields.Date.context_today(self)
+        self._tune()
         for company in companies:
             self._compute_facts(company, as_of=as_of)
             if fit_clv:
@@ -110,6 +112,7 @@ class ValueEngine(models.AbstractModel):
         applied fit) of these commercial partners, then unless told otherwise
         the company-wide ranks (which only write the rows that changed)."""
         as_of = as_of or fields.Date.context_today(self)
+        self._tune()
         self._compute_facts(company, partner_ids=partner_ids, as_of=as_of)
         self._apply_last_clv_fit(company, partner_ids, as_of)
         if rank:
@@ -132,33 +135,31 @@ class ValueEngine(models.AbstractModel):
         return SQL("%s = ANY(%s)", SQL.identifier(*column), list(partner_ids))
 
     @api.model
-    def _cost_to_serve(self, company, start, end, partner_ids=None):
-        """{commercial partner id: cost to serve} over the window, in company
-        currency: the handling cost of its service tickets closed in the
-        window and the compensation approved on its claims."""
-        self.env["zhongzheng.service.ticket"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT commercial_partner_id,
+    def _cost_to_serve_query(self, company, start, end, partners):
+        """Cost to serve per commercial partner over the window, in company
+        currency (columns partner_id, cost): the handling cost of its service
+        tickets closed in the window and the compensation approved on its
+        claims. Extend by adding to the query's result."""
+        return SQL(
+            """
+            SELECT commercial_partner_id AS partner_id,
                    SUM(CASE WHEN date_closed >= %(start)s AND date_closed < %(end)s
                             THEN COALESCE(handling_cost, 0) ELSE 0 END)
                    + SUM(CASE WHEN claim_state = 'approved'
                                 AND claim_approved_date >= %(start)s::date
                                 AND claim_approved_date < %(end)s::date
                             THEN COALESCE(claim_approved_amount, 0) ELSE 0 END)
+                       AS cost
               FROM zhongzheng_service_ticket
-             WHERE company_id = %(company)s AND commercial_partner_id IS NOT NULL
-               AND %(filter)s
+             WHERE company_id = %(company)s
+               AND commercial_partner_id = ANY(%(partners)s)
              GROUP BY commercial_partner_id
             """,
-                start=start,
-                end=end,
-                company=company.id,
-                filter=self._partner_filter(("commercial_partner_id",), partner_ids),
-            )
+            start=start,
+            end=end,
+            company=company.id,
+            partners=partners,
         )
-        return dict(self.env.cr.fetchall())
 
     @api.model
     def _sale_margin_sql(self):
@@ -179,15 +180,38 @@ class ValueEngine(models.AbstractModel):
         return {**ALL_FIELDS, **RELATIONSHIP_FIELDS, **SUPPLIER_FIELDS}
 
     @api.model
+    def _tune(self):
+        """Session settings for the big set-based statements: no JIT (its
+        compile time exceeds the run time of these plans) and room to sort
+        in memory."""
+        self.env.cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+
+    @api.model
+    def _copy_rows(self, table, columns, rows):
+        """COPY rows (tuples; None is NULL) into a table: much faster than
+        INSERTs for tens of thousands of rows."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in rows:
+            writer.writerow("" if value is None else value for value in row)
+        buffer.seek(0)
+        self.env.cr._obj.copy_expert(
+            SQL(
+                "COPY %s (%s) FROM STDIN WITH (FORMAT csv)",
+                SQL.identifier(table),
+                SQL(", ").join(SQL.identifier(c) for c in columns),
+            ).code,
+            buffer,
+        )
+
+    @api.model
     def _write_values(self, company, rows, columns):
-        """Bulk-write {column: value} rows [(partner_id, v1, v2, ...)] into the
-        company-dependent fields: one temp table, one UPDATE that only touches
-        rows whose values changed."""
+        """Bulk-write rows [(partner_id, v1, v2, ...)] computed in Python into
+        the company-dependent fields `columns`."""
         if not rows:
             return 0
-        cr = self.env.cr
-        key = str(company.id)
         types = self._value_field_types()
+        cr = self.env.cr
         cr.execute("DROP TABLE IF EXISTS zz_value_rows")
         cr.execute(
             SQL(
@@ -198,12 +222,24 @@ class ValueEngine(models.AbstractModel):
                 ),
             )
         )
-        execute_values(
-            cr._obj,
-            "INSERT INTO zz_value_rows VALUES %s",
-            rows,
-            page_size=5000,
-        )
+        self._copy_rows("zz_value_rows", ["partner_id", *columns], rows)
+        return self._apply_value_rows(company, columns)
+
+    @api.model
+    def _write_query(self, company, query, columns):
+        """Bulk-write what a query computes (a `partner_id` column and one per
+        field in `columns`, same names) without a round trip through Python."""
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS zz_value_rows")
+        cr.execute(SQL("CREATE TEMP TABLE zz_value_rows ON COMMIT DROP AS %s", query))
+        return self._apply_value_rows(company, columns)
+
+    @api.model
+    def _apply_value_rows(self, company, columns):
+        """One UPDATE from zz_value_rows into the jsonb columns, touching only
+        the rows whose values changed."""
+        cr = self.env.cr
+        key = str(company.id)
         self.env["res.partner"].flush_model(list(columns))
         sets = SQL(", ").join(
             SQL(
@@ -304,10 +340,11 @@ class ValueEngine(models.AbstractModel):
         if not population:
             return 0
         params["partners"] = population
-        cr.execute(
-            SQL(
-                """
-            WITH so AS (
+        self.env["zhongzheng.service.ticket"].flush_model()
+        query = SQL(
+            """
+            WITH costs AS (%(costs)s),
+            so AS (
                 SELECT so.id, p.commercial_partner_id AS partner_id, so.date_order,
                        so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
                            AS amount,
@@ -416,48 +453,60 @@ class ValueEngine(models.AbstractModel):
                    AND p.commercial_partner_id = ANY(%(partners)s)
                  GROUP BY p.commercial_partner_id
             )
-            SELECT pop.id,
+            SELECT pop.id AS partner_id,
                    s.first_sale_date, s.last_sale_date,
-                   COALESCE(s.sale_count_total, 0), COALESCE(s.sale_count_window, 0),
-                   ROUND(COALESCE(s.revenue_total, 0)::numeric, 2)::float8,
-                   ROUND(COALESCE(s.revenue_window, 0)::numeric, 2)::float8,
-                   ROUND(COALESCE(s.margin_total, 0)::numeric, 2)::float8,
-                   ROUND(COALESCE(s.margin_window, 0)::numeric, 2)::float8,
+                   COALESCE(s.sale_count_total, 0)::int AS sale_count_total,
+                   COALESCE(s.sale_count_window, 0)::int AS sale_count_window,
+                   ROUND(COALESCE(s.revenue_total, 0)::numeric, 2)::float8
+                       AS revenue_total,
+                   ROUND(COALESCE(s.revenue_window, 0)::numeric, 2)::float8
+                       AS revenue_window,
+                   ROUND(COALESCE(s.margin_total, 0)::numeric, 2)::float8
+                       AS margin_total,
+                   ROUND(COALESCE(s.margin_window, 0)::numeric, 2)::float8
+                       AS margin_window,
                    ROUND(COALESCE(s.revenue_window
-                         / NULLIF(s.sale_count_window, 0), 0)::numeric, 2)::float8,
-                   ROUND(COALESCE(pu.purchase_amount_window, 0)::numeric, 2)::float8,
-                   COALESCE(pu.purchase_count_window, 0),
-                   ROUND(COALESCE(i.invoiced_window, 0)::numeric, 2)::float8,
-                   ROUND(COALESCE(i.receivable_open, 0)::numeric, 2)::float8,
-                   ROUND(COALESCE(i.receivable_overdue, 0)::numeric, 2)::float8,
-                   ROUND(pa.average_days_to_pay::numeric, 1)::float8,
-                   COALESCE(d.delivery_count_window, 0),
+                         / NULLIF(s.sale_count_window, 0), 0)::numeric, 2)::float8
+                       AS average_order_value,
+                   ROUND(COALESCE(pu.purchase_amount_window, 0)::numeric, 2)::float8
+                       AS purchase_amount_window,
+                   COALESCE(pu.purchase_count_window, 0)::int
+                       AS purchase_count_window,
+                   ROUND(COALESCE(i.invoiced_window, 0)::numeric, 2)::float8
+                       AS invoiced_window,
+                   ROUND(COALESCE(i.receivable_open, 0)::numeric, 2)::float8
+                       AS receivable_open,
+                   ROUND(COALESCE(i.receivable_overdue, 0)::numeric, 2)::float8
+                       AS receivable_overdue,
+                   ROUND(pa.average_days_to_pay::numeric, 1)::float8
+                       AS average_days_to_pay,
+                   COALESCE(d.delivery_count_window, 0)::int AS delivery_count_window,
                    ROUND(d.delivery_on_time_rate::numeric, 1)::float8
+                       AS delivery_on_time_rate,
+                   ROUND(COALESCE(c.cost, 0)::numeric, 2)::float8 AS cost_to_serve
               FROM unnest(%(partners)s::integer[]) AS pop(id)
               LEFT JOIN sales s ON s.partner_id = pop.id
               LEFT JOIN purchases pu ON pu.partner_id = pop.id
               LEFT JOIN invoices i ON i.partner_id = pop.id
               LEFT JOIN payments pa ON pa.partner_id = pop.id
               LEFT JOIN deliveries d ON d.partner_id = pop.id
+              LEFT JOIN costs c ON c.partner_id = pop.id
             """,
-                margin=margin,
-                **params,
-            )
+            margin=margin,
+            costs=self._cost_to_serve_query(company, start, end, population),
+            **params,
         )
-        facts = cr.fetchall()  # before the cost query reuses the cursor
-        costs = self._cost_to_serve(company, start, end, population)
-        rows = [(*row, round(float(costs.get(row[0], 0.0)), 2)) for row in facts]
-        written = self._write_values(company, rows, list(FACT_FIELDS))
+        written = self._write_query(company, query, list(FACT_FIELDS))
         _logger.info(
             "customer value facts: company %s, %s partners, %s changed",
             company.id,
-            len(rows),
+            len(population),
             written,
         )
         self.env["zhongzheng.supplier.engine"]._compute_supplier_facts(
             company, partner_ids=partner_ids, as_of=as_of
         )
-        return len(rows)
+        return len(population)
 
     # ------------------------------------------------------------------
     # RFM, ABC and value score
@@ -468,16 +517,23 @@ class ValueEngine(models.AbstractModel):
         every customer (a partner with a confirmed sale) of the company, from
         the facts and CLV already written. Ties get the same score."""
         as_of = as_of or fields.Date.context_today(self)
+        self._tune()
         self.env["res.partner"].flush_model()
         self.env["zhongzheng.rfm.segment"].flush_model()
         weights = company._value_weights()
         total_weight = sum(weights.values()) or 1.0
         share = {k: 100.0 * w / total_weight for k, w in weights.items()}
         key = str(company.id)
-        cr = self.env.cr
-        cr.execute(
+        self.env.cr.execute(
             SQL(
-                """
+                "SELECT count(*) FROM res_partner"
+                " WHERE COALESCE((sale_count_total->>%s)::int, 0) > 0",
+                key,
+            )
+        )
+        customers = self.env.cr.fetchone()[0]
+        query = SQL(
+            """
             WITH c AS (
                 SELECT id,
                        (last_sale_date->>%(key)s)::date AS last_sale,
@@ -530,48 +586,66 @@ class ValueEngine(models.AbstractModel):
                             ELSE 1 - LEAST(1, s.cost / GREATEST(s.monetary, 1))
                             END AS c_cost
                   FROM scored s
+            ),
+            ranked AS (
+                SELECT f.id AS partner_id,
+                       f.recency AS rfm_recency,
+                       f.freq AS rfm_frequency,
+                       ROUND(f.monetary::numeric, 2)::float8 AS rfm_monetary,
+                       f.r_score AS rfm_r_score,
+                       f.f_score AS rfm_f_score,
+                       f.m_score AS rfm_m_score,
+                       (SELECT seg.id FROM zhongzheng_rfm_segment seg
+                         WHERE seg.active
+                           AND f.r_score BETWEEN seg.r_min AND seg.r_max
+                           AND f.fm_score BETWEEN seg.fm_min AND seg.fm_max
+                         ORDER BY seg.sequence, seg.id LIMIT 1) AS rfm_segment_id,
+                       (CASE WHEN f.monetary <= 0 THEN 'c'
+                             WHEN f.cum_before < %(a_share)s THEN 'a'
+                             WHEN f.cum_before < %(b_share)s THEN 'b'
+                             ELSE 'c' END)::varchar AS abc_class,
+                       ROUND((%(w_current)s * f.c_current)::numeric, 1)
+                           AS p_current,
+                       ROUND((%(w_potential)s * f.c_potential)::numeric, 1)
+                           AS p_potential,
+                       ROUND((%(w_loyalty)s * f.c_loyalty)::numeric, 1)
+                           AS p_loyalty,
+                       ROUND((%(w_payment)s * f.c_payment)::numeric, 1)
+                           AS p_payment,
+                       ROUND((%(w_cost)s * f.c_cost)::numeric, 1) AS p_cost
+                  FROM final f
             )
-            SELECT f.id, f.recency, f.freq, ROUND(f.monetary::numeric, 2)::float8,
-                   f.r_score, f.f_score, f.m_score,
-                   (SELECT seg.id FROM zhongzheng_rfm_segment seg
-                     WHERE seg.active AND f.r_score BETWEEN seg.r_min AND seg.r_max
-                       AND f.fm_score BETWEEN seg.fm_min AND seg.fm_max
-                     ORDER BY seg.sequence, seg.id LIMIT 1),
-                   CASE WHEN f.monetary <= 0 THEN 'c'
-                        WHEN f.cum_before < %(a_share)s THEN 'a'
-                        WHEN f.cum_before < %(b_share)s THEN 'b'
-                        ELSE 'c' END,
-                   f.c_current, f.c_potential, f.c_loyalty, f.c_payment, f.c_cost
-              FROM final f
+            SELECT r.*,
+                   (p_current + p_potential + p_loyalty + p_payment + p_cost)::float8
+                       AS value_score,
+                   p_current::float8 AS value_points_current,
+                   p_potential::float8 AS value_points_potential,
+                   p_loyalty::float8 AS value_points_loyalty,
+                   p_payment::float8 AS value_points_payment,
+                   p_cost::float8 AS value_points_cost
+              FROM ranked r
             """,
-                key=key,
-                as_of=as_of,
-                a_share=company.abc_a_share,
-                b_share=company.abc_b_share,
-            )
+            key=key,
+            as_of=as_of,
+            a_share=company.abc_a_share,
+            b_share=company.abc_b_share,
+            w_current=share["current"],
+            w_potential=share["potential"],
+            w_loyalty=share["loyalty"],
+            w_payment=share["payment"],
+            w_cost=share["cost"],
         )
-        rows = []
-        for row in cr.fetchall():
-            points = [
-                round(share[name] * component, 1)
-                for name, component in zip(
-                    ("current", "potential", "loyalty", "payment", "cost"),
-                    row[9:14],
-                    strict=True,
-                )
-            ]
-            rows.append((*row[:9], round(sum(points), 1), *points))
-        written = self._write_values(company, rows, list(RANK_FIELDS))
+        written = self._write_query(company, query, list(RANK_FIELDS))
         _logger.info(
             "customer value ranks: company %s, %s customers, %s changed",
             company.id,
-            len(rows),
+            customers,
             written,
         )
         self.env["zhongzheng.relationship.engine"]._compute_relationships(
             company, as_of=as_of
         )
-        return len(rows)
+        return customers
 
     # ------------------------------------------------------------------
     # lifetime value inputs
