@@ -68,6 +68,16 @@ class ResCompany(models.Model):
         string="Loyal: Longest Gap (days)", default=120
     )
     class_lost_after_days = fields.Integer(string="Lost after (days)", default=180)
+    followup_days = fields.Integer(
+        string="Follow-up Visit after (days)",
+        default=7,
+        help="Days after a delivery when a follow-up visit is scheduled.",
+    )
+    followup_tier_ids = fields.Many2many(
+        "zhongzheng.customer.tier",
+        string="Follow-up Visits for Tiers",
+        help="Customers of these tiers get a follow-up visit after each delivery.",
+    )
     sale_block_risky = fields.Boolean(
         string="Block Risky Sales",
         help="Refuse to confirm a sale for a lead-tier customer or one whose "

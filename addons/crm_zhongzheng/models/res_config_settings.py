@@ -27,6 +27,10 @@ class ResConfigSettings(models.TransientModel):
     value_weight_payment = fields.Float(
         related="company_id.value_weight_payment", readonly=False
     )
+    followup_days = fields.Integer(related="company_id.followup_days", readonly=False)
+    followup_tier_ids = fields.Many2many(
+        related="company_id.followup_tier_ids", readonly=False
+    )
     value_weight_cost = fields.Float(
         related="company_id.value_weight_cost", readonly=False
     )

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -37,6 +39,7 @@ class ServiceTicket(models.Model):
         ),
     )
     is_claim = fields.Boolean(related="type_id.is_claim")
+    type_code = fields.Char(related="type_id.code")
     stage_id = fields.Many2one(
         "zhongzheng.service.ticket.stage",
         string="Stage",
@@ -185,6 +188,21 @@ class ServiceTicket(models.Model):
     return_picking_id = fields.Many2one(
         "stock.picking", string="Return", readonly=True, copy=False
     )
+    # satisfaction, follow-up visits and evaluation measures
+    questionnaire_score = fields.Float(
+        string="Visit Score",
+        digits=(16, 1),
+        help="Score of the follow-up visit questionnaire, 0 to 100.",
+    )
+    reopen_count = fields.Integer(readonly=True, copy=False)
+    sla_compliance = fields.Float(
+        string="SLA Compliance (%)",
+        compute="_compute_sla_compliance",
+        store=True,
+        aggregator="avg",
+        help="100 when the SLA was met, 0 when breached: averaged, the "
+        "compliance rate.",
+    )
     first_response_hours = fields.Float(
         string="First Response Time (h)", readonly=True, copy=False, digits=(16, 2)
     )
@@ -196,6 +214,19 @@ class ServiceTicket(models.Model):
         groups=SERVICE_MANAGER,
         help="What handling the ticket cost us; part of the customer's cost-to-serve.",
     )
+
+    @api.depends("sla_status")
+    def _compute_sla_compliance(self):
+        for ticket in self:
+            ticket.sla_compliance = {"met": 100.0, "breached": 0.0}.get(
+                ticket.sla_status, False
+            )
+
+    @api.constrains("questionnaire_score")
+    def _check_questionnaire_score(self):
+        for ticket in self:
+            if not 0 <= ticket.questionnaire_score <= 100:
+                raise ValidationError(self.env._("A visit score runs from 0 to 100."))
 
     @api.depends("type_id")
     def _compute_claim_state(self):
@@ -301,8 +332,13 @@ class ServiceTicket(models.Model):
             self._sla_before_stage_change(vals["stage_id"])
         result = super().write(vals)
         if "stage_id" in vals:
+            reopened = self.filtered(lambda t: not t.is_closed and t.date_closed)
+            for ticket in reopened:
+                ticket.sudo().reopen_count += 1
+            newly_closed = self.filtered(lambda t: t.is_closed and not t.date_closed)
             self._stamp_stage_dates()
             self.filtered("is_closed")._queue_cost_to_serve()
+            newly_closed._send_rating_request()
         if {"type_id", "partner_id", "team_id", "company_id"} & set(vals):
             self._sla_assign()
         elif "stage_id" in vals:
@@ -576,6 +612,85 @@ class ServiceTicket(models.Model):
                 body=self.env._("Return %(name)s created.", name=returned.name)
             )
         return self._open(self.return_picking_id)
+
+    def _send_rating_request(self):
+        """Ask the customer to rate a solved ticket (1-5, e-mail link and
+        portal); cancelled tickets and customers without e-mail are skipped."""
+        template = self.env.ref(
+            "crm_zhongzheng.service_ticket_rating_request", raise_if_not_found=False
+        )
+        for ticket in self:
+            partner = ticket._rating_get_partner()
+            if template and partner.email and not ticket.stage_id.is_cancelled:
+                ticket.sudo().rating_send_request(template, force_send=False)
+
+    def action_record_rating(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record Customer Rating"),
+            "res_model": "zhongzheng.ticket.rating",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_ticket_id": self.id},
+        }
+
+    def _record_rating(self, score, feedback=None):
+        """Staff record the customer's rating, e.g. from a follow-up call."""
+        self.ensure_one()
+        if score not in (1, 2, 3, 4, 5):
+            raise UserError(self.env._("A rating runs from 1 to 5."))
+        token = self.sudo()._rating_get_access_token()
+        return self.rating_apply(score, token=token, feedback=feedback)
+
+    @api.model
+    def _cron_schedule_followups(self):
+        """Follow-up visits (客户回访): a ticket for each delivery done the
+        configured number of days ago to a customer of the chosen tiers."""
+        followup = self.env.ref("crm_zhongzheng.service_ticket_type_followup")
+        created = self.browse()
+        for company in self.env["res.company"].search(
+            [("followup_tier_ids", "!=", False)]
+        ):
+            cutoff = fields.Datetime.now() - timedelta(days=company.followup_days)
+            pickings = self.env["stock.picking"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("picking_type_code", "=", "outgoing"),
+                    ("state", "=", "done"),
+                    ("date_done", "<=", cutoff),
+                    ("date_done", ">", cutoff - timedelta(days=7)),
+                ]
+            )
+            done = set(
+                self.search(
+                    [("type_id", "=", followup.id), ("picking_id", "in", pickings.ids)]
+                ).mapped("picking_id.id")
+            )
+            for picking in pickings:
+                customer = picking.partner_id.commercial_partner_id.with_company(
+                    company
+                )
+                if (
+                    picking.id in done
+                    or customer.tier_id not in company.followup_tier_ids
+                ):
+                    continue
+                created |= self.create(
+                    {
+                        "name": self.env._(
+                            "Follow-up visit after %(picking)s", picking=picking.name
+                        ),
+                        "type_id": followup.id,
+                        "partner_id": picking.partner_id.id,
+                        "picking_id": picking.id,
+                        "sale_order_id": picking.sale_id.id,
+                        "user_id": picking.sale_id.user_id.id,
+                        "company_id": company.id,
+                        "channel": "phone",
+                    }
+                )
+        return created
 
     @api.model
     def _new_ticket_action(self, context):

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import ValueCase
@@ -213,3 +213,65 @@ class TestClaimsAndTracking(ValueCase):
         self.assertEqual(ctx["default_partner_id"], self.customer.id)
         ticket = self.Ticket.with_context(**ctx).create({"name": "Manual ticket"})
         self.assertEqual(ticket.product_ids, self.pumps)
+
+    def test_closing_asks_for_a_rating_and_staff_can_record_one(self):
+        self.customer.email = "service@drumtower.example"
+        ticket = self.Ticket.create(
+            {"name": "Manual missing", "partner_id": self.customer.id}
+        )
+        ticket.stage_id = self.closed
+        request = ticket.message_ids.filtered(
+            lambda m: "how did we handle" in (m.subject or "")
+        )
+        self.assertEqual(len(request), 1)
+        self.assertIn("/rate/", request.body)
+        rating = ticket.rating_ids
+        self.assertEqual(len(rating), 1, "the request's token")
+        # the customer clicks "4" in the e-mail
+        ticket.rating_apply(4, token=rating.access_token, feedback="Fast answer")
+        self.assertEqual(ticket.rating_last_value, 4.0)
+        # or staff record it after a follow-up call
+        wizard = self.env["zhongzheng.ticket.rating"].create(
+            {"ticket_id": ticket.id, "score": "2", "feedback": "Too slow"}
+        )
+        wizard.action_record()
+        self.assertEqual(ticket.rating_last_value, 2.0)
+        with self.assertRaises(UserError):
+            ticket._record_rating(7)
+
+    def test_reopen_count_and_sla_compliance_measures(self):
+        self.env["zhongzheng.service.sla"].create(
+            {"name": "Test company standard", "company_id": self.company.id}
+        )
+        ticket = self.Ticket.create(
+            {"name": "Wrong lot number", "partner_id": self.customer.id}
+        )
+        ticket.stage_id = self.closed
+        self.assertEqual(ticket.sla_status, "met")
+        self.assertEqual(ticket.sla_compliance, 100.0)
+        ticket.action_reopen()
+        self.assertEqual(ticket.reopen_count, 1)
+        self.assertFalse(ticket.sla_compliance)
+
+    def test_follow_up_visits_after_deliveries_for_chosen_tiers(self):
+        platinum = self.env.ref("crm_zhongzheng.customer_tier_platinum")
+        self.company.write(
+            {"followup_days": 7, "followup_tier_ids": [Command.set(platinum.ids)]}
+        )
+        _order, picking = self._delivered_order()
+        other = self._customer("Iron Clinic")
+        self.env["zhongzheng.tier.override"].create(
+            {"partner_id": self.customer.id, "tier_id": platinum.id, "reason": "VIP"}
+        )
+        picking.date_done = fields.Datetime.now() - timedelta(days=8)
+        Ticket = self.Ticket
+        created = Ticket._cron_schedule_followups()
+        self.assertEqual(len(created), 1)
+        self.assertEqual(created.type_id.code, "followup")
+        self.assertEqual(created.picking_id, picking)
+        self.assertEqual(created.commercial_partner_id, self.customer)
+        self.assertFalse(Ticket._cron_schedule_followups(), "once per delivery")
+        self.assertFalse(Ticket.search([("commercial_partner_id", "=", other.id)]))
+        with self.assertRaises(ValidationError):
+            created.questionnaire_score = 120
+        created.questionnaire_score = 85

@@ -1,2 +1,3 @@
 from . import value_settings
 from . import activity_schedule
+from . import ticket_rating
