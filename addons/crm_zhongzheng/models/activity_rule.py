@@ -38,12 +38,9 @@ class ActivityRule(models.Model):
 
     def _partner_domain(self):
         self.ensure_one()
-        domain = [("parent_id", "=", False), ("tier_id", "!=", False)]
-        if self.tier_ids:
-            domain = [("parent_id", "=", False), ("tier_id", "in", self.tier_ids.ids)]
-        if self.relationship_class:
-            domain.append(("relationship_class", "=", self.relationship_class))
-        return domain
+        return self.env["res.partner"]._tier_class_domain(
+            self.tier_ids, self.relationship_class, tiered_only=True
+        )
 
     def _apply(self):
         """Schedule the rule's activity for every matching customer that has

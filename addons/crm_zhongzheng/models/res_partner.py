@@ -204,6 +204,19 @@ class ResPartner(models.Model):
         )
         return groups[0][0] or 0.0
 
+    @api.model
+    def _tier_class_domain(self, tiers, relationship_class, tiered_only=False):
+        """Commercial partners in these tiers (any, if none) and this
+        relationship class (any, if none); only tiered ones if asked."""
+        domain = [("parent_id", "=", False)]
+        if tiers:
+            domain.append(("tier_id", "in", tiers.ids))
+        elif tiered_only:
+            domain.append(("tier_id", "!=", False))
+        if relationship_class:
+            domain.append(("relationship_class", "=", relationship_class))
+        return domain
+
     def _schedule_followups(self, activity_type, summary, deadline, user=None):
         """One activity per customer, unless it already has an open one of
         that type and summary; assigned to `user`, else the salesperson, else

@@ -31,7 +31,6 @@ class ServiceTicket(models.Model):
     description = fields.Html()
     type_id = fields.Many2one(
         "zhongzheng.service.ticket.type",
-        string="Type",
         required=True,
         tracking=True,
         default=lambda self: self.env.ref(
@@ -42,7 +41,6 @@ class ServiceTicket(models.Model):
     type_code = fields.Char(related="type_id.code")
     stage_id = fields.Many2one(
         "zhongzheng.service.ticket.stage",
-        string="Stage",
         tracking=True,
         index=True,
         copy=False,
@@ -57,7 +55,7 @@ class ServiceTicket(models.Model):
         default="1",
         tracking=True,
     )
-    team_id = fields.Many2one("zhongzheng.service.team", string="Team", tracking=True)
+    team_id = fields.Many2one("zhongzheng.service.team", tracking=True)
     user_id = fields.Many2one(
         "res.users",
         string="Assigned to",
@@ -90,10 +88,8 @@ class ServiceTicket(models.Model):
     )
     resolution = fields.Html()
     root_cause = fields.Text()
-    sale_order_id = fields.Many2one("sale.order", string="Sale Order", index=True)
-    purchase_order_id = fields.Many2one(
-        "purchase.order", string="Purchase Order", index=True
-    )
+    sale_order_id = fields.Many2one("sale.order", index=True)
+    purchase_order_id = fields.Many2one("purchase.order", index=True)
     picking_id = fields.Many2one(
         "stock.picking", string="Delivery or Receipt", index=True
     )
@@ -774,7 +770,6 @@ class ServiceTicket(models.Model):
             ticket.display_name = f"{ticket.number} {ticket.name or ''}".strip()
 
     def _compute_access_url(self):
-        super()._compute_access_url()
         for ticket in self:
             ticket.access_url = f"/my/tickets/{ticket.id}"
 

@@ -46,9 +46,7 @@ class TrackingEvent(models.Model):
         help="The sender's id of the event: the same event sent twice is "
         "recorded once.",
     )
-    ticket_id = fields.Many2one(
-        "zhongzheng.service.ticket", string="Ticket", readonly=True, copy=False
-    )
+    ticket_id = fields.Many2one("zhongzheng.service.ticket", readonly=True, copy=False)
 
     _sql_constraints = [
         (

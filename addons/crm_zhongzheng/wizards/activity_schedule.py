@@ -52,12 +52,11 @@ class ActivitySchedule(models.TransientModel):
     def _targets(self):
         partners = self.partner_ids.commercial_partner_id
         if self.tier_ids or self.relationship_class:
-            domain = [("parent_id", "=", False)]
-            if self.tier_ids:
-                domain.append(("tier_id", "in", self.tier_ids.ids))
-            if self.relationship_class:
-                domain.append(("relationship_class", "=", self.relationship_class))
-            partners |= self.env["res.partner"].search(domain)
+            partners |= self.env["res.partner"].search(
+                self.env["res.partner"]._tier_class_domain(
+                    self.tier_ids, self.relationship_class
+                )
+            )
         return partners
 
     def action_schedule(self):
