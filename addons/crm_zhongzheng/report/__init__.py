@@ -1,0 +1,1 @@
+# Analysis models (SQL views) and their QWeb reports live here.
