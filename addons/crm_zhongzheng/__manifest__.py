@@ -51,4 +51,10 @@
         "views/stock_picking_views.xml",
         "views/menus.xml",
     ],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/product_demo.xml",
+        "demo/zhongzheng_history_demo.xml",
+        "demo/customer_value_demo.xml",
+    ],
 }
