@@ -133,7 +133,6 @@ stop_pg() {
   PG_STARTED_HERE=0
 }
 
-psql_q() { psql -X -q -d postgres -v ON_ERROR_STOP=1 "$@"; }
 
 # odoo-bin with this project's addons, data dir and database server.
 odoo_bin() {

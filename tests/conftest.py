@@ -98,7 +98,7 @@ def free_port():
 
 
 @pytest.fixture(scope="session")
-def test_db():
+def odoo_db():
     """The database bin/test created: the addon and its demo data installed."""
     return _env("ZZ_TEST_DB")
 
@@ -114,16 +114,16 @@ class OdooServer:
 
 
 @pytest.fixture(scope="module")
-def odoo_server(test_db):
+def odoo_server(odoo_db):
     """The real server on a free port, serving the test database only."""
     port = free_port()
     log = open(Path(_env("ZZ_LOG_DIR")) / f"server-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         odoo_command(
-            test_db,
+            odoo_db,
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
-            f"--db-filter=^{test_db}$",
+            f"--db-filter=^{odoo_db}$",
             "--max-cron-threads=0",
             "--workers=0",
         ),
@@ -141,7 +141,7 @@ def odoo_server(test_db):
                 proc.kill()
                 pytest.fail(f"the Odoo server did not come up on {url}, see {log.name}")
             time.sleep(0.5)
-    yield OdooServer(test_db, url, proc)
+    yield OdooServer(odoo_db, url, proc)
     proc.terminate()
     try:
         proc.wait(timeout=30)

@@ -19,8 +19,8 @@ def own_xmlids(db):
     ]
 
 
-def test_install_without_demo(test_db):
-    db = f"{test_db}_nodemo"
+def test_install_without_demo(odoo_db):
+    db = f"{odoo_db}_nodemo"
     drop_db(db)
     try:
         code, log = run_odoo(db, "-i", ADDON, "--without-demo=all", "--stop-after-init")
@@ -47,15 +47,15 @@ def test_install_without_demo(test_db):
 
 
 @pytest.fixture(scope="module")
-def db_copy(test_db):
-    db = f"{test_db}_lifecycle"
-    copy_db(test_db, db)
+def db_copy(odoo_db):
+    db = f"{odoo_db}_lifecycle"
+    copy_db(odoo_db, db)
     yield db
     drop_db(db)
 
 
-def test_demo_install_is_installed(test_db):
-    assert module_state(test_db) == ("installed", "18.0.1.0.0")
+def test_demo_install_is_installed(odoo_db):
+    assert module_state(odoo_db) == ("installed", "18.0.1.0.0")
 
 
 def test_upgrade(db_copy):

@@ -2,7 +2,9 @@ from odoo import fields, models
 
 
 class PurchaseOrder(models.Model):
-    _inherit = "purchase.order"
+    _name = "purchase.order"
+    _inherit = ["purchase.order", "zhongzheng.service.ticket.linked"]
+    _ticket_link_field = "purchase_order_id"
 
     supplier_rating = fields.Float(
         related="partner_id.commercial_partner_id.supplier_rating",
@@ -14,25 +16,6 @@ class PurchaseOrder(models.Model):
     supplier_qty_accuracy = fields.Float(
         related="partner_id.commercial_partner_id.supplier_qty_accuracy"
     )
-
-    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
-
-    def _compute_service_ticket_count(self):
-        counts = dict(
-            self.env["zhongzheng.service.ticket"]._read_group(
-                [("purchase_order_id", "in", self.ids)],
-                ["purchase_order_id"],
-                ["__count"],
-            )
-        )
-        for record in self:
-            record.service_ticket_count = counts.get(record, 0)
-
-    def action_view_service_tickets(self):
-        return self.env["zhongzheng.service.ticket"]._tickets_action(
-            [("purchase_order_id", "in", self.ids)],
-            {"default_purchase_order_id": self.id},
-        )
 
     def action_new_service_ticket(self):
         self.ensure_one()

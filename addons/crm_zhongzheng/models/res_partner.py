@@ -25,7 +25,10 @@ def _figure(string, kind=fields.Float, groups=None, **kwargs):
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "zhongzheng.service.ticket.linked"]
+    _ticket_link_field = "commercial_partner_id"
+    _ticket_default_field = "partner_id"
 
     # transaction facts (commercial partners; contacts roll up to them)
     first_sale_date = _figure("First Sale", fields.Date)
@@ -112,8 +115,6 @@ class ResPartner(models.Model):
         "(客户依赖程度), set by hand.",
     )
 
-    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
-
     customer_segment_id = fields.Many2one(
         "zhongzheng.customer.segment",
         string="Saved Segment",
@@ -145,22 +146,8 @@ class ResPartner(models.Model):
                 partner.sale_count_total and not partner.tier_id
             )
 
-    def _compute_service_ticket_count(self):
-        counts = dict(
-            self.env["zhongzheng.service.ticket"]._read_group(
-                [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
-                ["commercial_partner_id"],
-                ["__count"],
-            )
-        )
-        for partner in self:
-            partner.service_ticket_count = counts.get(partner.commercial_partner_id, 0)
-
-    def action_view_service_tickets(self):
-        return self.env["zhongzheng.service.ticket"]._tickets_action(
-            [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
-            {"default_partner_id": self.id},
-        )
+    def _ticket_link_keys(self):
+        return self.commercial_partner_id
 
     def action_new_service_ticket(self):
         self.ensure_one()

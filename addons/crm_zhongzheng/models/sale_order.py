@@ -5,7 +5,9 @@ from .tracking_event import EVENT_KINDS
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "zhongzheng.service.ticket.linked"]
+    _ticket_link_field = "sale_order_id"
 
     partner_tier_id = fields.Many2one(
         related="partner_id.commercial_partner_id.tier_id", string="Customer Tier"
@@ -23,22 +25,6 @@ class SaleOrder(models.Model):
         compute="_compute_customer_risk_warning",
         help="Why confirming this sale deserves a second look.",
     )
-
-    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
-
-    def _compute_service_ticket_count(self):
-        counts = dict(
-            self.env["zhongzheng.service.ticket"]._read_group(
-                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
-            )
-        )
-        for record in self:
-            record.service_ticket_count = counts.get(record, 0)
-
-    def action_view_service_tickets(self):
-        return self.env["zhongzheng.service.ticket"]._tickets_action(
-            [("sale_order_id", "in", self.ids)], {"default_sale_order_id": self.id}
-        )
 
     def action_new_service_ticket(self):
         self.ensure_one()

@@ -4,7 +4,9 @@ from .tracking_event import EVENT_KINDS
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _name = "stock.picking"
+    _inherit = ["stock.picking", "zhongzheng.service.ticket.linked"]
+    _ticket_link_field = "picking_id"
 
     tracking_event_ids = fields.One2many(
         "zhongzheng.tracking.event", "picking_id", string="Tracking Events"
@@ -21,7 +23,6 @@ class StockPicking(models.Model):
     service_ticket_ids = fields.One2many(
         "zhongzheng.service.ticket", "picking_id", string="Service Tickets"
     )
-    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
 
     @api.depends("tracking_event_ids.kind", "tracking_event_ids.event_time")
     def _compute_tracking_status(self):
@@ -31,15 +32,6 @@ class StockPicking(models.Model):
             )[:1]
             picking.tracking_status = latest.kind
             picking.tracking_status_time = latest.event_time
-
-    def _compute_service_ticket_count(self):
-        counts = dict(
-            self.env["zhongzheng.service.ticket"]._read_group(
-                [("picking_id", "in", self.ids)], ["picking_id"], ["__count"]
-            )
-        )
-        for picking in self:
-            picking.service_ticket_count = counts.get(picking, 0)
 
     def action_new_service_ticket(self):
         self.ensure_one()
@@ -51,11 +43,6 @@ class StockPicking(models.Model):
                 "default_purchase_order_id": self.purchase_id.id,
                 "default_product_ids": self.move_ids.product_id.ids,
             }
-        )
-
-    def action_view_service_tickets(self):
-        return self.env["zhongzheng.service.ticket"]._tickets_action(
-            [("picking_id", "in", self.ids)], {"default_picking_id": self.id}
         )
 
     def _action_done(self):
