@@ -1,0 +1,281 @@
+from collections import OrderedDict
+
+from werkzeug.exceptions import BadRequest, NotFound
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import request
+from odoo.tools import consteq
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+TICKET = "zhongzheng.service.ticket"
+SCORES = (1, 2, 3, 4, 5)
+
+
+class ServicePortal(CustomerPortal):
+    """The customer's side of service: their tickets (list, detail with the
+    conversation, rating once closed) and their deliveries' tracking
+    timeline."""
+
+    # ------------------------------------------------------------------
+    # home counters
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "service_ticket_count" in counters:
+            Ticket = request.env[TICKET]
+            values["service_ticket_count"] = (
+                Ticket.search_count(self._ticket_domain())
+                if Ticket.has_access("read")
+                else 0
+            )
+        if "delivery_count" in counters:
+            values["delivery_count"] = (
+                request.env["stock.picking"]
+                .sudo()
+                .search_count(self._delivery_domain())
+            )
+        return values
+
+    def _customer(self):
+        return request.env.user.partner_id.commercial_partner_id
+
+    def _ticket_domain(self):
+        return [("commercial_partner_id", "=", self._customer().id)]
+
+    def _delivery_domain(self):
+        return [
+            ("picking_type_code", "=", "outgoing"),
+            ("partner_id", "child_of", self._customer().id),
+            ("state", "!=", "cancel"),
+        ]
+
+    # ------------------------------------------------------------------
+    # tickets
+    def _ticket_searchbar_sortings(self):
+        env = request.env
+        return {
+            "date": {"label": env._("Newest"), "order": "create_date desc, id desc"},
+            "number": {"label": env._("Reference"), "order": "number desc, id desc"},
+            "stage": {"label": env._("Stage"), "order": "stage_id, id desc"},
+        }
+
+    def _ticket_searchbar_filters(self):
+        env = request.env
+        return OrderedDict(
+            [
+                (
+                    "open",
+                    {"label": env._("Open"), "domain": [("is_closed", "=", False)]},
+                ),
+                (
+                    "closed",
+                    {"label": env._("Closed"), "domain": [("is_closed", "=", True)]},
+                ),
+                ("all", {"label": env._("All"), "domain": []}),
+            ]
+        )
+
+    @http.route(
+        ["/my/tickets", "/my/tickets/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_tickets(self, page=1, sortby=None, filterby=None, **kw):
+        Ticket = request.env[TICKET]
+        values = self._prepare_portal_layout_values()
+        sortings = self._ticket_searchbar_sortings()
+        filters = self._ticket_searchbar_filters()
+        sortby = sortby if sortby in sortings else "date"
+        filterby = filterby if filterby in filters else "all"
+        domain = self._ticket_domain() + filters[filterby]["domain"]
+        total = Ticket.search_count(domain)
+        pager = portal_pager(
+            url="/my/tickets",
+            url_args={"sortby": sortby, "filterby": filterby},
+            total=total,
+            page=page,
+            step=self._items_per_page,
+        )
+        tickets = Ticket.search(
+            domain,
+            order=sortings[sortby]["order"],
+            limit=self._items_per_page,
+            offset=pager["offset"],
+        )
+        request.session["my_tickets_history"] = tickets.ids[:100]
+        values.update(
+            {
+                "tickets": tickets,
+                "page_name": "service_ticket",
+                "pager": pager,
+                "default_url": "/my/tickets",
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+            }
+        )
+        return request.render("crm_zhongzheng.portal_my_tickets", values)
+
+    @http.route(
+        ["/my/tickets/<int:ticket_id>"], type="http", auth="public", website=True
+    )
+    def portal_my_ticket(self, ticket_id, access_token=None, **kw):
+        try:
+            ticket_sudo = self._document_check_access(TICKET, ticket_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        values = {
+            "ticket": ticket_sudo,
+            "page_name": "service_ticket",
+            "rating_token": self._open_rating_token(ticket_sudo),
+            "rating_scores": SCORES,
+            "rated": kw.get("rated"),
+            "events": ticket_sudo.picking_id.tracking_event_ids,
+        }
+        values = self._get_page_view_values(
+            ticket_sudo, access_token, values, "my_tickets_history", False, **kw
+        )
+        return request.render("crm_zhongzheng.portal_my_ticket", values)
+
+    def _open_rating_token(self, ticket_sudo):
+        """The token of the rating the customer may still give: closed,
+        not cancelled tickets only."""
+        if not ticket_sudo.is_closed or ticket_sudo.stage_id.is_cancelled:
+            return False
+        return ticket_sudo._rating_get_access_token()
+
+    # ------------------------------------------------------------------
+    # rating: from the portal page and from the e-mail's links. Odoo's own
+    # /rate/ pages take 1, 3 or 5 only; a service ticket is rated 1 to 5.
+    def _rating_by_token(self, token):
+        rating = (
+            request.env["rating.rating"]
+            .sudo()
+            .search([("access_token", "=", token), ("res_model", "=", TICKET)], limit=1)
+        )
+        if not token or not rating or not consteq(rating.access_token, token):
+            raise NotFound()
+        ticket = request.env[TICKET].sudo().browse(rating.res_id).exists()
+        if not ticket:
+            raise NotFound()
+        return rating, ticket
+
+    def _apply_rating(self, token, score, feedback=None):
+        try:
+            score = int(score)
+        except (TypeError, ValueError):
+            score = 0
+        if score not in SCORES:
+            raise BadRequest(request.env._("A rating runs from 1 to 5."))
+        rating, ticket = self._rating_by_token(token)
+        user = request.env.user
+        if (
+            not user._is_public()
+            and user.partner_id.commercial_partner_id
+            != rating.partner_id.commercial_partner_id
+        ):
+            raise NotFound()
+        ticket.rating_apply(
+            score,
+            rating=rating,
+            feedback=(feedback or "").strip()[:2000] or None,
+            subtype_xmlid=None,
+        )
+        return rating, ticket
+
+    @http.route(
+        ["/service/rate/<string:token>/<int:score>"],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def service_rate(self, token, score, **kw):
+        rating, ticket = self._apply_rating(token, score)
+        return request.render(
+            "crm_zhongzheng.portal_ticket_rated",
+            {"rating": rating, "ticket": ticket, "token": token, "score": score},
+        )
+
+    @http.route(
+        ["/service/rate/<string:token>/submit"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def service_rate_submit(self, token, score=None, feedback=None, **kw):
+        rating, ticket = self._apply_rating(token, score, feedback)
+        if kw.get("redirect") == "ticket":
+            return request.redirect(f"{ticket.get_portal_url()}&rated=1#rating")
+        return request.render(
+            "crm_zhongzheng.portal_ticket_rated",
+            {
+                "rating": rating,
+                "ticket": ticket,
+                "token": token,
+                "score": int(score),
+                "thanked": True,
+            },
+        )
+
+    # ------------------------------------------------------------------
+    # deliveries and their tracking timeline
+    @http.route(
+        ["/my/deliveries", "/my/deliveries/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_deliveries(self, page=1, **kw):
+        Picking = request.env["stock.picking"].sudo()
+        values = self._prepare_portal_layout_values()
+        domain = self._delivery_domain()
+        pager = portal_pager(
+            url="/my/deliveries",
+            total=Picking.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        deliveries = Picking.search(
+            domain,
+            order="scheduled_date desc, id desc",
+            limit=self._items_per_page,
+            offset=pager["offset"],
+        )
+        values.update(
+            {
+                "deliveries": deliveries,
+                "page_name": "delivery",
+                "pager": pager,
+                "default_url": "/my/deliveries",
+            }
+        )
+        return request.render("crm_zhongzheng.portal_my_deliveries", values)
+
+    @http.route(
+        ["/my/deliveries/<int:picking_id>"], type="http", auth="user", website=True
+    )
+    def portal_my_delivery(self, picking_id, **kw):
+        picking = (
+            request.env["stock.picking"]
+            .sudo()
+            .search(self._delivery_domain() + [("id", "=", picking_id)])
+        )
+        if not picking:
+            return request.redirect("/my")
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "delivery": picking,
+                "events": picking.tracking_event_ids,
+                "tickets": request.env[TICKET].search(
+                    self._ticket_domain() + [("picking_id", "=", picking.id)]
+                ),
+                "page_name": "delivery",
+            }
+        )
+        return request.render("crm_zhongzheng.portal_my_delivery", values)
