@@ -49,6 +49,7 @@
         "views/activity_rule_views.xml",
         "views/service_ticket_views.xml",
         "views/stock_picking_views.xml",
+        "views/portal_templates.xml",
         "views/menus.xml",
     ],
     "demo": [
@@ -56,5 +57,6 @@
         "demo/product_demo.xml",
         "demo/zhongzheng_history_demo.xml",
         "demo/customer_value_demo.xml",
+        "demo/service_ticket_demo.xml",
     ],
 }

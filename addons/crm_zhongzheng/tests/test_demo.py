@@ -36,3 +36,61 @@ class TestZhongzhengDemo(TransactionCase):
         fit = self.env["zhongzheng.clv.fit"].search([("state", "=", "done")], limit=1)
         self.assertTrue(fit, "the demo has enough repeat buyers for a CLV fit")
         self.assertGreater(top.sudo().clv_value, 0)
+
+    def test_service_tickets_in_every_stage(self):
+        Ticket = self.env["zhongzheng.service.ticket"]
+        demo_customers = self.env["res.partner"].search(
+            [
+                (
+                    "id",
+                    "in",
+                    [
+                        self.env.ref(f"crm_zhongzheng.res_partner_{key}_demo").id
+                        for key in (
+                            "ruijin",
+                            "beijing_union",
+                            "nanfang",
+                            "west_china",
+                            "tongji",
+                            "gulou",
+                            "zhongyuan",
+                        )
+                    ],
+                )
+            ]
+        )
+        tickets = Ticket.search([("commercial_partner_id", "in", demo_customers.ids)])
+        stages = self.env["zhongzheng.service.ticket.stage"].search([])
+        self.assertEqual(tickets.stage_id, stages, "a ticket in every stage")
+        self.assertGreaterEqual(len(tickets.type_id), 6)
+        # the carrier's exception event opened the Beijing Union ticket
+        exception = tickets.filtered(lambda t: t.type_id.code == "exception")
+        self.assertEqual(exception.picking_id.tracking_status, "exception")
+        # the approved claim was refunded by a draft credit note
+        claim = tickets.filtered("is_claim")
+        self.assertEqual(claim.claim_state, "approved")
+        self.assertEqual(claim.refund_id.amount_total, 2400.0)
+        self.assertEqual(
+            sorted(tickets.filtered("rating_last_value").mapped("rating_last_value")),
+            [2.0, 4.0, 5.0],
+        )
+        signed = tickets.picking_id.filtered(lambda p: p.tracking_status == "delivered")
+        self.assertEqual(signed.tracking_event_ids[:1].signed_by, "Wang Lei")
+        # Ruijin's buyer sees the company's tickets in the portal
+        portal = self.env.ref("crm_zhongzheng.user_ruijin_portal_demo")
+        self.assertEqual(
+            Ticket.with_user(portal).search_count([]),
+            Ticket.search_count(
+                [
+                    (
+                        "commercial_partner_id",
+                        "=",
+                        portal.partner_id.commercial_partner_id.id,
+                    )
+                ]
+            ),
+        )
+        self.assertEqual(
+            Ticket.with_user(portal).search([]).partner_id.commercial_partner_id,
+            self.env.ref("crm_zhongzheng.res_partner_ruijin_demo"),
+        )
