@@ -26,6 +26,7 @@
         "resource",
     ],
     "external_dependencies": {"python": ["numpy", "scipy"]},
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/crm_zhongzheng_security.xml",
         "security/ir.model.access.csv",
@@ -59,4 +60,9 @@
         "demo/customer_value_demo.xml",
         "demo/service_ticket_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_zhongzheng/static/tests/tours/*.js",
+        ],
+    },
 }

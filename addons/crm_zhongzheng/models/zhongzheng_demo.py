@@ -834,21 +834,3 @@ class _HistoryBuilder:
         if amount is not None:
             vals.update({"amount": amount, "payment_difference_handling": "open"})
         return self.env["account.payment.register"].create(vals)._create_payments()
-
-
-class IrModelData(models.Model):
-    _inherit = "ir.model.data"
-
-    @api.model
-    def _module_data_uninstall(self, modules_to_remove):
-        """Leave the demo partners and products behind on uninstall.
-
-        They carry posted invoices, payments and done stock moves, which can
-        never be deleted: instead of failing to delete them (and keeping their
-        external ids), they become ordinary records.
-        """
-        if MODULE in modules_to_remove:
-            self.search(
-                [("module", "=", MODULE), ("name", "=like", "%\\_demo")]
-            ).unlink()
-        return super()._module_data_uninstall(modules_to_remove)

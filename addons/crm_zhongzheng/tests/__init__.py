@@ -9,3 +9,4 @@ from . import test_service_sla
 from . import test_service_claims
 from . import test_demo
 from . import test_service_portal
+from . import test_tours

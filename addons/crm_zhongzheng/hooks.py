@@ -1,0 +1,23 @@
+# Copyright 2026 Zhongzheng
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+MODULE = "crm_zhongzheng"
+
+
+def uninstall_hook(env):
+    """Prepare the removal of the module's records.
+
+    - Service tickets go first: they are dropped with their table anyway,
+      but until then their required type and stage would keep Odoo from
+      deleting the module's ticket types and stages.
+    - The demo partners and products stay behind: they carry posted
+      invoices, payments and done stock moves, which can never be deleted.
+      Instead of failing to delete them (and keeping their external ids),
+      they become ordinary records.
+    """
+    env["zhongzheng.service.ticket"].sudo().with_context(active_test=False).search(
+        []
+    ).unlink()
+    env["ir.model.data"].search(
+        [("module", "=", MODULE), ("name", "=like", "%\\_demo")]
+    ).unlink()
