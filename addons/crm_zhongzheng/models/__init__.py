@@ -24,3 +24,4 @@ from . import account_partial_reconcile
 from . import crm_lead
 from . import stock_picking
 from . import zhongzheng_demo
+from . import integration_api
