@@ -104,15 +104,20 @@ class IntegrationApi(models.AbstractModel):
     # validation helpers: each raises a ValidationError naming the argument
     # ------------------------------------------------------------------
     @api.model
+    def _wrong_type(self, name, expected, value):
+        raise ValidationError(
+            self.env._(
+                "%(name)s must be %(expected)s, not %(type)s.",
+                name=name,
+                expected=expected,
+                type=type(value).__name__,
+            )
+        )
+
+    @api.model
     def _check_dict(self, value, name, allowed, required=()):
         if not isinstance(value, dict):
-            raise ValidationError(
-                self.env._(
-                    "%(name)s must be a struct (a dict), not %(type)s.",
-                    name=name,
-                    type=type(value).__name__,
-                )
-            )
+            self._wrong_type(name, self.env._("a struct (a dict)"), value)
         unknown = sorted(set(value) - set(allowed))
         if unknown:
             raise ValidationError(
@@ -140,13 +145,7 @@ class IntegrationApi(models.AbstractModel):
         if value in (None, False, "") and not required:
             return False
         if not isinstance(value, str):
-            raise ValidationError(
-                self.env._(
-                    "%(name)s must be a string, not %(type)s.",
-                    name=name,
-                    type=type(value).__name__,
-                )
-            )
+            self._wrong_type(name, self.env._("a string"), value)
         value = value.strip()
         if not value:
             raise ValidationError(self.env._("%(name)s is required.", name=name))
@@ -168,13 +167,7 @@ class IntegrationApi(models.AbstractModel):
     @api.model
     def _check_int(self, value, name, minimum, maximum):
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError(
-                self.env._(
-                    "%(name)s must be an integer, not %(type)s.",
-                    name=name,
-                    type=type(value).__name__,
-                )
-            )
+            self._wrong_type(name, self.env._("an integer"), value)
         if not minimum <= value <= maximum:
             raise ValidationError(
                 self.env._(
@@ -190,13 +183,7 @@ class IntegrationApi(models.AbstractModel):
     @api.model
     def _check_amount(self, value, name):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError(
-                self.env._(
-                    "%(name)s must be a number, not %(type)s.",
-                    name=name,
-                    type=type(value).__name__,
-                )
-            )
+            self._wrong_type(name, self.env._("a number"), value)
         if not math.isfinite(value) or value < 0 or value > MAX_AMOUNT:
             raise ValidationError(
                 self.env._(
