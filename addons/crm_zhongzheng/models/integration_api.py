@@ -128,7 +128,11 @@ class IntegrationApi(models.AbstractModel):
                     allowed=", ".join(sorted(allowed)),
                 )
             )
-        missing = [key for key in required if value.get(key) in (None, "", False)]
+        missing = [
+            key
+            for key in required
+            if value.get(key) is None or value[key] is False or value[key] == ""
+        ]
         if missing:
             raise ValidationError(
                 self.env._(
@@ -142,7 +146,9 @@ class IntegrationApi(models.AbstractModel):
     @api.model
     def _check_str(self, value, name, max_size, required=False):
         """A string, stripped; False when empty and not required."""
-        if value in (None, False, "") and not required:
+        if value is None or value is False or value == "":
+            if required:
+                raise ValidationError(self.env._("%(name)s is required.", name=name))
             return False
         if not isinstance(value, str):
             self._wrong_type(name, self.env._("a string"), value)
@@ -546,7 +552,9 @@ class IntegrationApi(models.AbstractModel):
                 " write_uid = %s WHERE id = %s",
                 self.env.uid,
                 picking.id,
-            )
+            ),
+            # expected under load and retried: not an error for the log
+            log_exceptions=False,
         )
         picking.invalidate_recordset(["write_date", "write_uid"])
         return self._event_answer(Event.create(values))
