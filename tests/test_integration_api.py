@@ -182,8 +182,9 @@ def test_readme_has_an_example_for_every_public_method():
         assert f'"{method}"' in examples, method
 
 
-@pytest.mark.parametrize("number", range(len(readme_examples())))
-def test_readme_example_runs(api, number):
+def run_example(api, code):
+    """Run a README example as an integrator would: a separate Python
+    process, told where the server is and which keys to use."""
     integrator, manager = api.users["integrator"], api.users["manager"]
     env = dict(
         os.environ,
@@ -194,36 +195,26 @@ def test_readme_example_runs(api, number):
         ODOO_MANAGER_USER=manager["login"],
         ODOO_MANAGER_API_KEY=manager["key"],
     )
-    done = subprocess.run(
-        [sys.executable, "-c", readme_examples()[number]],
+    return subprocess.run(
+        [sys.executable, "-c", code],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.parametrize("number", range(len(readme_examples())))
+def test_readme_example_runs(api, number):
+    done = run_example(api, readme_examples()[number])
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
 
 
 def test_readme_example_refusal_names_the_problem(api):
     [example] = [e for e in readme_examples() if "teleported" in e]
-    integrator = api.users["integrator"]
-    env = dict(
-        os.environ,
-        ODOO_URL=api.server.url,
-        ODOO_DB=api.db,
-        ODOO_USER=integrator["login"],
-        ODOO_API_KEY=integrator["key"],
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", example],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    out = run_example(api, example).stdout
     assert out.startswith("2 kind: unknown value 'teleported'")
 
 
