@@ -69,19 +69,17 @@ def sql(db, statement, params=None, fetch=True):
         conn.close()
 
 
-def odoo_args(db):
-    return [
-        sys.executable,
-        str(ODOO_PATH / "odoo-bin"),
-        f"--addons-path={ODOO_PATH / 'addons'},{ROOT / 'addons'}",
-        f"--data-dir={DATA_DIR}",
-        f"--db_host={PG['host']}",
-        f"--db_port={PG['port']}",
-        f"--db_user={PG['user']}",
-        f"--db_password={PG['password']}",
-        "-d",
-        db,
-    ]
+def odoo_args(db, *args, command=None):
+    """odoo-bin as the end-to-end tests run it (one definition of it)."""
+    os.environ.setdefault("ODOO_PATH", str(ODOO_PATH))
+    os.environ.setdefault("ZZ_ADDONS_PATH", f"{ODOO_PATH / 'addons'},{ROOT / 'addons'}")
+    os.environ.setdefault("ZZ_DATA_DIR", str(DATA_DIR))
+    for name, value in PG.items():
+        os.environ.setdefault(f"PG{name.upper()}", value)
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import odoo_command
+
+    return odoo_command(db, *args, command=command)
 
 
 def clone(source, target):
@@ -95,7 +93,7 @@ def clone(source, target):
 
 def technical_user(db):
     done = subprocess.run(
-        [*odoo_args(db)[:2], "shell", *odoo_args(db)[2:], "--no-http"],
+        odoo_args(db, "--no-http", command="shell"),
         input=MAKE_USER,
         capture_output=True,
         text=True,
