@@ -465,7 +465,8 @@ class IntegrationApi(models.AbstractModel):
         self.env["zhongzheng.value.engine"].sudo()._recompute_partners(
             company, partners.ids
         )
-        partners.invalidate_recordset()
+        # the ranks moved other customers' figures too
+        self.env["res.partner"].invalidate_model()
         result = []
         for partner in partners.with_company(company):
             result.append(
@@ -504,8 +505,9 @@ class IntegrationApi(models.AbstractModel):
             for a different event on this delivery.
         :raises ValidationError: missing values, unknown kind, bad date,
             wrong types, oversized values.
-        :raises AccessError: the caller may not add tracking events
-            (Inventory or Customer Service user rights are needed).
+        :raises AccessError: the caller may not read deliveries or add
+            tracking events (Inventory user rights are needed, as in the web
+            client).
         """
         allowed = {
             "event_id",
