@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 import xmlrpc.client
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -113,19 +113,20 @@ class OdooServer:
         )
 
 
-@pytest.fixture(scope="module")
-def odoo_server(odoo_db):
-    """The real server on a free port, serving the test database only."""
+@contextmanager
+def running_server(db, *extra_args):
+    """The real server on a free port serving only `db`, until the block
+    ends; `extra_args` are more odoo-bin options (e.g. --workers=2)."""
     port = free_port()
     log = open(Path(_env("ZZ_LOG_DIR")) / f"server-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         odoo_command(
-            odoo_db,
+            db,
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
-            f"--db-filter=^{odoo_db}$",
+            f"--db-filter=^{db}$",
             "--max-cron-threads=0",
-            "--workers=0",
+            *(extra_args or ("--workers=0",)),
         ),
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -141,13 +142,22 @@ def odoo_server(odoo_db):
                 proc.kill()
                 pytest.fail(f"the Odoo server did not come up on {url}, see {log.name}")
             time.sleep(0.5)
-    yield OdooServer(odoo_db, url, proc)
-    proc.terminate()
     try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield OdooServer(db, url, proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def odoo_server(odoo_db):
+    """The real server on a free port, serving the test database only."""
+    with running_server(odoo_db) as server:
+        yield server
 
 
 def pytest_terminal_summary(terminalreporter):

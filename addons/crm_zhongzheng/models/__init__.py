@@ -25,3 +25,4 @@ from . import crm_lead
 from . import stock_picking
 from . import zhongzheng_demo
 from . import zhongzheng_demo_service
+from . import integration_api

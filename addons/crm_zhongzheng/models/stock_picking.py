@@ -20,6 +20,15 @@ class StockPicking(models.Model):
     tracking_status_time = fields.Datetime(
         compute="_compute_tracking_status", store=True
     )
+    # The same field as stock_delivery's (not a dependency): with both
+    # installed they share one column, so carriers' numbers land in one place.
+    carrier_tracking_ref = fields.Char(
+        string="Tracking Reference",
+        copy=False,
+        index="btree_not_null",
+        help="The carrier's tracking number: tracking events sent over the "
+        "API may name the delivery by it.",
+    )
     service_ticket_ids = fields.One2many(
         "zhongzheng.service.ticket", "picking_id", string="Service Tickets"
     )

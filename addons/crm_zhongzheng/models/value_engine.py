@@ -14,6 +14,7 @@ from datetime import timedelta
 import numpy as np
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from . import clv_math
@@ -81,6 +82,13 @@ class ValueEngine(models.AbstractModel):
         """Recompute every customer of the given companies (default: all):
         facts, lifetime value fit, RFM, ABC and value score. Synchronous:
         called by the nightly cron, tests and benchmarks, never by a click."""
+        # public, hence callable over RPC: only as the web client allows
+        if not self.env.su and not self.env.user.has_group(
+            "crm_zhongzheng.group_crm_manager"
+        ):
+            raise AccessError(
+                self.env._("Only CRM managers can recompute customer value.")
+            )
         companies = companies or self.env["res.company"].search([])
         as_of = as_of or fields.Date.context_today(self)
         self._tune()

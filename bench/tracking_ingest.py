@@ -1,0 +1,294 @@
+"""Benchmark: tracking-event ingestion over XML-RPC (crm_zhongzheng).
+
+Copies a database that has the addon installed (by default the one
+``bin/test`` builds, with its demo deliveries), makes a technical user with
+an API key, starts ``odoo-bin --workers=2`` on a free port, then K parallel
+clients send N tracking events through ``zhongzheng.api.register_tracking_event``,
+spread over the outgoing deliveries, with a share of duplicates (the same
+event sent again, as carriers do after a timeout) and of exceptions (which
+open or update a service ticket). Prints events per second, latency
+percentiles, the serialization failures the server retried, the machine
+load, and checks that every distinct event was recorded exactly once.
+
+Run: ``bench/run tracking_ingest --events 2000 --clients 8`` (see
+bench/README.md).
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+ODOO_PATH = Path(os.environ.get("ODOO_PATH", "/opt/odoo18"))
+DATA_DIR = Path(os.environ.get("ZZ_DATA_DIR", ROOT / ".local" / "data"))
+LOG_DIR = Path(os.environ.get("ZZ_LOG_DIR", ROOT / ".local" / "log"))
+PG = {
+    "host": os.environ.get("PGHOST", "127.0.0.1"),
+    "port": os.environ.get("PGPORT", "54329"),
+    "user": os.environ.get("PGUSER", "odoo"),
+    "password": os.environ.get("PGPASSWORD", ""),
+}
+KINDS = ["intake", "picked_up", "in_transit", "hub", "out_for_delivery", "delivered"]
+
+MAKE_USER = """
+from odoo import Command
+groups = ["base.group_user", "stock.group_stock_user",
+          "crm_zhongzheng.group_service_user"]
+user = env["res.users"].with_context(no_reset_password=True).create({
+    "name": "Carrier Integration (bench)", "login": "bench_carrier",
+    "groups_id": [Command.set([env.ref(g).id for g in groups])],
+})
+key = env["res.users.apikeys"].with_user(user).sudo()._generate(None, "bench", None)
+env.cr.commit()
+print("BENCH=%s %s" % (user.id, key))
+"""
+
+
+def sql(db, statement, params=None, fetch=True):
+    conn = psycopg2.connect(dbname=db, **PG)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute(statement, params)
+            return cr.fetchall() if fetch else None
+    finally:
+        conn.close()
+
+
+def odoo_args(db, *args, command=None):
+    """odoo-bin as the end-to-end tests run it (one definition of it)."""
+    os.environ.setdefault("ODOO_PATH", str(ODOO_PATH))
+    os.environ.setdefault("ZZ_ADDONS_PATH", f"{ODOO_PATH / 'addons'},{ROOT / 'addons'}")
+    os.environ.setdefault("ZZ_DATA_DIR", str(DATA_DIR))
+    for name, value in PG.items():
+        os.environ.setdefault(f"PG{name.upper()}", value)
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import odoo_command
+
+    return odoo_command(db, *args, command=command)
+
+
+def clone(source, target):
+    sql("postgres", f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)', fetch=False)
+    sql("postgres", f'CREATE DATABASE "{target}" TEMPLATE "{source}"', fetch=False)
+    store = DATA_DIR / "filestore"
+    shutil.rmtree(store / target, ignore_errors=True)
+    if (store / source).is_dir():
+        shutil.copytree(store / source, store / target)
+
+
+def technical_user(db):
+    done = subprocess.run(
+        odoo_args(db, "--no-http", command="shell"),
+        input=MAKE_USER,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH="):
+            uid, key = line[len("BENCH=") :].split()
+            return int(uid), key
+    sys.exit(f"could not create the technical user:\n{done.stderr[-3000:]}")
+
+
+def start_server(db, workers, log_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(log_path, "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            *odoo_args(db),
+            "--http-interface=127.0.0.1",
+            f"--http-port={port}",
+            f"--db-filter=^{db}$",
+            "--max-cron-threads=0",
+            f"--workers={workers}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _attempt in range(240):
+        try:
+            xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").version()
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.5)
+    proc.kill()
+    sys.exit(f"the server did not start, see {log_path}")
+
+
+def plan(pickings, count, duplicates, exceptions, seed):
+    """The events to send, in order: distinct ones spread over the
+    deliveries, with copies of earlier ones mixed in."""
+    rng = random.Random(seed)
+    start = datetime(2026, 7, 1, tzinfo=UTC)
+    distinct, sends = [], []
+    while len(sends) < count:
+        if distinct and rng.random() < duplicates:
+            sends.append(rng.choice(distinct))
+            continue
+        number = len(distinct)
+        kind = "exception" if rng.random() < exceptions else rng.choice(KINDS)
+        event = {
+            "event_id": f"BENCH-{seed}-{number:07d}",
+            "picking": rng.choice(pickings),
+            "kind": kind,
+            "time": (start + timedelta(seconds=37 * number)).isoformat(),
+            "location": rng.choice(["Shanghai hub", "Guangzhou hub", "Beijing"]),
+        }
+        distinct.append(event)
+        sends.append(event)
+    return distinct, sends
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=2000, help="calls to send")
+    parser.add_argument("--clients", type=int, default=8, help="parallel clients")
+    parser.add_argument("--workers", type=int, default=2, help="odoo-bin --workers")
+    parser.add_argument("--duplicates", type=float, default=0.1)
+    parser.add_argument("--exceptions", type=float, default=0.02)
+    parser.add_argument("--source", default=os.environ.get("ZZ_TEST_DB", "zz_test"))
+    parser.add_argument("--db", default="zzbench_tracking")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    args = parser.parse_args()
+
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    print(f"copying {args.source} to {args.db}", flush=True)
+    clone(args.source, args.db)
+    uid, key = technical_user(args.db)
+    pickings = [
+        row[0]
+        for row in sql(
+            args.db,
+            "SELECT p.name FROM stock_picking p JOIN stock_picking_type t"
+            " ON t.id = p.picking_type_id WHERE t.code = 'outgoing' ORDER BY p.id",
+        )
+    ]
+    distinct, sends = plan(
+        pickings, args.events, args.duplicates, args.exceptions, args.seed
+    )
+    log_path = LOG_DIR / f"bench-tracking-{args.db}.log"
+    proc, url = start_server(args.db, args.workers, log_path)
+    local = threading.local()
+
+    def timed(model, method, rpc_args):
+        if not hasattr(local, "api"):  # one keep-alive connection per client
+            local.api = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object")
+        started = time.perf_counter()
+        answer = local.api.execute_kw(args.db, uid, key, model, method, rpc_args)
+        return time.perf_counter() - started, answer
+
+    def send(event):
+        return timed("zhongzheng.api", "register_tracking_event", [event])
+
+    def floor(picking):
+        # the same round trip doing almost nothing: what RPC itself costs
+        return timed("stock.picking", "search_count", [[("name", "=", picking)]])
+
+    try:
+        # warm up: every worker loads the registry before the clock starts
+        def warm(_number):
+            proxy = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object")
+            proxy.execute_kw(args.db, uid, key, "res.users", "context_get", [])
+
+        with ThreadPoolExecutor(args.workers * 2) as pool:
+            list(pool.map(warm, range(args.workers * 4)))
+        load_before = os.getloadavg()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            results = list(pool.map(send, sends))
+        elapsed = time.perf_counter() - started
+        load_after = os.getloadavg()
+        floor_started = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            floor_results = list(pool.map(floor, [e["picking"] for e in sends]))
+        floor_elapsed = time.perf_counter() - floor_started
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+    latencies = [seconds * 1000 for seconds, _answer in results]
+    answers = {}
+    mismatched = 0
+    for event, (_seconds, answer) in zip(sends, results, strict=True):
+        first = answers.setdefault(event["event_id"], answer)
+        mismatched += first != answer
+    recorded = sql(
+        args.db,
+        "SELECT count(*), count(DISTINCT (picking_id, external_id))"
+        " FROM zhongzheng_tracking_event WHERE external_id LIKE %s",
+        (f"BENCH-{args.seed}-%",),
+    )[0]
+    tickets = sql(
+        args.db,
+        "SELECT count(DISTINCT ticket_id) FROM zhongzheng_tracking_event"
+        " WHERE external_id LIKE %s",
+        (f"BENCH-{args.seed}-%",),
+    )[0][0]
+    retried = log_path.read_text().count("SERIALIZATION_FAILURE")
+    if not args.keep:
+        sql(
+            "postgres", f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)', fetch=False
+        )
+        shutil.rmtree(DATA_DIR / "filestore" / args.db, ignore_errors=True)
+
+    summary = {
+        "events_sent": len(sends),
+        "distinct_events": len(distinct),
+        "deliveries": len({e["picking"] for e in distinct}),
+        "clients": args.clients,
+        "workers": args.workers,
+        "seconds": round(elapsed, 2),
+        "events_per_s": round(len(sends) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "max_ms": round(max(latencies), 1),
+        "retried_serialization_failures": retried,
+        "rpc_floor_calls_per_s": round(len(floor_results) / floor_elapsed, 1),
+        "rpc_floor_p95_ms": round(
+            percentile([seconds * 1000 for seconds, _a in floor_results], 0.95), 1
+        ),
+        "tickets_opened_or_updated": tickets,
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in load_after],
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(summary, indent=1))
+    ok = recorded == (len(distinct), len(distinct)) and not mismatched
+    print(
+        f"recorded {recorded[0]} events for {len(distinct)} distinct ones, "
+        f"{mismatched} answers differing from the first for their event: "
+        + ("PASS" if ok else "FAIL")
+    )
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

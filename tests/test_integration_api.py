@@ -1,0 +1,1046 @@
+"""End-to-end: the integrator API (``zhongzheng.api``) over XML-RPC and, with
+odoorpc, JSON-RPC, against the real server on a copy of the test database.
+
+Users and API keys are made once with ``odoo-bin shell``: an integrator
+(Inventory, CRM and Customer Service user), a CRM manager and an employee
+without the addon's groups. Every README example runs as a test, every
+method is called with both clients, each refused input leaves the database
+unchanged, and parallel copies of tracking events are recorded once."""
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import odoorpc
+import pytest
+
+from .conftest import copy_db, drop_db, query, run_odoo, running_server
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+SETUP_USERS = """
+import json
+from odoo import Command
+
+def make(login, groups):
+    password = login + "-Pass-2026!"
+    user = env["res.users"].with_context(no_reset_password=True).create({
+        "name": login.replace("_", " ").title(),
+        "login": login,
+        "password": password,
+        "groups_id": [Command.set([env.ref(g).id for g in groups])],
+    })
+    key = env["res.users.apikeys"].with_user(user).sudo()._generate(None, "tests", None)
+    return {"login": login, "uid": user.id, "key": key, "password": password}
+
+users = {
+    "integrator": make("integrator", [
+        "base.group_user", "stock.group_stock_user",
+        "crm_zhongzheng.group_crm_user", "crm_zhongzheng.group_service_user",
+    ]),
+    "manager": make("bi_manager", [
+        "base.group_user", "crm_zhongzheng.group_crm_manager",
+        "crm_zhongzheng.group_service_manager",
+    ]),
+    "plain": make("plain_employee", ["base.group_user"]),
+}
+env.cr.commit()
+print("USERS=" + json.dumps(users))
+"""
+
+# What a refused call must leave untouched: every row of these tables.
+WATCHED = [
+    "zhongzheng_tracking_event",
+    "zhongzheng_service_ticket",
+    "stock_picking",
+    "res_partner",
+    "mail_message",
+    "mail_followers",
+    "rating_rating",
+    "zhongzheng_relationship_history",
+    "zhongzheng_value_queue",
+]
+
+
+def snapshot(db):
+    """Row count and a digest of every row of the watched tables."""
+    return {
+        table: query(
+            db,
+            f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t.id),"
+            f" '')) FROM {table} t",
+        )[0]
+        for table in WATCHED
+    }
+
+
+class Api:
+    """The test database, its server and one XML-RPC caller per user."""
+
+    def __init__(self, server, users, refs):
+        self.server, self.users, self.refs = server, users, refs
+        self.db = server.db
+
+    def execute(self, user, model, method, *args, **kwargs):
+        models = self.server.proxy("object")
+        who = self.users[user]
+        return models.execute_kw(
+            self.db, who["uid"], who["key"], model, method, list(args), kwargs
+        )
+
+    def call(self, user, method, *args, **kwargs):
+        return self.execute(user, "zhongzheng.api", method, *args, **kwargs)
+
+    def odoorpc(self, user):
+        host, port = self.server.url.rsplit("//", 1)[1].split(":")
+        odoo = odoorpc.ODOO(host, protocol="jsonrpc", port=int(port), timeout=120)
+        who = self.users[user]
+        # a web session logs in with the password: API keys are for RPC
+        odoo.login(self.db, who["login"], who["password"])
+        return odoo
+
+
+def _references(db):
+    """Names the tests use, read from the demo data."""
+
+    def one(sql, *params):
+        rows = query(db, sql, params)
+        assert rows, sql
+        return rows[0][0]
+
+    delivery_of = (
+        "SELECT p.name FROM stock_picking p JOIN res_partner c ON c.id = p.partner_id"
+        " JOIN stock_picking_type t ON t.id = p.picking_type_id"
+        " WHERE t.code = 'outgoing' AND c.commercial_partner_id = ("
+        "   SELECT id FROM res_partner WHERE ref = %s AND parent_id IS NULL)"
+        " ORDER BY p.id LIMIT 1"
+    )
+    return {
+        "picking": one(delivery_of, "C-0001"),
+        "picking2": one(delivery_of, "C-0005"),
+        "concurrent_picking": one(delivery_of, "C-0006"),
+        "odoorpc_picking": one(delivery_of, "C-0007"),
+        "order_of_other": one(
+            "SELECT so.name FROM sale_order so JOIN res_partner c"
+            " ON c.id = so.partner_id WHERE c.ref = 'C-0002' ORDER BY so.id LIMIT 1"
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def api(odoo_db):
+    db = f"{odoo_db}_api"
+    copy_db(odoo_db, db)
+    try:
+        code, log = run_odoo(db, "--no-http", command="shell", stdin=SETUP_USERS)
+        lines = [line for line in log.splitlines() if line.startswith("USERS=")]
+        assert code == 0 and lines, log[-3000:]
+        users = json.loads(lines[0][len("USERS=") :])
+        with running_server(db) as server:
+            client = Api(server, users, _references(db))
+            # an event the "reused id" refusal needs
+            client.call(
+                "integrator",
+                "register_tracking_event",
+                {
+                    "event_id": "KNOWN-1",
+                    "picking": client.refs["picking"],
+                    "kind": "in_transit",
+                    "time": "2026-06-01T10:00:00Z",
+                },
+            )
+            yield client
+    finally:
+        drop_db(db)
+
+
+# ----------------------------------------------------------------------
+# the README's examples
+# ----------------------------------------------------------------------
+def readme_examples():
+    text = README.read_text()
+    section = text.split("\n## Integration\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_readme_has_an_example_for_every_public_method():
+    examples = "\n".join(readme_examples())
+    for method in (
+        "customer_profile",
+        "recompute_scores",
+        "register_tracking_event",
+        "create_ticket",
+        "rate_ticket",
+        "ticket_changes",
+    ):
+        assert f'"{method}"' in examples, method
+
+
+def run_example(api, code):
+    """Run a README example as an integrator would: a separate Python
+    process, told where the server is and which keys to use."""
+    integrator, manager = api.users["integrator"], api.users["manager"]
+    env = dict(
+        os.environ,
+        ODOO_URL=api.server.url,
+        ODOO_DB=api.db,
+        ODOO_USER=integrator["login"],
+        ODOO_API_KEY=integrator["key"],
+        ODOO_MANAGER_USER=manager["login"],
+        ODOO_MANAGER_API_KEY=manager["key"],
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("number", range(len(readme_examples())))
+def test_readme_example_runs(api, number):
+    done = run_example(api, readme_examples()[number])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+
+
+def test_readme_example_refusal_names_the_problem(api):
+    [example] = [e for e in readme_examples() if "teleported" in e]
+    out = run_example(api, example).stdout
+    assert out.startswith("2 kind: unknown value 'teleported'")
+
+
+# ----------------------------------------------------------------------
+# each method over XML-RPC
+# ----------------------------------------------------------------------
+def test_profile_by_id_reference_vat_and_email(api):
+    by_ref = api.call("integrator", "customer_profile", "C-0001")
+    assert by_ref["name"] == "Shanghai Ruijin Medical Supply Co."
+    assert by_ref["tier"]["code"] and by_ref["relationship_class"]
+    assert 0 < by_ref["score"]["total"] <= 100
+    assert by_ref["rfm"]["r_score"] in range(1, 6)
+    assert by_ref["facts"]["sale_count_total"] > 0
+    assert by_ref["history"] and len(by_ref["history"]) <= 10
+    # the CRM user does not see what only managers see
+    assert "margin_total" not in by_ref["facts"] and "value" not in by_ref["clv"]
+    for key in (
+        by_ref["id"],
+        "91310101MA1FP3RJ2K",
+        "91310101 ma1fp3rj2k",
+        "Purchasing@Ruijin-Supply.example.com",
+    ):
+        other = api.call("integrator", "customer_profile", key, history_limit=2)
+        assert other["id"] == by_ref["id"] and len(other["history"]) <= 2
+        assert other["score"] == by_ref["score"]
+    managed = api.call("manager", "customer_profile", "C-0001")
+    assert managed["facts"]["margin_total"] > 0 and managed["clv"]["value"] > 0
+
+
+def test_a_contact_resolves_to_its_company(api):
+    profile = api.call(
+        "integrator", "customer_profile", "wang.lei@ruijin-supply.example.com"
+    )
+    assert profile["ref"] == "C-0001"
+    # a ticket keeps the contact who wrote, under the contact's company
+    ticket = api.call(
+        "integrator",
+        "create_ticket",
+        {"subject": "From Wang Lei", "customer": "WANG.LEI@ruijin-supply.example.com"},
+    )
+    [row] = api.execute(
+        "manager",
+        "zhongzheng.service.ticket",
+        "read",
+        [ticket["id"]],
+        ["partner_id", "commercial_partner_id", "email_from"],
+    )
+    assert row["partner_id"][1].endswith("Wang Lei")
+    assert row["commercial_partner_id"][0] == profile["id"] == ticket["customer_id"]
+    assert row["email_from"] == "wang.lei@ruijin-supply.example.com"
+
+
+def test_recompute_scores_answers_the_figures_the_profile_shows(api):
+    result = api.call("manager", "recompute_scores", ["C-0001", "C-0002", "C-0001"])
+    assert [r["name"] for r in result] == [
+        "Shanghai Ruijin Medical Supply Co.",
+        "Beijing Union Hospital Equipment Center",
+    ]
+    profile = api.call("manager", "customer_profile", "C-0002")
+    assert result[1]["score"] == profile["score"]["total"]
+    assert result[1]["tier"] == profile["tier"]["code"]
+
+
+def test_tracking_event_is_recorded_once_and_answered_the_same(api):
+    event = {
+        "event_id": "ONCE-1",
+        "picking": api.refs["picking2"],
+        "kind": "out_for_delivery",
+        "time": "2026-07-03T09:30:00+08:00",
+        "location": "Hangzhou",
+    }
+    first = api.call("integrator", "register_tracking_event", event)
+    second = api.call("integrator", "register_tracking_event", event)
+    assert first == second
+    assert first["time"] == "2026-07-03T01:30:00Z" and first["ticket"] is False
+    rows = query(
+        api.db,
+        "SELECT count(*) FROM zhongzheng_tracking_event WHERE external_id = 'ONCE-1'",
+    )
+    assert rows == [(1,)]
+    [picking] = api.execute(
+        "integrator",
+        "stock.picking",
+        "search_read",
+        [("name", "=", api.refs["picking2"])],
+        fields=["tracking_status"],
+    )
+    assert picking["tracking_status"] == "out_for_delivery"
+
+
+def test_exception_events_open_one_ticket_then_add_to_it(api):
+    picking = api.refs["picking2"]
+    first = api.call(
+        "integrator",
+        "register_tracking_event",
+        {"event_id": "EXC-1", "picking": picking, "kind": "exception", "note": "wet"},
+    )
+    second = api.call(
+        "integrator",
+        "register_tracking_event",
+        {"event_id": "EXC-2", "picking": picking, "kind": "exception"},
+    )
+    assert first["ticket"] and second["ticket"] == first["ticket"]
+    [ticket] = api.execute(
+        "manager",
+        "zhongzheng.service.ticket",
+        "search_read",
+        [("number", "=", first["ticket"])],
+        fields=["picking_id", "type_code", "message_ids"],
+    )
+    assert ticket["picking_id"][1] == picking and ticket["type_code"] == "exception"
+
+
+def test_event_by_carrier_tracking_number(api):
+    [picking_id] = api.execute(
+        "integrator", "stock.picking", "search", [("name", "=", api.refs["picking2"])]
+    )
+    api.execute(
+        "integrator",
+        "stock.picking",
+        "write",
+        [picking_id],
+        {"carrier_tracking_ref": "YT998877"},
+    )
+    answer = api.call(
+        "integrator",
+        "register_tracking_event",
+        {"event_id": "YT-1", "tracking_ref": "YT998877", "kind": "delivered"},
+    )
+    assert answer["picking"] == api.refs["picking2"]
+
+
+def test_create_ticket_and_rate_it(api):
+    ticket = api.call(
+        "integrator",
+        "create_ticket",
+        {
+            "subject": "Damaged carton",
+            "customer": "C-0001",
+            "type": "claim",
+            "picking": api.refs["picking"],
+            "claim_amount": 1250.5,
+            "priority": 2,
+            "description": "Two cartons <crushed>\nphotos follow",
+        },
+    )
+    assert ticket["number"] and ticket["stage"] and ticket["sla_status"]
+    [row] = api.execute(
+        "manager",
+        "zhongzheng.service.ticket",
+        "search_read",
+        [("id", "=", ticket["id"])],
+        fields=["claim_amount", "priority", "description", "commercial_partner_id"],
+    )
+    assert row["claim_amount"] == 1250.5 and row["priority"] == "2"
+    assert "&lt;crushed&gt;" in row["description"]
+    rated = api.call("integrator", "rate_ticket", ticket["number"], 4, feedback="ok")
+    assert rated == {"number": ticket["number"], "rating": 4}
+    [row] = api.execute(
+        "manager",
+        "zhongzheng.service.ticket",
+        "search_read",
+        [("id", "=", ticket["id"])],
+        fields=["rating_last_value"],
+    )
+    assert row["rating_last_value"] == 4
+
+
+def test_polling_sees_new_tickets_and_breaches(api):
+    start = query(
+        api.db, "SELECT to_char(now() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+    )
+    since = start[0][0]
+    ticket = api.call(
+        "integrator", "create_ticket", {"subject": "Polled", "customer": "C-0003"}
+    )
+    api.execute(
+        "manager",
+        "zhongzheng.service.ticket",
+        "write",
+        [ticket["id"]],
+        {"sla_status": "breached"},
+    )
+    page = api.call("integrator", "ticket_changes", since)
+    numbers = [change["number"] for change in page["changes"]]
+    assert ticket["number"] in numbers and ticket["number"] in page["breaches"]
+    assert page["more"] is False and page["next_since"]
+    small = api.call("integrator", "ticket_changes", "2000-01-01T00:00:00Z", limit=1)
+    assert len(small["changes"]) == 1 and small["more"] is True
+    assert small["next_since"] == small["changes"][0]["changed_at"]
+
+
+# ----------------------------------------------------------------------
+# the same with odoorpc (JSON-RPC), a client nobody here wrote
+# ----------------------------------------------------------------------
+def test_every_method_with_odoorpc(api):
+    odoo = api.odoorpc("integrator")
+    Api = odoo.env["zhongzheng.api"]
+    assert Api.customer_profile("C-0001")["ref"] == "C-0001"
+    event = {
+        "event_id": "RPC-1",
+        "picking": api.refs["odoorpc_picking"],
+        "kind": "exception",
+        "time": "2026-07-04T12:00:00Z",
+    }
+    first = Api.register_tracking_event(event)
+    assert Api.register_tracking_event(event) == first and first["ticket"]
+    ticket = Api.create_ticket({"subject": "via odoorpc", "customer": "C-0007"})
+    assert Api.rate_ticket(ticket["number"], 5)["rating"] == 5
+    numbers = [
+        c["number"] for c in Api.ticket_changes("2000-01-01T00:00:00Z", 500)["changes"]
+    ]
+    assert ticket["number"] in numbers and first["ticket"] in numbers
+    manager = api.odoorpc("manager").env["zhongzheng.api"]
+    assert manager.recompute_scores(["C-0007"])[0]["name"]
+
+
+def test_odoorpc_refusals_say_why_and_write_nothing(api):
+    Api = api.odoorpc("integrator").env["zhongzheng.api"]
+    before = snapshot(api.db)
+    with pytest.raises(odoorpc.error.RPCError, match="between 1 and 5"):
+        Api.rate_ticket("ST/2026/00001", 9)
+    with pytest.raises(odoorpc.error.RPCError, match="Only CRM managers"):
+        Api.recompute_scores(["C-0001"])
+    with pytest.raises(odoorpc.error.RPCError, match="unknown value 'lost'"):
+        Api.register_tracking_event(
+            {"event_id": "RPC-2", "picking": api.refs["picking"], "kind": "lost"}
+        )
+    assert snapshot(api.db) == before
+
+
+# ----------------------------------------------------------------------
+# refusals: the fault says what is wrong, and nothing is written
+# ----------------------------------------------------------------------
+REFUSED = 2  # faultCode of UserError / ValidationError on /xmlrpc/2
+DENIED = 4  # faultCode of AccessError
+P = "{picking}"  # filled in from the demo data
+LONG = "x" * 5000
+
+BAD_INPUTS = [
+    # (id, user, method, args, kwargs, fault code, message fragment)
+    (
+        "event-not-a-dict",
+        "integrator",
+        "register_tracking_event",
+        ["ev"],
+        {},
+        REFUSED,
+        "event must be a struct",
+    ),
+    (
+        "event-no-id",
+        "integrator",
+        "register_tracking_event",
+        [{"picking": P, "kind": "hub"}],
+        {},
+        REFUSED,
+        "missing required values: event_id",
+    ),
+    (
+        "event-no-kind",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "picking": P}],
+        {},
+        REFUSED,
+        "missing required values: kind",
+    ),
+    (
+        "event-unknown-kind",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "picking": P, "kind": "teleported"}],
+        {},
+        REFUSED,
+        "unknown value 'teleported'",
+    ),
+    (
+        "event-id-int",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": 42, "picking": P, "kind": "hub"}],
+        {},
+        REFUSED,
+        "event_id must be a string, not int",
+    ),
+    (
+        "event-unknown-picking",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "picking": "WH/OUT/99999", "kind": "hub"}],
+        {},
+        REFUSED,
+        "No delivery with reference or tracking number 'WH/OUT/99999'",
+    ),
+    (
+        "event-unknown-tracking",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "tracking_ref": "NOPE123", "kind": "hub"}],
+        {},
+        REFUSED,
+        "No delivery with reference or tracking number 'NOPE123'",
+    ),
+    (
+        "event-both-references",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "picking": P, "tracking_ref": "X1", "kind": "hub"}],
+        {},
+        REFUSED,
+        "exactly one of picking",
+    ),
+    (
+        "event-no-reference",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "kind": "hub"}],
+        {},
+        REFUSED,
+        "exactly one of picking",
+    ),
+    (
+        "event-date-format",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "picking": P, "kind": "hub", "time": "30/06/2026 08:00"}],
+        {},
+        REFUSED,
+        "must be an ISO 8601 date and time",
+    ),
+    (
+        "event-date-only",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "picking": P, "kind": "hub", "time": "2026-06-30"}],
+        {},
+        REFUSED,
+        "must be an ISO 8601 date and time",
+    ),
+    (
+        "event-future",
+        "integrator",
+        "register_tracking_event",
+        [
+            {
+                "event_id": "B1",
+                "picking": P,
+                "kind": "hub",
+                "time": "2099-01-01T00:00:00Z",
+            }
+        ],
+        {},
+        REFUSED,
+        "time is in the future",
+    ),
+    (
+        "event-note-oversized",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "picking": P, "kind": "hub", "note": LONG}],
+        {},
+        REFUSED,
+        "note is too long: 5000 characters, at most 4000",
+    ),
+    (
+        "event-id-oversized",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "E" * 200, "picking": P, "kind": "hub"}],
+        {},
+        REFUSED,
+        "event_id is too long",
+    ),
+    (
+        "event-unknown-key",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "B1", "picking": P, "kind": "hub", "colour": "red"}],
+        {},
+        REFUSED,
+        "unknown keys: colour",
+    ),
+    (
+        "event-id-reused",
+        "integrator",
+        "register_tracking_event",
+        [{"event_id": "KNOWN-1", "picking": P, "kind": "delivered"}],
+        {},
+        REFUSED,
+        "an event id cannot be reused",
+    ),
+    (
+        "event-no-rights",
+        "plain",
+        "register_tracking_event",
+        [{"event_id": "B1", "picking": P, "kind": "hub"}],
+        {},
+        DENIED,
+        "not allowed to create",
+    ),
+    (
+        "profile-unknown-ref",
+        "integrator",
+        "customer_profile",
+        ["C-9999"],
+        {},
+        REFUSED,
+        "No customer with reference, VAT number or e-mail 'C-9999'",
+    ),
+    (
+        "profile-unknown-id",
+        "integrator",
+        "customer_profile",
+        [987654],
+        {},
+        REFUSED,
+        "No customer with id 987654",
+    ),
+    (
+        "profile-wrong-type",
+        "integrator",
+        "customer_profile",
+        [["C-0001"]],
+        {},
+        REFUSED,
+        "customer must be a string, not list",
+    ),
+    (
+        "profile-empty",
+        "integrator",
+        "customer_profile",
+        [""],
+        {},
+        REFUSED,
+        "customer is required",
+    ),
+    (
+        "profile-history-range",
+        "integrator",
+        "customer_profile",
+        ["C-0001"],
+        {"history_limit": -1},
+        REFUSED,
+        "history_limit must be between 0 and 100",
+    ),
+    (
+        "profile-history-type",
+        "integrator",
+        "customer_profile",
+        ["C-0001"],
+        {"history_limit": "5"},
+        REFUSED,
+        "history_limit must be an integer",
+    ),
+    (
+        "profile-no-rights",
+        "plain",
+        "customer_profile",
+        ["C-0001"],
+        {},
+        DENIED,
+        "Only CRM users",
+    ),
+    (
+        "recompute-not-manager",
+        "integrator",
+        "recompute_scores",
+        [["C-0001"]],
+        {},
+        DENIED,
+        "Only CRM managers",
+    ),
+    (
+        "recompute-empty",
+        "manager",
+        "recompute_scores",
+        [[]],
+        {},
+        REFUSED,
+        "non-empty list",
+    ),
+    (
+        "recompute-not-list",
+        "manager",
+        "recompute_scores",
+        ["C-0001"],
+        {},
+        REFUSED,
+        "non-empty list",
+    ),
+    (
+        "recompute-oversized",
+        "manager",
+        "recompute_scores",
+        [[f"C-{i:04d}" for i in range(101)]],
+        {},
+        REFUSED,
+        "At most 100 customers per call, not 101",
+    ),
+    (
+        "recompute-unknown",
+        "manager",
+        "recompute_scores",
+        [["C-0001", "C-9999"]],
+        {},
+        REFUSED,
+        "'C-9999'",
+    ),
+    (
+        "ticket-no-subject",
+        "integrator",
+        "create_ticket",
+        [{"customer": "C-0001"}],
+        {},
+        REFUSED,
+        "missing required values: subject",
+    ),
+    (
+        "ticket-no-customer",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi"}],
+        {},
+        REFUSED,
+        "missing required values: customer",
+    ),
+    (
+        "ticket-negative-amount",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "C-0001", "type": "claim", "claim_amount": -5}],
+        {},
+        REFUSED,
+        "claim_amount must be a positive amount",
+    ),
+    (
+        "ticket-amount-type",
+        "integrator",
+        "create_ticket",
+        [
+            {
+                "subject": "Hi",
+                "customer": "C-0001",
+                "type": "claim",
+                "claim_amount": "100",
+            }
+        ],
+        {},
+        REFUSED,
+        "claim_amount must be a number, not str",
+    ),
+    (
+        "ticket-amount-not-claim",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "C-0001", "claim_amount": 10}],
+        {},
+        REFUSED,
+        "claim_amount is only for claims",
+    ),
+    (
+        "ticket-unknown-type",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "C-0001", "type": "praise"}],
+        {},
+        REFUSED,
+        "Unknown ticket type 'praise'",
+    ),
+    (
+        "ticket-priority-range",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "C-0001", "priority": 7}],
+        {},
+        REFUSED,
+        "priority must be between 0 and 3",
+    ),
+    (
+        "ticket-unknown-channel",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "C-0001", "channel": "fax"}],
+        {},
+        REFUSED,
+        "channel: unknown value 'fax'",
+    ),
+    (
+        "ticket-unknown-picking",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "C-0001", "picking": "WH/OUT/99999"}],
+        {},
+        REFUSED,
+        "No delivery",
+    ),
+    (
+        "ticket-order-of-other",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "C-0001", "sale_order": "{order_of_other}"}],
+        {},
+        REFUSED,
+        "belongs to another customer",
+    ),
+    (
+        "ticket-bad-email",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "C-0001", "email": "not-an-address"}],
+        {},
+        REFUSED,
+        "not an e-mail address",
+    ),
+    (
+        "ticket-subject-oversized",
+        "integrator",
+        "create_ticket",
+        [{"subject": LONG, "customer": "C-0001"}],
+        {},
+        REFUSED,
+        "subject is too long",
+    ),
+    (
+        "ticket-unknown-customer",
+        "integrator",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "nobody@example.com"}],
+        {},
+        REFUSED,
+        "No customer",
+    ),
+    (
+        "ticket-no-rights",
+        "plain",
+        "create_ticket",
+        [{"subject": "Hi", "customer": "C-0001"}],
+        {},
+        DENIED,
+        "not allowed to create",
+    ),
+    (
+        "rating-too-high",
+        "integrator",
+        "rate_ticket",
+        ["ST/2026/00001", 6],
+        {},
+        REFUSED,
+        "score must be between 1 and 5, not 6",
+    ),
+    (
+        "rating-zero",
+        "integrator",
+        "rate_ticket",
+        ["ST/2026/00001", 0],
+        {},
+        REFUSED,
+        "score must be between 1 and 5, not 0",
+    ),
+    (
+        "rating-float",
+        "integrator",
+        "rate_ticket",
+        ["ST/2026/00001", 4.5],
+        {},
+        REFUSED,
+        "score must be an integer, not float",
+    ),
+    (
+        "rating-unknown-ticket",
+        "integrator",
+        "rate_ticket",
+        ["ST/1999/99999", 3],
+        {},
+        REFUSED,
+        "No ticket 'ST/1999/99999'",
+    ),
+    (
+        "poll-bad-date",
+        "integrator",
+        "ticket_changes",
+        ["yesterday"],
+        {},
+        REFUSED,
+        "since must be an ISO 8601 date and time",
+    ),
+    (
+        "poll-limit-range",
+        "integrator",
+        "ticket_changes",
+        ["2026-01-01T00:00:00Z"],
+        {"limit": 0},
+        REFUSED,
+        "limit must be between 1 and 500",
+    ),
+    (
+        "poll-no-since",
+        "integrator",
+        "ticket_changes",
+        [False],
+        {},
+        REFUSED,
+        "since is required",
+    ),
+]
+
+
+def _fill(value, refs):
+    if isinstance(value, str):
+        return value.format(**refs) if value.startswith("{") else value
+    if isinstance(value, list):
+        return [_fill(v, refs) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, refs) for k, v in value.items()}
+    return value
+
+
+def test_at_least_thirty_distinct_refusals():
+    assert len({case[0] for case in BAD_INPUTS}) == len(BAD_INPUTS) >= 30
+
+
+@pytest.mark.parametrize(
+    "user,method,args,kwargs,code,message",
+    [case[1:] for case in BAD_INPUTS],
+    ids=[case[0] for case in BAD_INPUTS],
+)
+def test_bad_input_is_refused_and_writes_nothing(
+    api, user, method, args, kwargs, code, message
+):
+    before = snapshot(api.db)
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        api.call(user, method, *_fill(args, api.refs), **kwargs)
+    assert refused.value.faultCode == code, refused.value.faultString
+    assert message in refused.value.faultString
+    assert snapshot(api.db) == before
+
+
+@pytest.mark.parametrize(
+    "user,model,method,args,kwargs,message",
+    [
+        (
+            "integrator",
+            "res.partner",
+            "search_read",
+            [[("ref", "=", "C-0001")]],
+            {"fields": ["name", "margin_total"]},
+            "margin_total",
+        ),
+        ("integrator", "res.partner", "read", [[1], ["clv_value"]], {}, "clv_value"),
+        ("plain", "zhongzheng.value.engine", "recompute", [], {}, "Only CRM managers"),
+        (
+            "integrator",
+            "zhongzheng.value.engine",
+            "recompute",
+            [],
+            {},
+            "Only CRM managers",
+        ),
+    ],
+    ids=["margin-field", "clv-field", "engine-plain", "engine-crm-user"],
+)
+def test_restricted_fields_and_methods_over_rpc(
+    api, user, model, method, args, kwargs, message
+):
+    before = snapshot(api.db)
+    with pytest.raises(xmlrpc.client.Fault) as denied:
+        api.execute(user, model, method, *args, **kwargs)
+    assert denied.value.faultCode == DENIED and message in denied.value.faultString
+    assert snapshot(api.db) == before
+
+
+# ----------------------------------------------------------------------
+# concurrency: parallel clients, duplicates included
+# ----------------------------------------------------------------------
+def test_parallel_clients_record_each_event_once(api):
+    picking = api.refs["concurrent_picking"]
+    kinds = ["intake", "picked_up", "in_transit", "exception", "hub", "exception"]
+    events = [
+        {
+            "event_id": f"PAR-{i}",
+            "picking": picking,
+            "kind": kind,
+            "time": f"2026-07-05T{8 + i:02d}:00:00Z",
+        }
+        for i, kind in enumerate(kinds)
+    ]
+    sends = events * 3
+    random.Random(7).shuffle(sends)
+    who = api.users["integrator"]
+
+    def send(event):
+        # one connection per call: a ServerProxy is not thread-safe
+        models = api.server.proxy("object")
+        return models.execute_kw(
+            api.db,
+            who["uid"],
+            who["key"],
+            "zhongzheng.api",
+            "register_tracking_event",
+            [event],
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(send, sends, timeout=300))
+
+    by_event = {}
+    for event, answer in zip(sends, answers, strict=True):
+        by_event.setdefault(event["event_id"], []).append(answer)
+    assert len(by_event) == len(events)
+    for answers_of_one in by_event.values():
+        assert all(a == answers_of_one[0] for a in answers_of_one)
+    recorded = query(
+        api.db,
+        "SELECT e.external_id, count(*) FROM zhongzheng_tracking_event e"
+        " JOIN stock_picking p ON p.id = e.picking_id"
+        " WHERE p.name = %s GROUP BY 1 ORDER BY 1",
+        (picking,),
+    )
+    assert recorded == [(f"PAR-{i}", 1) for i in range(len(events))]
+    tickets = {by_event["PAR-3"][0]["ticket"], by_event["PAR-5"][0]["ticket"]}
+    assert len(tickets) == 1 and None not in tickets and False not in tickets
+    opened = query(
+        api.db,
+        "SELECT count(*) FROM zhongzheng_service_ticket t"
+        " JOIN stock_picking p ON p.id = t.picking_id WHERE p.name = %s",
+        (picking,),
+    )
+    assert opened == [(1,)]
