@@ -10,3 +10,4 @@ from . import test_service_claims
 from . import test_demo
 from . import test_service_portal
 from . import test_tours
+from . import test_i18n
