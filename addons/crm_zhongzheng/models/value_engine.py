@@ -323,7 +323,6 @@ class ValueEngine(models.AbstractModel):
                 self._figures_query(company, partner_ids),
             )
         )
-        cr.execute("ANALYZE zz_value_stage")
         return self.with_context(zz_value_stage=company.id)
 
     @api.model
@@ -397,12 +396,6 @@ class ValueEngine(models.AbstractModel):
         mask = sum(bits[c] for c in columns)
         new = {c: SQL("v.%s::%s", SQL.identifier(c), SQL(types[c])) for c in columns}
         cr.execute(
-            "INSERT INTO zz_value_stage (partner_id)"
-            " SELECT partner_id FROM zz_value_rows ON CONFLICT DO NOTHING"
-        )
-        if cr.rowcount > 1000:
-            cr.execute("ANALYZE zz_value_stage")  # temp tables: no autovacuum
-        cr.execute(
             SQL(
                 "UPDATE zz_value_stage s SET zz_keys = s.zz_keys | %s,"
                 " zz_dirty = s.zz_dirty | %s, %s"
@@ -419,6 +412,29 @@ class ValueEngine(models.AbstractModel):
             )
         )
         count = cr.rowcount
+        # partners new to the stage: looked up before inserting (an anti-join
+        # inserting into the table it reads can scan it once per row)
+        cr.execute(
+            "SELECT v.partner_id FROM zz_value_rows v"
+            " LEFT JOIN zz_value_stage s ON s.partner_id = v.partner_id"
+            " WHERE s.partner_id IS NULL"
+        )
+        missing = [r[0] for r in cr.fetchall()]
+        if missing:
+            cr.execute(
+                SQL(
+                    "INSERT INTO zz_value_stage (partner_id, zz_keys, zz_dirty, %s)"
+                    " SELECT v.partner_id, %s, %s, %s FROM zz_value_rows v"
+                    " WHERE v.partner_id = ANY(%s) AND (%s)",
+                    SQL(", ").join(SQL.identifier(c) for c in columns),
+                    mask,
+                    mask,
+                    SQL(", ").join(new[c] for c in columns),
+                    missing,
+                    SQL(" OR ").join(SQL("%s IS NOT NULL", new[c]) for c in columns),
+                )
+            )
+            count += cr.rowcount
         cr.execute("DROP TABLE zz_value_rows")
         return count
 
@@ -783,6 +799,16 @@ class ValueEngine(models.AbstractModel):
                            AS c_loyalty
                   FROM c
             ),
+            segment_map AS (
+                -- the 25 score pairs looked up once, not once per customer
+                SELECT r, fm,
+                       (SELECT seg.id FROM zhongzheng_rfm_segment seg
+                         WHERE seg.active
+                           AND r BETWEEN seg.r_min AND seg.r_max
+                           AND fm BETWEEN seg.fm_min AND seg.fm_max
+                         ORDER BY seg.sequence, seg.id LIMIT 1) AS segment_id
+                  FROM generate_series(1, 5) r, generate_series(1, 5) fm
+            ),
             final AS (
                 SELECT s.*,
                        ROUND((s.f_score + s.m_score) / 2.0)::int AS fm_score,
@@ -803,11 +829,7 @@ class ValueEngine(models.AbstractModel):
                        f.r_score AS rfm_r_score,
                        f.f_score AS rfm_f_score,
                        f.m_score AS rfm_m_score,
-                       (SELECT seg.id FROM zhongzheng_rfm_segment seg
-                         WHERE seg.active
-                           AND f.r_score BETWEEN seg.r_min AND seg.r_max
-                           AND f.fm_score BETWEEN seg.fm_min AND seg.fm_max
-                         ORDER BY seg.sequence, seg.id LIMIT 1) AS rfm_segment_id,
+                       sm.segment_id AS rfm_segment_id,
                        (CASE WHEN f.monetary <= 0 THEN 'c'
                              WHEN f.cum_before < %(a_share)s THEN 'a'
                              WHEN f.cum_before < %(b_share)s THEN 'b'
@@ -822,6 +844,8 @@ class ValueEngine(models.AbstractModel):
                            AS p_payment,
                        ROUND((%(w_cost)s * f.c_cost)::numeric, 1) AS p_cost
                   FROM final f
+                  LEFT JOIN segment_map sm
+                    ON sm.r = f.r_score AND sm.fm = f.fm_score
             )
             SELECT r.*,
                    (p_current + p_potential + p_loyalty + p_payment + p_cost)::float8
