@@ -233,14 +233,14 @@ class RelationshipEngine(models.AbstractModel):
                     )
                 )
                 class_since = as_of
-            updates.append(
-                (pid, effective, computed, tier_since, new_class, class_since)
-            )
+            values = (effective, computed, tier_since, new_class, class_since)
+            if values != (tier, computed_old, row[11], klass, row[13]):
+                updates.append((pid, *values))  # unchanged rows: nothing to write
         self.env["zhongzheng.value.engine"]._write_values(
             company, updates, list(RELATIONSHIP_FIELDS)
         )
         self._log_history(company, as_of, history)
-        return len(updates)
+        return len(rows)
 
     @api.model
     def _current_overrides(self, company, as_of):
