@@ -92,7 +92,7 @@ class ClvFit(models.Model):
         fit = self.create({"company_id": company.id, "as_of_date": as_of})
         fit._run(inputs)
         if apply and fit.state == "done":
-            fit._apply()
+            fit._apply(inputs=inputs)  # the same customers, as of the same day
         return fit
 
     def _run(self, inputs=None):
@@ -187,16 +187,19 @@ class ClvFit(models.Model):
             }
         )
 
-    def _apply(self, as_of=None, partner_ids=None):
+    def _apply(self, as_of=None, partner_ids=None, inputs=None):
         """Write probability alive, expected purchases and CLV of the
-        customers (all, or partner_ids) from this fit's parameters."""
+        customers (all, or partner_ids) from this fit's parameters; inputs
+        are the engine's _clv_inputs when the caller has them already."""
         self.ensure_one()
         if self.state != "done":
             raise UserError(self.env._("Only a successful fit can be applied."))
         company = self.company_id
         as_of = as_of or self.as_of_date
         engine = self.env["zhongzheng.value.engine"]
-        ids, x, t_x, T, monetary = engine._clv_inputs(company, as_of, partner_ids)
+        ids, x, t_x, T, monetary = inputs or engine._clv_inputs(
+            company, as_of, partner_ids
+        )
         if ids:
             alive, expected, value = engine._clv_predict(
                 self,

@@ -33,8 +33,9 @@ class RelationshipEngine(models.AbstractModel):
     @api.model
     def _relationship_rows(self, company, as_of):
         """Per commercial partner with figures or an open pipeline: the
-        inputs of the tier and class rules and their current values."""
-        key = str(company.id)
+        inputs of the tier and class rules and their current values, read
+        from the value engine's stage (open while it recomputes)."""
+        bits = self.env["zhongzheng.value.engine"]._stage_bits()
         start = fields.Datetime.to_datetime(as_of) + timedelta(
             days=1 - company.value_window_days
         )
@@ -68,31 +69,36 @@ class RelationshipEngine(models.AbstractModel):
             ),
             max_gaps AS (
                 SELECT partner_id, MAX(gap) AS max_gap FROM gaps GROUP BY partner_id
+            ),
+            candidates AS (
+                SELECT partner_id FROM zz_value_stage
+                 WHERE zz_keys & %(holds)s <> 0
+                UNION
+                SELECT partner_id FROM pipeline
             )
             SELECT rp.id,
-                   COALESCE((rp.sale_count_total->>%(key)s)::int, 0),
-                   COALESCE((rp.sale_count_window->>%(key)s)::int, 0),
-                   (rp.first_sale_date->>%(key)s)::date,
-                   (rp.last_sale_date->>%(key)s)::date,
-                   COALESCE((rp.margin_window->>%(key)s)::float8, 0)
-                     - COALESCE((rp.cost_to_serve->>%(key)s)::float8, 0),
-                   COALESCE((rp.%(basis)s->>%(key)s)::float8, 0),
+                   COALESCE(s.sale_count_total, 0),
+                   COALESCE(s.sale_count_window, 0),
+                   s.first_sale_date,
+                   s.last_sale_date,
+                   COALESCE(s.margin_window, 0) - COALESCE(s.cost_to_serve, 0),
+                   COALESCE(s.%(basis)s, 0),
                    mg.max_gap,
                    pl.partner_id IS NOT NULL,
-                   (rp.tier_id->>%(key)s)::int,
-                   (rp.tier_computed_id->>%(key)s)::int,
-                   (rp.tier_since->>%(key)s)::date,
-                   rp.relationship_class->>%(key)s,
-                   (rp.relationship_since->>%(key)s)::date
-              FROM res_partner rp
+                   s.tier_id,
+                   s.tier_computed_id,
+                   s.tier_since,
+                   s.relationship_class,
+                   s.relationship_since
+              FROM candidates c
+              JOIN res_partner rp ON rp.id = c.partner_id
+              LEFT JOIN zz_value_stage s ON s.partner_id = rp.id
               LEFT JOIN max_gaps mg ON mg.partner_id = rp.id
               LEFT JOIN pipeline pl ON pl.partner_id = rp.id
              WHERE rp.id = rp.commercial_partner_id
-               AND (rp.sale_count_total ? %(key)s OR pl.partner_id IS NOT NULL
-                    OR rp.relationship_class ? %(key)s)
              ORDER BY rp.id
             """,
-                key=key,
+                holds=bits["sale_count_total"] | bits["relationship_class"],
                 company=company.id,
                 start=start,
                 end=end,
@@ -180,16 +186,16 @@ class RelationshipEngine(models.AbstractModel):
             override = overrides.get(pid)
             effective = override.tier_id.id if override else computed
             new_class = self._classify(company, as_of, row)
-            share_text = "-" if share is None else f"{share:.1f}%"
-            figures = self.env._(
-                "net contribution %(net).2f; %(basis)s %(value).2f; "
-                "cumulative share before %(share)s",
-                net=row[5],
-                basis=company.tier_basis,
-                value=row[6],
-                share=share_text,
-            )
             if effective != tier:
+                share_text = "-" if share is None else f"{share:.1f}%"
+                figures = self.env._(
+                    "net contribution %(net).2f; %(basis)s %(value).2f; "
+                    "cumulative share before %(share)s",
+                    net=row[5],
+                    basis=company.tier_basis,
+                    value=row[6],
+                    share=share_text,
+                )
                 history.append(
                     (
                         pid,
@@ -227,14 +233,14 @@ class RelationshipEngine(models.AbstractModel):
                     )
                 )
                 class_since = as_of
-            updates.append(
-                (pid, effective, computed, tier_since, new_class, class_since)
-            )
+            values = (effective, computed, tier_since, new_class, class_since)
+            if values != (tier, computed_old, row[11], klass, row[13]):
+                updates.append((pid, *values))  # unchanged rows: nothing to write
         self.env["zhongzheng.value.engine"]._write_values(
             company, updates, list(RELATIONSHIP_FIELDS)
         )
         self._log_history(company, as_of, history)
-        return len(updates)
+        return len(rows)
 
     @api.model
     def _current_overrides(self, company, as_of):

@@ -93,10 +93,12 @@ class ValueEngine(models.AbstractModel):
         as_of = as_of or fields.Date.context_today(self)
         self._tune()
         for company in companies:
-            self._compute_facts(company, as_of=as_of)
+            staged = self._stage_open(company)
+            staged._compute_facts(company, as_of=as_of)
             if fit_clv:
-                self.env["zhongzheng.clv.fit"]._fit(company, as_of=as_of, apply=True)
-            self._compute_ranks(company, as_of=as_of)
+                staged.env["zhongzheng.clv.fit"]._fit(company, as_of=as_of, apply=True)
+            staged._compute_ranks(company, as_of=as_of)
+            staged._stage_flush(company)
         return True
 
     @api.model
@@ -121,10 +123,13 @@ class ValueEngine(models.AbstractModel):
         the company-wide ranks (which only write the rows that changed)."""
         as_of = as_of or fields.Date.context_today(self)
         self._tune()
-        self._compute_facts(company, partner_ids=partner_ids, as_of=as_of)
-        self._apply_last_clv_fit(company, partner_ids, as_of)
+        # ranks need every customer's figures; without them, only these
+        staged = self._stage_open(company, None if rank else partner_ids)
+        staged._compute_facts(company, partner_ids=partner_ids, as_of=as_of)
+        staged._apply_last_clv_fit(company, partner_ids, as_of)
         if rank:
-            self._compute_ranks(company, as_of=as_of)
+            staged._compute_ranks(company, as_of=as_of)
+        staged._stage_flush(company)
 
     # ------------------------------------------------------------------
     # helpers
@@ -173,14 +178,13 @@ class ValueEngine(models.AbstractModel):
     def _sale_margin_sql(self):
         """Margin of a sale order line in company currency (``so.rate`` is
         the order's rate): the line's own margin where sale_margin computes
-        it, else price minus the product's cost."""
+        it, else price minus the product's cost (``pp``: the product's
+        cost in the company and the factor of its unit, see _compute_facts)."""
         if "margin" in self.env["sale.order.line"]._fields:
             return SQL("sol.margin / so.rate")
         return SQL(
             "sol.price_subtotal / so.rate"
-            " - COALESCE((pp.standard_price->>%s)::float8, 0)"
-            " * sol.product_uom_qty / NULLIF(lu.factor, 0) * pu.factor",
-            str(self.env.company.id),
+            " - pp.cost * sol.product_uom_qty / NULLIF(lu.factor, 0) * pp.factor"
         )
 
     def _value_field_types(self):
@@ -242,10 +246,212 @@ class ValueEngine(models.AbstractModel):
         cr.execute(SQL("CREATE TEMP TABLE zz_value_rows ON COMMIT DROP AS %s", query))
         return self._apply_value_rows(company, columns)
 
+    # ------------------------------------------------------------------
+    # the stage: every figure of a recompute in one temporary table, then
+    # one UPDATE of res_partner (a partner row is rewritten once, not once
+    # per step: rewriting 100,000 partner rows costs seconds each time)
+    # ------------------------------------------------------------------
+    def _stage_bits(self):
+        """{field: bit} of the stage's key mask: which company-dependent
+        keys a partner holds (a key may hold null, unlike a missing one)."""
+        return {name: 1 << i for i, name in enumerate(self._value_field_types())}
+
+    def _stage_company(self):
+        return self.env.context.get("zz_value_stage")
+
+    @api.model
+    def _figures_query(self, company, partner_ids=None):
+        """Per partner holding figures for the company: id, the key mask
+        and every engine field typed, read from res_partner's jsonb."""
+        key = str(company.id)
+        bits = self._stage_bits()
+        types = self._value_field_types()
+        mask = SQL(" | ").join(
+            SQL(
+                "CASE WHEN %s ? %s THEN %s::bigint ELSE 0 END",
+                SQL.identifier(name),
+                key,
+                bit,
+            )
+            for name, bit in bits.items()
+        )
+        columns = SQL(", ").join(
+            SQL(
+                "(%s->>%s)::%s AS %s",
+                SQL.identifier(name),
+                key,
+                SQL(types[name]),
+                SQL.identifier(name),
+            )
+            for name in types
+        )
+        # every writer writes one of these keys (facts, supplier, classes)
+        holds = SQL(" OR ").join(
+            SQL("%s ? %s", SQL.identifier(name), key)
+            for name in (
+                "sale_count_total",
+                "purchase_count_window",
+                "supplier_rating",
+                "relationship_class",
+                "tier_id",
+            )
+        )
+        return SQL(
+            "SELECT id AS partner_id, %s AS zz_keys, %s FROM res_partner"
+            " WHERE (%s) AND %s",
+            mask,
+            columns,
+            holds,
+            self._partner_filter(("res_partner", "id"), partner_ids),
+        )
+
+    @api.model
+    def _stage_open(self, company, partner_ids=None):
+        """Load the company's figures (all partners, or partner_ids) into
+        the stage; returns the engine writing there until _stage_flush."""
+        cr = self.env.cr
+        types = self._value_field_types()
+        if len(types) > 62:
+            raise ValueError("the stage's key mask holds 62 fields")
+        self.env["res.partner"].flush_model(list(types))
+        cr.execute("DROP TABLE IF EXISTS zz_value_stage")
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE zz_value_stage (partner_id integer PRIMARY KEY,"
+                " zz_keys bigint NOT NULL DEFAULT 0, %s,"
+                " zz_dirty bigint NOT NULL DEFAULT 0) ON COMMIT DROP",
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(c), SQL(t)) for c, t in types.items()
+                ),
+            )
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO zz_value_stage %s",
+                self._figures_query(company, partner_ids),
+            )
+        )
+        return self.with_context(zz_value_stage=company.id)
+
+    @api.model
+    def _stage_flush(self, company):
+        """One UPDATE of res_partner from the stage, only of the rows whose
+        figures changed (the stage marks them dirty; a figure changed and
+        changed back is compared again); returns their number."""
+        if self._stage_company() != company.id:
+            return 0
+        cr = self.env.cr
+        key = str(company.id)
+        bits = self._stage_bits()
+        sets = SQL(", ").join(
+            SQL(
+                "%(col)s = CASE WHEN s.zz_dirty & %(bit)s <> 0"
+                " THEN COALESCE(p.%(col)s, '{}'::jsonb)"
+                " || jsonb_build_object(%(key)s, s.%(col)s)"
+                " ELSE p.%(col)s END",
+                col=SQL.identifier(name),
+                bit=bit,
+                key=key,
+            )
+            for name, bit in bits.items()
+        )
+        cr.execute(
+            SQL(
+                "UPDATE res_partner p SET %s FROM zz_value_stage s"
+                " WHERE p.id = s.partner_id AND s.zz_dirty <> 0 AND (%s)",
+                sets,
+                SQL(" OR ").join(
+                    SQL(
+                        "(s.zz_dirty & %s <> 0 AND %s)",
+                        bit,
+                        self._changed_sql(company, [name], "s"),
+                    )
+                    for name, bit in bits.items()
+                ),
+            )
+        )
+        count = cr.rowcount
+        cr.execute("DROP TABLE zz_value_stage")
+        self.env["res.partner"].invalidate_model(list(bits))
+        _logger.info(
+            "customer value: company %s, %s partners updated", company.id, count
+        )
+        return count
+
+    @api.model
+    def _changed_sql(self, company, columns, alias):
+        """Rows of res_partner p whose figure for the company differs from
+        the one in `alias` (a missing key equals null)."""
+        key = str(company.id)
+        return SQL(" OR ").join(
+            SQL(
+                "COALESCE(p.%(col)s->%(key)s, 'null'::jsonb) IS DISTINCT FROM"
+                " COALESCE(to_jsonb(%(alias)s.%(col)s), 'null'::jsonb)",
+                col=SQL.identifier(c),
+                alias=SQL.identifier(alias),
+                key=key,
+            )
+            for c in columns
+        )
+
+    @api.model
+    def _stage_rows(self, company, columns):
+        """Merge zz_value_rows into the stage; returns the rows whose
+        figures changed (only those get the keys, as in res_partner)."""
+        cr = self.env.cr
+        types = self._value_field_types()
+        bits = self._stage_bits()
+        mask = sum(bits[c] for c in columns)
+        new = {c: SQL("v.%s::%s", SQL.identifier(c), SQL(types[c])) for c in columns}
+        cr.execute(
+            SQL(
+                "UPDATE zz_value_stage s SET zz_keys = s.zz_keys | %s,"
+                " zz_dirty = s.zz_dirty | %s, %s"
+                " FROM zz_value_rows v WHERE s.partner_id = v.partner_id AND (%s)",
+                mask,
+                mask,
+                SQL(", ").join(
+                    SQL("%s = %s", SQL.identifier(c), new[c]) for c in columns
+                ),
+                SQL(" OR ").join(
+                    SQL("s.%s IS DISTINCT FROM %s", SQL.identifier(c), new[c])
+                    for c in columns
+                ),
+            )
+        )
+        count = cr.rowcount
+        # partners new to the stage: looked up before inserting (an anti-join
+        # inserting into the table it reads can scan it once per row)
+        cr.execute(
+            "SELECT v.partner_id FROM zz_value_rows v"
+            " LEFT JOIN zz_value_stage s ON s.partner_id = v.partner_id"
+            " WHERE s.partner_id IS NULL"
+        )
+        missing = [r[0] for r in cr.fetchall()]
+        if missing:
+            cr.execute(
+                SQL(
+                    "INSERT INTO zz_value_stage (partner_id, zz_keys, zz_dirty, %s)"
+                    " SELECT v.partner_id, %s, %s, %s FROM zz_value_rows v"
+                    " WHERE v.partner_id = ANY(%s) AND (%s)",
+                    SQL(", ").join(SQL.identifier(c) for c in columns),
+                    mask,
+                    mask,
+                    SQL(", ").join(new[c] for c in columns),
+                    missing,
+                    SQL(" OR ").join(SQL("%s IS NOT NULL", new[c]) for c in columns),
+                )
+            )
+            count += cr.rowcount
+        cr.execute("DROP TABLE zz_value_rows")
+        return count
+
     @api.model
     def _apply_value_rows(self, company, columns):
-        """One UPDATE from zz_value_rows into the jsonb columns, touching only
-        the rows whose values changed."""
+        """One UPDATE from zz_value_rows into the jsonb columns (or the stage
+        while one is open), touching only the rows whose values changed."""
+        if self._stage_company() == company.id:
+            return self._stage_rows(company, columns)
         cr = self.env.cr
         key = str(company.id)
         self.env["res.partner"].flush_model(list(columns))
@@ -258,15 +464,7 @@ class ValueEngine(models.AbstractModel):
             )
             for c in columns
         )
-        changed = SQL(" OR ").join(
-            SQL(
-                "COALESCE(p.%(col)s->%(key)s, 'null'::jsonb)"
-                " IS DISTINCT FROM COALESCE(to_jsonb(v.%(col)s), 'null'::jsonb)",
-                col=SQL.identifier(c),
-                key=key,
-            )
-            for c in columns
-        )
+        changed = self._changed_sql(company, columns, "v")
         cr.execute(
             SQL(
                 "UPDATE res_partner p SET %s FROM zz_value_rows v"
@@ -288,6 +486,12 @@ class ValueEngine(models.AbstractModel):
         """Transaction facts of the company's commercial partners (or only of
         partner_ids) as of a date. Returns the number of partners written."""
         as_of = as_of or fields.Date.context_today(self)
+        if self._stage_company() != company.id:
+            staged = self._stage_open(company, partner_ids)
+            count = staged._compute_facts(company, partner_ids, as_of)
+            staged._stage_flush(company)
+            return count
+        bits = self._stage_bits()
         start, end = self._window(company, as_of)
         for model in (
             "sale.order",
@@ -333,12 +537,11 @@ class ValueEngine(models.AbstractModel):
                  WHERE sp.company_id = %(company)s AND sp.state = 'done'
                    AND spt.code = 'outgoing'
                 UNION ALL
-                SELECT id FROM res_partner WHERE sale_count_total ? %(key)s
-                    OR purchase_count_window ? %(key)s
+                SELECT partner_id FROM zz_value_stage WHERE zz_keys & %(holds)s <> 0
             ) pop WHERE cp IS NOT NULL AND %(filter)s
             """,
                 **params,
-                key=str(company.id),
+                holds=bits["sale_count_total"] | bits["purchase_count_window"],
                 filter=self._partner_filter(("pop", "cp"), partner_ids),
             )
         )
@@ -347,11 +550,31 @@ class ValueEngine(models.AbstractModel):
             population = sorted(set(population) | set(partner_ids))
         if not population:
             return 0
-        params["partners"] = population
+        # a table, not a 100,000-element array literal repeated per source
+        cr.execute("DROP TABLE IF EXISTS zz_value_population")
+        cr.execute(
+            "CREATE TEMP TABLE zz_value_population (id integer PRIMARY KEY)"
+            " ON COMMIT DROP"
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO zz_value_population SELECT unnest(%s::integer[])",
+                population,
+            )
+        )
+        cr.execute("ANALYZE zz_value_population")
         self.env["zhongzheng.service.ticket"].flush_model()
         query = SQL(
             """
             WITH costs AS (%(costs)s),
+            products AS (
+                SELECT pp.id,
+                       COALESCE((pp.standard_price->>%(key)s)::float8, 0) AS cost,
+                       pu.factor
+                  FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+            ),
             so AS (
                 SELECT so.id, p.commercial_partner_id AS partner_id, so.date_order,
                        so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
@@ -361,16 +584,14 @@ class ValueEngine(models.AbstractModel):
                   JOIN res_partner p ON p.id = so.partner_id
                  WHERE so.company_id = %(company)s AND so.state = 'sale'
                    AND so.date_order < %(end)s
-                   AND p.commercial_partner_id = ANY(%(partners)s)
+                   AND p.commercial_partner_id IN (SELECT id FROM zz_value_population)
             ),
             so_margin AS (
                 SELECT so.id, SUM(%(margin)s) AS margin
                   FROM so
                   JOIN sale_order_line sol ON sol.order_id = so.id
-                  JOIN product_product pp ON pp.id = sol.product_id
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN products pp ON pp.id = sol.product_id
                   JOIN uom_uom lu ON lu.id = sol.product_uom
-                  JOIN uom_uom pu ON pu.id = pt.uom_id
                  WHERE sol.display_type IS NULL AND sol.is_downpayment IS NOT TRUE
                  GROUP BY so.id
             ),
@@ -401,7 +622,7 @@ class ValueEngine(models.AbstractModel):
                  WHERE po.company_id = %(company)s
                    AND po.state IN ('purchase', 'done')
                    AND po.date_order >= %(start)s AND po.date_order < %(end)s
-                   AND p.commercial_partner_id = ANY(%(partners)s)
+                   AND p.commercial_partner_id IN (SELECT id FROM zz_value_population)
                  GROUP BY p.commercial_partner_id
             ),
             invoices AS (
@@ -423,7 +644,7 @@ class ValueEngine(models.AbstractModel):
                   FROM account_move m
                  WHERE m.company_id = %(company)s AND m.state = 'posted'
                    AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND m.commercial_partner_id = ANY(%(partners)s)
+                   AND m.commercial_partner_id IN (SELECT id FROM zz_value_population)
                  GROUP BY m.commercial_partner_id
             ),
             paid AS (
@@ -438,7 +659,7 @@ class ValueEngine(models.AbstractModel):
                    AND m.payment_state IN ('paid', 'in_payment')
                    AND m.invoice_date >= %(start)s::date
                    AND m.invoice_date < %(end)s::date
-                   AND m.commercial_partner_id = ANY(%(partners)s)
+                   AND m.commercial_partner_id IN (SELECT id FROM zz_value_population)
                  GROUP BY m.commercial_partner_id, m.id, m.invoice_date
             ),
             payments AS (
@@ -458,7 +679,7 @@ class ValueEngine(models.AbstractModel):
                  WHERE sp.company_id = %(company)s AND sp.state = 'done'
                    AND spt.code = 'outgoing'
                    AND sp.date_done >= %(start)s AND sp.date_done < %(end)s
-                   AND p.commercial_partner_id = ANY(%(partners)s)
+                   AND p.commercial_partner_id IN (SELECT id FROM zz_value_population)
                  GROUP BY p.commercial_partner_id
             )
             SELECT pop.id AS partner_id,
@@ -492,7 +713,7 @@ class ValueEngine(models.AbstractModel):
                    ROUND(d.delivery_on_time_rate::numeric, 1)::float8
                        AS delivery_on_time_rate,
                    ROUND(COALESCE(c.cost, 0)::numeric, 2)::float8 AS cost_to_serve
-              FROM unnest(%(partners)s::integer[]) AS pop(id)
+              FROM zz_value_population pop
               LEFT JOIN sales s ON s.partner_id = pop.id
               LEFT JOIN purchases pu ON pu.partner_id = pop.id
               LEFT JOIN invoices i ON i.partner_id = pop.id
@@ -501,10 +722,12 @@ class ValueEngine(models.AbstractModel):
               LEFT JOIN costs c ON c.partner_id = pop.id
             """,
             margin=margin,
+            key=str(company.id),
             costs=self._cost_to_serve_query(company, start, end, population),
             **params,
         )
         written = self._write_query(company, query, list(FACT_FIELDS))
+        cr.execute("DROP TABLE zz_value_population")
         _logger.info(
             "customer value facts: company %s, %s partners, %s changed",
             company.id,
@@ -525,37 +748,38 @@ class ValueEngine(models.AbstractModel):
         every customer (a partner with a confirmed sale) of the company, from
         the facts and CLV already written. Ties get the same score."""
         as_of = as_of or fields.Date.context_today(self)
+        if self._stage_company() != company.id:
+            staged = self._stage_open(company)
+            customers = staged._compute_ranks(company, as_of=as_of)
+            staged._stage_flush(company)
+            return customers
         self._tune()
         self.env["res.partner"].flush_model()
         self.env["zhongzheng.rfm.segment"].flush_model()
         weights = company._value_weights()
         total_weight = sum(weights.values()) or 1.0
         share = {k: 100.0 * w / total_weight for k, w in weights.items()}
-        key = str(company.id)
         self.env.cr.execute(
-            SQL(
-                "SELECT count(*) FROM res_partner"
-                " WHERE COALESCE((sale_count_total->>%s)::int, 0) > 0",
-                key,
-            )
+            "SELECT count(*) FROM zz_value_stage"
+            " WHERE COALESCE(sale_count_total, 0) > 0"
         )
         customers = self.env.cr.fetchone()[0]
         query = SQL(
             """
             WITH c AS (
-                SELECT id,
-                       (last_sale_date->>%(key)s)::date AS last_sale,
-                       (first_sale_date->>%(key)s)::date AS first_sale,
-                       COALESCE((sale_count_window->>%(key)s)::int, 0) AS freq,
-                       COALESCE((revenue_window->>%(key)s)::float8, 0) AS monetary,
-                       COALESCE((margin_window->>%(key)s)::float8, 0) AS margin,
-                       COALESCE((clv_value->>%(key)s)::float8, 0) AS clv,
-                       (average_days_to_pay->>%(key)s)::float8 AS days_to_pay,
-                       COALESCE((receivable_overdue->>%(key)s)::float8, 0) AS overdue,
-                       COALESCE((invoiced_window->>%(key)s)::float8, 0) AS invoiced,
-                       COALESCE((cost_to_serve->>%(key)s)::float8, 0) AS cost
-                  FROM res_partner
-                 WHERE COALESCE((sale_count_total->>%(key)s)::int, 0) > 0
+                SELECT partner_id AS id,
+                       last_sale_date AS last_sale,
+                       first_sale_date AS first_sale,
+                       COALESCE(sale_count_window, 0) AS freq,
+                       COALESCE(revenue_window, 0) AS monetary,
+                       COALESCE(margin_window, 0) AS margin,
+                       COALESCE(clv_value, 0) AS clv,
+                       average_days_to_pay AS days_to_pay,
+                       COALESCE(receivable_overdue, 0) AS overdue,
+                       COALESCE(invoiced_window, 0) AS invoiced,
+                       COALESCE(cost_to_serve, 0) AS cost
+                  FROM zz_value_stage
+                 WHERE COALESCE(sale_count_total, 0) > 0
             ),
             scored AS (
                 SELECT c.*,
@@ -583,6 +807,16 @@ class ValueEngine(models.AbstractModel):
                            AS c_loyalty
                   FROM c
             ),
+            segment_map AS (
+                -- the 25 score pairs looked up once, not once per customer
+                SELECT r, fm,
+                       (SELECT seg.id FROM zhongzheng_rfm_segment seg
+                         WHERE seg.active
+                           AND r BETWEEN seg.r_min AND seg.r_max
+                           AND fm BETWEEN seg.fm_min AND seg.fm_max
+                         ORDER BY seg.sequence, seg.id LIMIT 1) AS segment_id
+                  FROM generate_series(1, 5) r, generate_series(1, 5) fm
+            ),
             final AS (
                 SELECT s.*,
                        ROUND((s.f_score + s.m_score) / 2.0)::int AS fm_score,
@@ -603,11 +837,7 @@ class ValueEngine(models.AbstractModel):
                        f.r_score AS rfm_r_score,
                        f.f_score AS rfm_f_score,
                        f.m_score AS rfm_m_score,
-                       (SELECT seg.id FROM zhongzheng_rfm_segment seg
-                         WHERE seg.active
-                           AND f.r_score BETWEEN seg.r_min AND seg.r_max
-                           AND f.fm_score BETWEEN seg.fm_min AND seg.fm_max
-                         ORDER BY seg.sequence, seg.id LIMIT 1) AS rfm_segment_id,
+                       sm.segment_id AS rfm_segment_id,
                        (CASE WHEN f.monetary <= 0 THEN 'c'
                              WHEN f.cum_before < %(a_share)s THEN 'a'
                              WHEN f.cum_before < %(b_share)s THEN 'b'
@@ -622,6 +852,8 @@ class ValueEngine(models.AbstractModel):
                            AS p_payment,
                        ROUND((%(w_cost)s * f.c_cost)::numeric, 1) AS p_cost
                   FROM final f
+                  LEFT JOIN segment_map sm
+                    ON sm.r = f.r_score AND sm.fm = f.fm_score
             )
             SELECT r.*,
                    (p_current + p_potential + p_loyalty + p_payment + p_cost)::float8
@@ -633,7 +865,6 @@ class ValueEngine(models.AbstractModel):
                    p_cost::float8 AS value_points_cost
               FROM ranked r
             """,
-            key=key,
             as_of=as_of,
             a_share=company.abc_a_share,
             b_share=company.abc_b_share,
