@@ -8,3 +8,4 @@ from . import test_service_ticket
 from . import test_service_sla
 from . import test_service_claims
 from . import test_demo
+from . import test_reports
