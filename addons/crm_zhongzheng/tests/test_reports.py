@@ -376,6 +376,9 @@ class TestReportPdf(ReportCase):
         title); tier names come from the tier data's translation."""
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["crm_zhongzheng"], ["zh_CN"])
+        # the terms were written in SQL: drop the templates compiled before
+        self.env.invalidate_all()
+        self.env.registry.clear_cache("templates")
         self.crm_manager.lang = "zh_CN"
         text = self._pdf(
             self.crm_manager,
