@@ -78,6 +78,16 @@ class ResCompany(models.Model):
         string="Follow-up Visits for Tiers",
         help="Customers of these tiers get a follow-up visit after each delivery.",
     )
+    # manager reports
+    pyramid_report_user_ids = fields.Many2many(
+        "res.users",
+        "res_company_pyramid_report_user_rel",
+        "company_id",
+        "user_id",
+        string="Pyramid Report Recipients",
+        domain=[("share", "=", False)],
+        help="Managers who receive the customer pyramid PDF by e-mail each month.",
+    )
     sale_block_risky = fields.Boolean(
         string="Block Risky Sales",
         help="Refuse to confirm a sale for a lead-tier customer or one whose "

@@ -34,3 +34,6 @@ class ResConfigSettings(models.TransientModel):
     value_weight_cost = fields.Float(
         related="company_id.value_weight_cost", readonly=False
     )
+    pyramid_report_user_ids = fields.Many2many(
+        related="company_id.pyramid_report_user_ids", readonly=False
+    )

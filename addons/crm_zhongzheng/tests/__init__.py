@@ -11,3 +11,4 @@ from . import test_demo
 from . import test_service_portal
 from . import test_tours
 from . import test_i18n
+from . import test_reports

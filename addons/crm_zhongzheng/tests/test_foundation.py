@@ -43,6 +43,11 @@ class TestFoundation(ZhongzhengCase):
             "res_partner_menu_suppliers",
             "customer_segment_menu",
             "relationship_history_menu",
+            "customer_value_report_menu",
+            "crm_kpi_report_menu",
+            "relationship_migration_report_menu",
+            "relationship_migration_report_menu_class",
+            "trade_daily_report_menu",
         }
         crm_manager = crm_user | {
             "value_settings_menu",
@@ -52,6 +57,7 @@ class TestFoundation(ZhongzhengCase):
             "rfm_segment_menu",
             "clv_fit_menu",
             "res_partner_category_menu",
+            "report_period_menu_pyramid",
         }
         service_user = {"service_ticket_menu"}
         service_manager = service_user | {
@@ -59,6 +65,9 @@ class TestFoundation(ZhongzhengCase):
             "service_ticket_type_menu",
             "service_ticket_stage_menu",
             "service_sla_menu",
+            "crm_kpi_report_menu",
+            "service_quality_report_menu",
+            "report_period_menu_service",
         }
         root = self.env.ref("crm_zhongzheng.crm_zhongzheng_menu_root")
         menus = self.env["ir.ui.menu"].search([("id", "child_of", root.id)])

@@ -1,0 +1,256 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from . import report_charts
+
+_logger = logging.getLogger(__name__)
+MANAGER = "crm_zhongzheng.group_crm_manager"
+TOP_CUSTOMERS = 10
+
+
+class CustomerPyramidReport(models.AbstractModel):
+    """The customer pyramid of a period (PDF): tiers as of the period's end
+    with their customers, revenue and margin shares, the migration matrix,
+    the top customers and the period's key figures. Printed per company;
+    `data` may give `period` (month, quarter, year) and `date` (a day in it),
+    by default the last complete month."""
+
+    _name = "report.crm_zhongzheng.report_customer_pyramid"
+    _description = "Customer Pyramid Report"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        data = data or {}
+        period = data.get("period") or "month"
+        start, end = report_charts.period_bounds(period, data.get("date"))
+        companies = self.env["res.company"].browse(docids)
+        return {
+            "doc_ids": docids,
+            "doc_model": "res.company",
+            "docs": companies,
+            "period": period,
+            "date_from": start,
+            "date_to": end - timedelta(days=1),
+            "is_manager": self.env.user.has_group(MANAGER),
+            # the service key figures are for CRM and service managers
+            "show_service": self.env.user.has_group(MANAGER),
+            "pyramids": {c.id: self._pyramid(c, period, start, end) for c in companies},
+        }
+
+    @api.model
+    def _tiers_at(self, company, day):
+        """{partner id: tier id} as the tier history stood at the end of
+        `day` (last change on or before it)."""
+        History = self.env["zhongzheng.relationship.history"]
+        History.check_access("read")
+        History.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (partner_id) partner_id, tier_to_id
+                  FROM zhongzheng_relationship_history
+                 WHERE company_id = %s AND kind = 'tier' AND date <= %s
+                 ORDER BY partner_id, date DESC, id DESC
+                """,
+                company.id,
+                day,
+            )
+        )
+        return {pid: tier for pid, tier in self.env.cr.fetchall() if tier}
+
+    @api.model
+    def _pyramid(self, company, period, start, end):
+        is_manager = self.env.user.has_group(MANAGER)
+        last_day = end - timedelta(days=1)
+        tier_of = self._tiers_at(company, last_day)
+        Value = self.env["zhongzheng.customer.value.report"]
+        aggregates = ["revenue:sum", "margin:sum"] if is_manager else ["revenue:sum"]
+        sales = {
+            partner: values
+            for partner, *values in Value._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("date", ">=", start),
+                    ("date", "<", end),
+                ],
+                ["partner_id"],
+                aggregates,
+            )
+        }
+        total_revenue = sum(v[0] for v in sales.values()) or 0.0
+        total_margin = sum(v[1] for v in sales.values()) if is_manager else 0.0
+        tiers = (
+            self.env["zhongzheng.customer.tier"]
+            .search([])
+            .sorted(lambda t: (t.is_lead, t.sequence, t.id))
+        )
+        partners = self.env["res.partner"].browse(list(tier_of)).with_company(company)
+        clv = {}
+        if is_manager:
+            clv = {p.id: p.clv_value for p in partners}
+        levels = []
+        for tier in tiers:
+            members = [pid for pid, tid in tier_of.items() if tid == tier.id]
+            revenue = sum(v[0] for p, v in sales.items() if p.id in members)
+            margin = (
+                sum(v[1] for p, v in sales.items() if p.id in members)
+                if is_manager
+                else 0.0
+            )
+            levels.append(
+                {
+                    "tier": tier,
+                    "count": len(members),
+                    "revenue": revenue,
+                    "revenue_share": _share(revenue, total_revenue),
+                    "margin": margin,
+                    "margin_share": _share(margin, total_margin),
+                    "clv_avg": (
+                        sum(clv.get(pid, 0.0) for pid in members) / len(members)
+                        if members and is_manager
+                        else 0.0
+                    ),
+                    "color": report_charts.color(tier.color or tier.sequence),
+                }
+            )
+        shares = report_charts.bars([lv["revenue_share"] for lv in levels])
+        margin_bars = report_charts.bars([lv["margin_share"] for lv in levels])
+        for level, bar, margin_bar in zip(levels, shares, margin_bars, strict=True):
+            level["bar"], level["margin_bar"] = bar, margin_bar
+        top = sorted(sales.items(), key=lambda item: -item[1][0])[:TOP_CUSTOMERS]
+        tier_by_id = {t.id: t for t in tiers}
+        top_customers = [
+            {
+                "partner": partner,
+                "tier": tier_by_id.get(tier_of.get(partner.id)),
+                "revenue": values[0],
+                "revenue_share": _share(values[0], total_revenue),
+                "margin": values[1] if is_manager else 0.0,
+            }
+            for partner, values in top
+        ]
+        return {
+            "levels": report_charts.pyramid(levels),
+            "total_count": len(tier_of),
+            "total_revenue": total_revenue,
+            "total_margin": total_margin,
+            "matrix": self._migration_matrix(company, tiers, start, end),
+            "top_customers": top_customers,
+            "kpi": self.env["zhongzheng.crm.kpi.report"]._for_period(
+                company, period, start
+            ),
+            "currency": company.currency_id,
+        }
+
+    @api.model
+    def _migration_matrix(self, company, tiers, start, end):
+        """Tier moves in the period: rows from (None: new), columns to
+        (None: out of the pyramid), with totals."""
+        moves = {
+            (tier_from.id, tier_to.id): count
+            for tier_from, tier_to, count in self.env[
+                "zhongzheng.relationship.migration.report"
+            ]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "tier"),
+                    ("date", ">=", start),
+                    ("date", "<", end),
+                ],
+                ["tier_from_id", "tier_to_id"],
+                ["move_count:sum"],
+            )
+        }
+        keys = [*tiers.ids, False]
+        return {
+            "tiers": tiers,
+            "rows": [
+                {
+                    "tier": tiers.browse(source) if source else False,
+                    "cells": [moves.get((source, target), 0) for target in keys],
+                    "total": sum(moves.get((source, target), 0) for target in keys),
+                }
+                for source in keys
+            ],
+            "total": sum(moves.values()),
+        }
+
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_send_pyramid(self):
+        """Monthly: e-mail last month's pyramid PDF to each company's
+        recipients, in each recipient's language."""
+        sent = self.env["mail.mail"]
+        for company in self.env["res.company"].search(
+            [("pyramid_report_user_ids", "!=", False)]
+        ):
+            sent |= self._send_pyramid(company)
+        return sent
+
+    @api.model
+    def _send_pyramid(self, company, period="month", day=None):
+        report = self.env.ref(report_charts.PERIOD_REPORTS["pyramid"])
+        start, _end = report_charts.period_bounds(period, day)
+        by_lang = {}
+        for user in company.pyramid_report_user_ids:
+            by_lang.setdefault(user.lang or "en_US", self.env["res.users"])
+            by_lang[user.lang or "en_US"] |= user
+        mails = self.env["mail.mail"]
+        for lang, users in by_lang.items():
+            env = self.with_context(lang=lang).with_company(company).env
+            # rendered as one of the recipients: each sees what their groups
+            # allow (margins for CRM managers)
+            content, _type = (
+                env["ir.actions.report"]
+                .with_user(users[0])
+                .with_context(allowed_company_ids=[company.id])
+                ._render_qweb_pdf(
+                    report, company.ids, data={"period": period, "date": str(start)}
+                )
+            )
+            title = env._(
+                "Customer Pyramid %(company)s %(period)s",
+                company=company.name,
+                period=start.strftime("%Y-%m"),
+            )
+            attachment = (
+                env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": f"{title}.pdf",
+                        "raw": content,
+                        "mimetype": "application/pdf",
+                        "res_model": "res.company",
+                        "res_id": company.id,
+                    }
+                )
+            )
+            mails |= (
+                env["mail.mail"]
+                .sudo()
+                .create(
+                    {
+                        "subject": title,
+                        "body_html": env._(
+                            "<p>The customer pyramid of %(period)s is attached: tiers, "
+                            "migration matrix, top customers and key figures.</p>",
+                            period=start.strftime("%Y-%m"),
+                        ),
+                        "email_from": company.email_formatted
+                        or self.env.ref("base.user_root").email_formatted,
+                        "recipient_ids": [fields.Command.set(users.partner_id.ids)],
+                        "attachment_ids": [fields.Command.set(attachment.ids)],
+                        "auto_delete": False,
+                    }
+                )
+            )
+        _logger.info("customer pyramid: company %s, %s mails", company.id, len(mails))
+        return mails
+
+
+def _share(part, total):
+    return round(100.0 * part / total, 1) if total else 0.0

@@ -1,0 +1,214 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+from ..models.relationship_history import CLASSES
+
+MANAGER = "crm_zhongzheng.group_crm_manager"
+
+
+def sale_margin_sql(env):
+    """Margin of a sale order line in company currency (``so`` the order,
+    ``sol`` the line, ``pp``/``lu``/``pu`` its product and units): the line's
+    own margin where sale_margin computes it, else price minus the product's
+    cost in the order's company, as the value engine counts it."""
+    if "margin" in env["sale.order.line"]._fields:
+        return SQL("sol.margin / COALESCE(NULLIF(so.currency_rate, 0), 1)")
+    return SQL(
+        "sol.price_subtotal / COALESCE(NULLIF(so.currency_rate, 0), 1)"
+        " - COALESCE((pp.standard_price->>so.company_id::text)::float8, 0)"
+        " * sol.product_uom_qty / NULLIF(lu.factor, 0) * pu.factor"
+    )
+
+
+def partner_figure(column, sql_type, company=("m", "company_id"), alias="p"):
+    """A company-dependent partner figure (jsonb keyed by company id) read
+    for the row's company."""
+    return SQL(
+        "(%s->>%s::text)::%s",
+        SQL.identifier(alias, column),
+        SQL.identifier(*company),
+        SQL(sql_type),
+    )
+
+
+class CustomerValueReport(models.Model):
+    """Customer value per month: what each customer bought, cost and claimed
+    in a month, with its current tier, class, RFM segment and ABC class.
+    Lifetime value and value score sit on the customer's latest row only,
+    so their average is per customer."""
+
+    _name = "zhongzheng.customer.value.report"
+    _description = "Customer Value Analysis"
+    _auto = False
+    _order = "date desc, revenue desc"
+    _rec_name = "partner_id"
+    _depends = {
+        "sale.order": [
+            "state",
+            "date_order",
+            "amount_untaxed",
+            "currency_rate",
+            "partner_id",
+            "company_id",
+            "user_id",
+        ],
+        "sale.order.line": [
+            "order_id",
+            "product_id",
+            "price_subtotal",
+            "product_uom_qty",
+            "product_uom",
+            "display_type",
+            "is_downpayment",
+        ],
+        "res.partner": [
+            "commercial_partner_id",
+            "user_id",
+            "tier_id",
+            "relationship_class",
+            "rfm_segment_id",
+            "abc_class",
+            "clv_value",
+            "value_score",
+        ],
+        "product.product": ["product_tmpl_id", "standard_price"],
+        "product.template": ["uom_id"],
+        "zhongzheng.service.ticket": [
+            "company_id",
+            "commercial_partner_id",
+            "type_id",
+            "claim_state",
+            "claim_approved_date",
+            "claim_approved_amount",
+        ],
+        "zhongzheng.service.ticket.type": ["is_claim"],
+    }
+
+    date = fields.Date(string="Month", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    tier_id = fields.Many2one("zhongzheng.customer.tier", readonly=True)
+    relationship_class = fields.Selection(CLASSES, readonly=True)
+    rfm_segment_id = fields.Many2one(
+        "zhongzheng.rfm.segment", string="RFM Segment", readonly=True
+    )
+    abc_class = fields.Selection(
+        [("a", "A"), ("b", "B"), ("c", "C")], string="ABC Class", readonly=True
+    )
+    order_count = fields.Integer(string="Orders", readonly=True)
+    revenue = fields.Float(digits="Account", readonly=True)
+    margin = fields.Float(digits="Account", readonly=True, groups=MANAGER)
+    ticket_count = fields.Integer(string="Service Tickets", readonly=True)
+    claim_count = fields.Integer(string="Claims", readonly=True)
+    claims_paid = fields.Float(
+        string="Compensation Paid",
+        digits="Account",
+        readonly=True,
+        groups=MANAGER,
+        help="Compensation approved on the customer's claims that month.",
+    )
+    customer_count = fields.Integer(
+        string="Customers", readonly=True, help="Each customer counted once."
+    )
+    clv_value = fields.Float(
+        string="Lifetime Value",
+        digits="Account",
+        readonly=True,
+        aggregator="avg",
+        groups=MANAGER,
+        help="Current lifetime value; averaged per customer.",
+    )
+    value_score = fields.Float(
+        readonly=True,
+        digits=(16, 1),
+        aggregator="avg",
+        help="Current value score; averaged per customer.",
+    )
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            WITH orders AS (
+                SELECT so.id, so.company_id,
+                       p.commercial_partner_id AS partner_id,
+                       date_trunc('month', so.date_order)::date AS date,
+                       so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
+                           AS revenue
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.state = 'sale'
+            ),
+            margins AS (
+                SELECT so.id, SUM(%(margin)s) AS margin
+                  FROM sale_order so
+                  JOIN sale_order_line sol ON sol.order_id = so.id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom lu ON lu.id = sol.product_uom
+                  JOIN uom_uom pu ON pu.id = pt.uom_id
+                 WHERE so.state = 'sale' AND sol.display_type IS NULL
+                   AND sol.is_downpayment IS NOT TRUE
+                 GROUP BY so.id
+            ),
+            events AS (
+                SELECT o.company_id, o.partner_id, o.date, 1 AS orders,
+                       o.revenue, COALESCE(m.margin, 0) AS margin,
+                       0 AS tickets, 0 AS claims, 0.0 AS claims_paid
+                  FROM orders o LEFT JOIN margins m ON m.id = o.id
+                UNION ALL
+                SELECT t.company_id, t.commercial_partner_id,
+                       date_trunc('month', t.create_date)::date, 0, 0, 0,
+                       1, CASE WHEN ty.is_claim THEN 1 ELSE 0 END, 0
+                  FROM zhongzheng_service_ticket t
+                  JOIN zhongzheng_service_ticket_type ty ON ty.id = t.type_id
+                 WHERE t.commercial_partner_id IS NOT NULL
+                UNION ALL
+                SELECT t.company_id, t.commercial_partner_id,
+                       date_trunc('month', t.claim_approved_date)::date, 0, 0, 0,
+                       0, 0, COALESCE(t.claim_approved_amount, 0)
+                  FROM zhongzheng_service_ticket t
+                 WHERE t.commercial_partner_id IS NOT NULL
+                   AND t.claim_state = 'approved'
+                   AND t.claim_approved_date IS NOT NULL
+            ),
+            monthly AS (
+                SELECT company_id, partner_id, date,
+                       SUM(orders) AS order_count, SUM(revenue) AS revenue,
+                       SUM(margin) AS margin, SUM(tickets) AS ticket_count,
+                       SUM(claims) AS claim_count, SUM(claims_paid) AS claims_paid,
+                       ROW_NUMBER() OVER (PARTITION BY company_id, partner_id
+                                          ORDER BY date DESC) AS recent
+                  FROM events
+                 GROUP BY company_id, partner_id, date
+            )
+            SELECT ROW_NUMBER() OVER (ORDER BY m.company_id, m.partner_id, m.date)
+                       AS id,
+                   m.date, m.company_id, m.partner_id, p.user_id,
+                   %(tier)s AS tier_id,
+                   %(klass)s AS relationship_class,
+                   %(segment)s AS rfm_segment_id,
+                   %(abc)s AS abc_class,
+                   m.order_count, m.revenue, m.margin, m.ticket_count,
+                   m.claim_count, m.claims_paid,
+                   CASE WHEN m.recent = 1 THEN 1 ELSE 0 END AS customer_count,
+                   CASE WHEN m.recent = 1 THEN COALESCE(%(clv)s, 0) END
+                       AS clv_value,
+                   CASE WHEN m.recent = 1 THEN COALESCE(%(score)s, 0) END
+                       AS value_score
+              FROM monthly m
+              JOIN res_partner p ON p.id = m.partner_id
+            """,
+            margin=sale_margin_sql(self.env),
+            tier=partner_figure("tier_id", "integer"),
+            klass=partner_figure(
+                "relationship_class", "varchar", company=("m", "company_id")
+            ),
+            segment=partner_figure(
+                "rfm_segment_id", "integer", company=("m", "company_id")
+            ),
+            abc=partner_figure("abc_class", "varchar"),
+            clv=partner_figure("clv_value", "float8"),
+            score=partner_figure("value_score", "float8"),
+        )

@@ -1,0 +1,73 @@
+from datetime import timedelta
+
+from odoo import api, models
+
+from . import report_charts
+
+MEASURES = [
+    "ticket_count:sum",
+    "sla_compliance:avg",
+    "first_response_hours:avg",
+    "resolution_hours:avg",
+    "satisfaction:avg",
+    "claims_paid:sum",
+]
+
+
+class ServiceQualityPdfReport(models.AbstractModel):
+    """Service quality of a period (PDF), per company and optionally for
+    some teams: tickets opened in the period by type and by team, with SLA
+    compliance, response and resolution times, satisfaction and claims.
+    `data` may give `period`, `date` and `team_ids`."""
+
+    _name = "report.crm_zhongzheng.report_service_quality"
+    _description = "Service Quality Report"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        data = data or {}
+        period = data.get("period") or "month"
+        start, end = report_charts.period_bounds(period, data.get("date"))
+        teams = self.env["zhongzheng.service.team"].browse(data.get("team_ids") or [])
+        companies = self.env["res.company"].browse(docids)
+        return {
+            "doc_ids": docids,
+            "doc_model": "res.company",
+            "docs": companies,
+            "date_from": start,
+            "date_to": end - timedelta(days=1),
+            "teams": teams,
+            "quality": {c.id: self._quality(c, start, end, teams) for c in companies},
+        }
+
+    @api.model
+    def _quality(self, company, start, end, teams):
+        Quality = self.env["zhongzheng.service.quality.report"]
+        domain = [
+            ("company_id", "=", company.id),
+            ("date", ">=", start),
+            ("date", "<", end),
+        ]
+        if teams:
+            domain.append(("team_id", "in", teams.ids))
+
+        def rows(groupby):
+            result = [
+                dict(zip(["key", *MEASURES], values, strict=True))
+                for values in Quality._read_group(domain, [groupby], MEASURES)
+            ]
+            for row, bar in zip(
+                result,
+                report_charts.bars([r["sla_compliance:avg"] or 0 for r in result]),
+                strict=True,
+            ):
+                row["bar"] = bar
+            return result
+
+        total = Quality._read_group(domain, [], MEASURES)[0]
+        return {
+            "by_type": rows("type_id"),
+            "by_team": rows("team_id"),
+            "total": dict(zip(MEASURES, total, strict=True)),
+            "currency": company.currency_id,
+        }
