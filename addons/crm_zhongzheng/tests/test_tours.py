@@ -86,3 +86,6 @@ class TestStaffTours(HttpCase):
         self.assertEqual(claim.claim_approved_by.login, "admin")
         self.assertEqual(claim.refund_id.move_type, "out_refund")
         self.assertEqual(claim.refund_id.amount_total, 1250.0)
+
+    def test_manager_opens_the_dashboard_pivot_then_the_graph(self):
+        self.start_tour("/odoo", "crm_zhongzheng_dashboard", login="admin")

@@ -1,4 +1,5 @@
 import {registry} from "@web/core/registry";
+import {stepUtils} from "@web_tour/tour_service/tour_utils";
 
 const tours = registry.category("web_tour.tours");
 
@@ -133,5 +134,30 @@ tours.add("crm_zhongzheng_claim_approve", {
         {trigger: "button[name=action_create_credit_note]", run: "click"},
         {trigger: ".o_breadcrumb:contains(Credit Note)"},
         {trigger: ".o_field_widget[name=tax_totals]:contains(1,250.00)"},
+    ],
+});
+
+// A manager opens the dashboard from the app's menu: the customer value
+// pivot shows revenue per tier; switching to the graph draws it.
+tours.add("crm_zhongzheng_dashboard", {
+    url: "/odoo",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        {
+            trigger: ".o_app[data-menu-xmlid='crm_zhongzheng.crm_zhongzheng_menu_root']",
+            run: "click",
+        },
+        {trigger: ".o_menu_sections button:contains(Dashboard)", run: "click"},
+        {
+            trigger:
+                ".dropdown-item[data-menu-xmlid='crm_zhongzheng.customer_value_report_menu']",
+            run: "click",
+        },
+        {trigger: ".o_pivot th:contains(Platinum)"},
+        {trigger: ".o_pivot th:contains(Lead)"},
+        {trigger: ".o_pivot_measure_row:contains(Revenue)"},
+        {trigger: ".o_switch_view.o_graph", run: "click"},
+        {trigger: ".o_graph_renderer canvas"},
+        {trigger: ".o_switch_view.o_graph.active"},
     ],
 });
