@@ -1,0 +1,209 @@
+"""Take the README's screenshots in headless Chromium from a running demo
+server: python docs/screenshots/take.py [--base URL] [--db NAME]
+
+Logs in as admin/admin, opens each page, waits until what the picture is
+about has rendered, and saves a PNG next to this file. The pyramid PDF is
+rendered by the server for a zh_CN user and its first page turned into a
+PNG with pdftoppm (poppler-utils).
+"""
+
+import argparse
+import base64
+import datetime
+import http.cookiejar
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import xmlrpc.client
+from pathlib import Path
+
+import websocket  # websocket-client, in Odoo's requirements
+
+HERE = Path(__file__).resolve().parent
+PORT = 9334
+
+
+class Browser:
+    def __init__(self, width=1400, height=900):
+        self.profile = tempfile.mkdtemp()
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("chromium") or "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--hide-scrollbars",
+                f"--user-data-dir={self.profile}",
+                f"--remote-debugging-port={PORT}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/json") as r:
+                    tabs = json.load(r)
+                break
+            except OSError:
+                time.sleep(0.2)
+        page = next(t for t in tabs if t["type"] == "page")
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
+        self.seq = 0
+        self.cmd(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+
+    def cmd(self, method, **params):
+        self.seq += 1
+        self.ws.send(json.dumps({"id": self.seq, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.seq:
+                return message.get("result", message)
+
+    def js(self, expression):
+        result = self.cmd("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")
+
+    def goto(self, url):
+        self.cmd("Page.navigate", url=url)
+        time.sleep(1)
+
+    def wait(self, selector, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.js(f"!!document.querySelector({json.dumps(selector)})"):
+                time.sleep(1.5)  # let the rendering settle
+                return
+            time.sleep(0.3)
+        raise TimeoutError(f"{selector} did not appear")
+
+    def click(self, selector):
+        self.wait(selector)
+        self.js(f"document.querySelector({json.dumps(selector)}).click()")
+
+    def shot(self, name):
+        data = self.cmd("Page.captureScreenshot", format="png")["data"]
+        (HERE / name).write_bytes(base64.b64decode(data))
+        print("saved", HERE / name)
+
+    def close(self):
+        self.proc.terminate()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="http://127.0.0.1:8069")
+    parser.add_argument("--db", default="zhongzheng")
+    args = parser.parse_args()
+    base = args.base.rstrip("/")
+    rpc = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
+    uid = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/common").authenticate(
+        args.db, "admin", "admin", {}
+    )
+
+    def ref(xmlid):
+        module, name = xmlid.split(".")
+        return rpc.execute_kw(
+            args.db,
+            uid,
+            "admin",
+            "ir.model.data",
+            "check_object_reference",
+            [module, name],
+        )[1]
+
+    browser = Browser()
+    try:
+        browser.goto(f"{base}/web/login?db={args.db}")
+        browser.wait("#login")
+        browser.js(
+            "document.querySelector('#login').value='admin';"
+            "document.querySelector('#password').value='admin';"
+            "document.querySelector('form.oe_login_form').submit()"
+        )
+        time.sleep(3)
+
+        partner = ref("crm_zhongzheng.res_partner_beijing_union_demo")
+        browser.goto(f"{base}/odoo/contacts/{partner}")
+        browser.click("a.nav-link[name=customer_value]")
+        browser.wait("[name=value_points_current]")
+        browser.shot("value-tab.png")
+
+        browser.goto(f"{base}/odoo/action-crm_zhongzheng.service_ticket_action")
+        browser.wait(".o_kanban_record [name=sla_status]")
+        browser.shot("ticket-kanban.png")
+
+        browser.goto(
+            f"{base}/odoo/action-crm_zhongzheng.customer_value_report_action"
+            "?view_type=graph"
+        )
+        browser.wait(".o_graph_renderer canvas")
+        browser.shot("dashboard-graph.png")
+    finally:
+        browser.close()
+    pyramid_pdf(base, args.db, ref("base.main_company"))
+
+
+def pyramid_pdf(base, db, company_id):
+    """Last quarter's customer pyramid, rendered by the server in Chinese."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = json.dumps(
+        {"params": {"db": db, "login": "admin", "password": "admin"}}
+    ).encode()
+    opener.open(
+        urllib.request.Request(
+            f"{base}/web/session/authenticate",
+            login,
+            {"Content-Type": "application/json"},
+        )
+    )
+    day = (
+        datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
+    ).isoformat()
+    query = urllib.parse.urlencode(
+        {
+            "options": json.dumps({"period": "quarter", "date": day}),
+            "context": json.dumps({"lang": "zh_CN"}),
+        }
+    )
+    url = f"{base}/report/pdf/crm_zhongzheng.report_customer_pyramid/{company_id}"
+    with opener.open(f"{url}?{query}", timeout=300) as response:
+        pdf = response.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pyramid.pdf"
+        path.write_bytes(pdf)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "90",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                path,
+                HERE / "pyramid-pdf",
+            ],
+            check=True,
+        )
+    print("saved", HERE / "pyramid-pdf.png")
+
+
+if __name__ == "__main__":
+    main()
