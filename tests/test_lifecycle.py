@@ -93,3 +93,7 @@ def test_uninstall(db_copy):
         )[0][0]
         == 0
     )
+    # the demo's portal login (known password) does not outlive the addon
+    assert query(db_copy, "SELECT active FROM res_users WHERE login = 'ruijin'") == [
+        (False,)
+    ]

@@ -18,6 +18,10 @@ def uninstall_hook(env):
     env["zhongzheng.service.ticket"].sudo().with_context(active_test=False).search(
         []
     ).unlink()
+    # the demo portal login has a known password: it must not outlive the demo
+    portal_user = env.ref(f"{MODULE}.user_ruijin_portal_demo", raise_if_not_found=False)
+    if portal_user:
+        portal_user.active = False
     env["ir.model.data"].search(
         [("module", "=", MODULE), ("name", "=like", "%\\_demo")]
     ).unlink()

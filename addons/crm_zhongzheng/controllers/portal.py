@@ -134,18 +134,37 @@ class ServicePortal(CustomerPortal):
             "rating_token": self._open_rating_token(ticket_sudo),
             "rating_scores": SCORES,
             "rated": kw.get("rated"),
-            "events": ticket_sudo.picking_id.tracking_event_ids,
+            "ticket_delivery": self._ticket_delivery(ticket_sudo),
         }
+        values["events"] = values["ticket_delivery"].tracking_event_ids
         values = self._get_page_view_values(
             ticket_sudo, access_token, values, "my_tickets_history", False, **kw
         )
         return request.render("crm_zhongzheng.portal_my_ticket", values)
 
+    def _ticket_delivery(self, ticket_sudo):
+        """The ticket's delivery, shown only if it went to the ticket's own
+        customer: a ticket linked by mistake to another customer's shipment
+        must not show that shipment's journey."""
+        picking = ticket_sudo.picking_id
+        if (
+            picking.picking_type_code == "outgoing"
+            and picking.partner_id.commercial_partner_id
+            == ticket_sudo.commercial_partner_id
+        ):
+            return picking
+        return picking.browse()
+
     def _open_rating_token(self, ticket_sudo):
-        """The token of the rating the customer may still give: closed,
-        not cancelled tickets only."""
+        """The token of the customer's rating of a closed, not cancelled
+        ticket: the latest one, already given or not, so rating again
+        changes it instead of adding another."""
         if not ticket_sudo.is_closed or ticket_sudo.stage_id.is_cancelled:
             return False
+        partner = ticket_sudo._rating_get_partner()
+        latest = ticket_sudo.rating_ids.filtered(lambda r: r.partner_id == partner)
+        if latest:
+            return latest.sorted("id")[-1].access_token
         return ticket_sudo._rating_get_access_token()
 
     # ------------------------------------------------------------------
@@ -209,8 +228,12 @@ class ServicePortal(CustomerPortal):
     )
     def service_rate_submit(self, token, score=None, feedback=None, **kw):
         rating, ticket = self._apply_rating(token, score, feedback)
-        if kw.get("redirect") == "ticket":
-            return request.redirect(f"{ticket.get_portal_url()}&rated=1#rating")
+        # back to the ticket's page only for who may read it anyway: a rating
+        # token (a forwarded e-mail) must not open the whole ticket
+        if kw.get("redirect") == "ticket" and ticket.with_user(
+            request.env.user
+        ).has_access("read"):
+            return request.redirect(f"{ticket.access_url}?rated=1#rating")
         return request.render(
             "crm_zhongzheng.portal_ticket_rated",
             {

@@ -1,3 +1,5 @@
+import re
+
 from odoo import Command, http
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
@@ -88,6 +90,13 @@ class TestServicePortal(HttpCase):
                 },
             ]
         )
+        cls.env["zhongzheng.tracking.event"].create(
+            {
+                "picking_id": cls.other_delivery.id,
+                "kind": "hub",
+                "location": "Harbin depot",
+            }
+        )
         Ticket = cls.env["zhongzheng.service.ticket"]
         cls.open_ticket = Ticket.create(
             {
@@ -113,8 +122,8 @@ class TestServicePortal(HttpCase):
         self.assertEqual(response.status_code, 200, url)
         return response
 
-    def _rate(self, ticket, score, feedback=""):
-        token = ticket.sudo()._rating_get_access_token()
+    def _rate(self, ticket, score, feedback="", token=None):
+        token = token or ticket.sudo()._rating_get_access_token()
         return self.url_open(
             f"/service/rate/{token}/submit",
             data={
@@ -232,3 +241,38 @@ class TestServicePortal(HttpCase):
 
         refused = self.url_open(f"/my/deliveries/{self.other_delivery.id}")
         self.assertTrue(refused.url.endswith("/my"))
+
+    def test_rating_again_changes_the_rating(self):
+        self.authenticate("zz_portal", "zz_portal")
+        self._rate(self.closed_ticket, 4)
+        page = self._get(self.closed_ticket.access_url).text
+        token = re.search(r"/service/rate/(\w+)/submit", page).group(1)
+        self._rate(self.closed_ticket, 2, "Changed my mind", token=token)
+        given = self.closed_ticket.rating_ids.filtered("consumed")
+        self.assertEqual(len(given), 1, "one rating per customer, changed")
+        self.assertEqual(given.rating, 2.0)
+        self.assertEqual(self.closed_ticket.rating_last_value, 2.0)
+
+    def test_rating_token_does_not_open_the_ticket(self):
+        """A forwarded rating e-mail lets its reader rate, not read the
+        ticket's conversation."""
+        self.authenticate(None, None)
+        response = self._rate(self.closed_ticket, 5)
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("/my/tickets/", response.url)
+        self.assertNotIn("Communication history", response.text)
+        self.assertIn("5 / 5", response.text)
+
+    def test_ticket_never_shows_another_customers_delivery(self):
+        ticket = self.env["zhongzheng.service.ticket"].create(
+            {
+                "name": "Wrong delivery linked",
+                "partner_id": self.buyer.id,
+                "picking_id": self.other_delivery.id,
+            }
+        )
+        self.authenticate("zz_portal", "zz_portal")
+        page = self._get(ticket.access_url).text
+        self.assertIn("Wrong delivery linked", page)
+        self.assertNotIn("Harbin depot", page)
+        self.assertNotIn(self.other_delivery.name, page)
