@@ -13,7 +13,7 @@ AccessError) is rolled back by the RPC layer and writes nothing.
 """
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from markupsafe import escape
 
@@ -223,7 +223,10 @@ class IntegrationApi(models.AbstractModel):
         if not value:
             return False
         try:
-            moment = datetime.fromisoformat(value)
+            # Python 3.10's fromisoformat does not read a trailing "Z"
+            moment = datetime.fromisoformat(
+                value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+            )
         except ValueError:
             moment = None
         if moment is None or len(value) < 16:
@@ -236,7 +239,7 @@ class IntegrationApi(models.AbstractModel):
                 )
             )
         if moment.tzinfo:
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
         if not datetime(2000, 1, 1) <= moment <= datetime(2100, 1, 1):
             raise ValidationError(
                 self.env._(
