@@ -27,7 +27,7 @@ import threading
 import time
 import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg2
@@ -140,7 +140,7 @@ def plan(pickings, count, duplicates, exceptions, seed):
     """The events to send, in order: distinct ones spread over the
     deliveries, with copies of earlier ones mixed in."""
     rng = random.Random(seed)
-    start = datetime(2026, 7, 1, tzinfo=UTC)
+    start = datetime(2026, 7, 1, tzinfo=timezone.utc)
     distinct, sends = [], []
     while len(sends) < count:
         if distinct and rng.random() < duplicates:

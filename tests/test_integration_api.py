@@ -407,6 +407,52 @@ def test_polling_sees_new_tickets_and_breaches(api):
     assert small["next_since"] == small["changes"][0]["changed_at"]
 
 
+def test_polling_pages_through_one_transaction_with_the_cursor(api):
+    """Tickets written in one transaction share their write date: paging
+    with the cursor still sees each of them once and comes to an end."""
+    since = query(
+        api.db,
+        "SELECT to_char(now() at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+    )[0][0]
+    ids = api.execute(
+        "manager",
+        "zhongzheng.service.ticket",
+        "create",
+        [{"name": f"Batch {n}"} for n in range(7)],
+    )
+    batch = set(ids)
+    [(shared,)] = query(
+        api.db,
+        "SELECT count(DISTINCT write_date) FROM zhongzheng_service_ticket"
+        " WHERE id = ANY(%s)",
+        (ids,),
+    )
+    assert shared == 1
+    position, seen, pages = since, [], 0
+    while True:
+        page = api.call("integrator", "ticket_changes", position, limit=3)
+        seen += [change["id"] for change in page["changes"]]
+        position, pages = page["cursor"], pages + 1
+        assert pages <= 10, "paging does not end"
+        if not page["more"]:
+            break
+    batch_seen = [ticket_id for ticket_id in seen if ticket_id in batch]
+    assert sorted(batch_seen) == sorted(ids) and len(set(seen)) == len(seen)
+    # the next poll starts a little back in time: the batch comes again,
+    # each ticket once, so that callers dedupe by (id, changed_at)
+    again = api.call("integrator", "ticket_changes", position, limit=500)
+    assert not again["more"]
+    assert sorted(c["id"] for c in again["changes"] if c["id"] in batch) == sorted(ids)
+
+
+def test_polling_reads_dates_with_z_and_offsets_alike(api):
+    utc = api.call("integrator", "ticket_changes", "2026-01-01T00:00:00Z", limit=1)
+    east = api.call(
+        "integrator", "ticket_changes", "2026-01-01T08:00:00+08:00", limit=1
+    )
+    assert utc["changes"] == east["changes"] and utc["cursor"] == east["cursor"]
+
+
 # ----------------------------------------------------------------------
 # the same with odoorpc (JSON-RPC), a client nobody here wrote
 # ----------------------------------------------------------------------
@@ -910,6 +956,15 @@ BAD_INPUTS = [
         {"limit": 0},
         REFUSED,
         "limit must be between 1 and 500",
+    ),
+    (
+        "poll-bad-cursor",
+        "integrator",
+        "ticket_changes",
+        ["2026-01-01T00:00:00Z|x"],
+        {},
+        REFUSED,
+        "nor a cursor from an earlier answer",
     ),
     (
         "poll-no-since",

@@ -13,7 +13,7 @@ AccessError) is rolled back by the RPC layer and writes nothing.
 """
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from markupsafe import escape
 
@@ -34,6 +34,11 @@ MAX_PARTNERS = 100  # partners per recompute call
 MAX_HISTORY = 100  # history lines in a profile
 MAX_POLL = 500  # tickets per poll
 MAX_AMOUNT = 1e12
+# How far back a poll that reached the end starts again next time: a
+# ticket's write_date is its writer's transaction start, so a transaction
+# still running when we answer may commit changes dated up to this much
+# earlier (Odoo stops HTTP workers after limit_time_real, 120 s by default).
+POLL_OVERLAP = timedelta(minutes=5)
 
 # Figures of a profile, per section: (key in the answer, partner field).
 FACTS = [
@@ -223,7 +228,10 @@ class IntegrationApi(models.AbstractModel):
         if not value:
             return False
         try:
-            moment = datetime.fromisoformat(value)
+            # Python 3.10's fromisoformat does not read a trailing "Z"
+            moment = datetime.fromisoformat(
+                value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+            )
         except ValueError:
             moment = None
         if moment is None or len(value) < 16:
@@ -236,7 +244,7 @@ class IntegrationApi(models.AbstractModel):
                 )
             )
         if moment.tzinfo:
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
         if not datetime(2000, 1, 1) <= moment <= datetime(2100, 1, 1):
             raise ValidationError(
                 self.env._(
@@ -766,38 +774,83 @@ class IntegrationApi(models.AbstractModel):
         return {"number": ticket.number, "rating": score}
 
     @api.model
+    def _check_poll_position(self, since):
+        """``since`` of ticket_changes: an ISO 8601 date-time or a ``cursor``
+        of an earlier answer ("<write date>|<id>"). Returns (naive UTC
+        datetime, id): changes strictly after that (write_date, id)."""
+        if isinstance(since, str) and "|" in since:
+            moment, __, last_id = since.rpartition("|")
+            if last_id.isdigit() and "|" not in moment:
+                return (
+                    self._check_datetime(moment, "since", required=True),
+                    int(last_id),
+                )
+            raise ValidationError(
+                self.env._(
+                    "since is neither an ISO 8601 date and time nor a cursor "
+                    "from an earlier answer: %(value)s.",
+                    value=repr(since),
+                )
+            )
+        return self._check_datetime(since, "since", required=True), 0
+
+    @api.model
     def ticket_changes(self, since, limit=200):
         """Tickets changed since a moment, for polling: new tickets, stage
         changes, SLA status changes (at risk, breached, met) and any other
-        change, oldest change first.
+        change, oldest change first (by write date, then id).
 
-        :param since: str, ISO 8601 (without an offset: UTC). Changes at
-            exactly that moment are included.
+        :param since: str, ISO 8601 (without an offset: UTC; changes at
+            exactly that moment are included), or the ``cursor`` of the
+            previous answer (continue right after its last change).
         :param limit: int, 1 to 500 (default 200).
         :returns: dict ``changes`` (list of tickets as create_ticket answers
             them, with ``changed_at``), ``breaches`` (the numbers of the
             changed tickets whose SLA is breached), ``more`` (True when the
-            limit cut the list: call again at once) and ``next_since``: the
-            value to pass next time. A change may be returned twice; dedupe
-            by (``id``, ``changed_at``).
-        :raises ValidationError: bad date or limit.
+            limit cut the list: call again at once with ``cursor``),
+            ``cursor``: the value to pass as ``since`` next time, and
+            ``next_since``: the same as a plain date-time (kept for older
+            callers; unlike ``cursor`` it cannot page through more than
+            ``limit`` tickets changed in the same transaction).
+
+            Paging with ``cursor`` returns each change once while ``more``
+            is True. A ticket's write date is its writer's transaction
+            start, so a transaction committing after a later one may add
+            changes dated before what a poll already returned: when a poll
+            reaches the end (``more`` False), ``cursor`` steps back to
+            5 minutes before now (not before a date-time passed as
+            ``since``). The next poll then returns the last 5 minutes
+            again: dedupe by (``id``, ``changed_at``). A change committed by
+            a transaction that ran longer than 5 minutes can still be
+            missed.
+        :raises ValidationError: bad date, cursor or limit.
         :raises AccessError: the caller may not read tickets.
         """
-        moment = self._check_datetime(since, "since", required=True)
+        moment, last_id = self._check_poll_position(since)
         limit = self._check_int(limit, "limit", 1, MAX_POLL)
         Ticket = self.env["zhongzheng.service.ticket"]
         Ticket.check_access("read")
         tickets = Ticket.search(
-            [("write_date", ">=", moment)], order="write_date, id", limit=limit + 1
+            [
+                "|",
+                ("write_date", ">", moment),
+                "&",
+                ("write_date", "=", moment),
+                ("id", ">", last_id),
+            ],
+            order="write_date, id",
+            limit=limit + 1,
         )
         more = len(tickets) > limit
         tickets = tickets[:limit]
         if more:
-            next_since = tickets[-1].write_date
+            position = (tickets[-1].write_date, tickets[-1].id)
         else:
-            # write_date is the writer's transaction start: a transaction
-            # still running may commit changes dated a little earlier
-            next_since = max(fields.Datetime.now() - timedelta(minutes=1), moment)
+            # step back (see above), but not before a date-time the caller
+            # chose: only a cursor of ours may go back
+            position = (fields.Datetime.now() - POLL_OVERLAP, 0)
+            if "|" not in since:
+                position = max(position, (moment, 0))
         changes = [self._ticket_answer(ticket) for ticket in tickets]
         return {
             "changes": changes,
@@ -807,5 +860,6 @@ class IntegrationApi(models.AbstractModel):
                 if change["sla_status"] == "breached"
             ],
             "more": more,
-            "next_since": _plain(next_since),
+            "cursor": "{:%Y-%m-%dT%H:%M:%S.%fZ}|{}".format(*position),
+            "next_since": _plain(position[0]),
         }
