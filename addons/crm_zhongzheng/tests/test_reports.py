@@ -226,11 +226,24 @@ class TestAnalysisViews(ReportCase):
         self.assertEqual(rows.mapped("ticket_count"), [0, 2])
         self.assertEqual(rows.mapped("claim_count"), [0, 1])
         self.assertEqual(rows.mapped("claims_paid"), [0.0, 300.0])
-        self.assertEqual(rows.mapped("customer_count"), [0, 1], "counted once")
         [(customers, revenue)] = Value._read_group(
-            self.mine, [], ["customer_count:sum", "revenue:sum"]
+            self.mine, [], ["partner_id:count_distinct", "revenue:sum"]
         )
         self.assertEqual((customers, revenue), (5, 2250.0))
+        # the pivot's Customers per quarter: A, who bought again in March,
+        # counts in both quarters
+        by_quarter = Value._read_group(
+            self.mine, ["date:quarter"], ["partner_id:count_distinct"]
+        )
+        self.assertEqual(
+            [(str(day), count) for day, count in by_quarter],
+            [("2025-10-01", 3), ("2026-01-01", 3)],
+            "A, B, C in Q4 2025; A, D, E in Q1 2026",
+        )
+        self.assertEqual(
+            Value.fields_get(["partner_id"])["partner_id"]["aggregator"],
+            "count_distinct",
+        )
 
     def test_migration_matches_history(self):
         Migration = self.env["zhongzheng.relationship.migration.report"]
