@@ -85,14 +85,41 @@ class ResCompany(models.Model):
         "company_id",
         "user_id",
         string="Pyramid Report Recipients",
-        domain=[("share", "=", False)],
-        help="Managers who receive the customer pyramid PDF by e-mail each month.",
+        # a list, so that the settings' related field gets it too; the
+        # company is checked by the constraint
+        domain=lambda self: [
+            ("share", "=", False),
+            ("groups_id", "in", self.env.ref("crm_zhongzheng.group_crm_manager").ids),
+        ],
+        help="CRM managers of the company who receive the customer pyramid PDF "
+        "by e-mail each month.",
     )
     sale_block_risky = fields.Boolean(
         string="Block Risky Sales",
         help="Refuse to confirm a sale for a lead-tier customer or one whose "
         "overdue receivable exceeds its credit limit (otherwise only warn).",
     )
+
+    @api.constrains("pyramid_report_user_ids")
+    def _check_pyramid_report_users(self):
+        for company in self:
+            wrong = company.pyramid_report_user_ids.filtered(
+                lambda user, company=company: (
+                    user.share
+                    or company not in user.company_ids
+                    or not user.has_group("crm_zhongzheng.group_crm_manager")
+                )
+            )
+            if wrong:
+                raise ValidationError(
+                    self.env._(
+                        "The customer pyramid shows margins and customer values: "
+                        "only CRM managers of %(company)s can receive it (not "
+                        "%(users)s).",
+                        company=company.name,
+                        users=", ".join(wrong.mapped("name")),
+                    )
+                )
 
     @api.constrains(
         "value_window_days",

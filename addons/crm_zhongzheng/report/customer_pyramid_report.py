@@ -27,6 +27,14 @@ class CustomerPyramidReport(models.AbstractModel):
         period = data.get("period") or "month"
         start, end = report_charts.period_bounds(period, data.get("date"))
         companies = self.env["res.company"].browse(docids)
+        # the tier history is read in SQL and the print menu's groups only
+        # hide it: /report/pdf/... must not show margins or other companies
+        report_charts.check_companies(
+            self.env,
+            companies,
+            MANAGER,
+            self.env._("Only CRM managers can print the customer pyramid."),
+        )
         return {
             "doc_ids": docids,
             "doc_model": "res.company",
@@ -187,22 +195,30 @@ class CustomerPyramidReport(models.AbstractModel):
         for company in self.env["res.company"].search(
             [("pyramid_report_user_ids", "!=", False)]
         ):
-            sent |= self._send_pyramid(company)
+            # one company's failure (a recipient who lost access, wkhtmltopdf)
+            # must not keep the others' reports from going out
+            try:
+                with self.env.cr.savepoint():
+                    sent |= self._send_pyramid(company)
+            except Exception:
+                _logger.exception(
+                    "customer pyramid: mail for company %s failed", company.id
+                )
         return sent
 
     @api.model
     def _send_pyramid(self, company, period="month", day=None):
         report = self.env.ref(report_charts.PERIOD_REPORTS["pyramid"])
         start, _end = report_charts.period_bounds(period, day)
-        by_lang = {}
+        # rendered once per language and access level, as one of the
+        # recipients sharing them: each sees what their groups allow
+        groups = {}
         for user in company.pyramid_report_user_ids:
-            by_lang.setdefault(user.lang or "en_US", self.env["res.users"])
-            by_lang[user.lang or "en_US"] |= user
+            key = (user.lang or "en_US", user.has_group(MANAGER))
+            groups[key] = groups.get(key, self.env["res.users"]) | user
         mails = self.env["mail.mail"]
-        for lang, users in by_lang.items():
+        for (lang, _is_manager), users in groups.items():
             env = self.with_context(lang=lang).with_company(company).env
-            # rendered as one of the recipients: each sees what their groups
-            # allow (margins for CRM managers)
             content, _type = (
                 env["ir.actions.report"]
                 .with_user(users[0])
@@ -216,20 +232,7 @@ class CustomerPyramidReport(models.AbstractModel):
                 company=company.name,
                 period=start.strftime("%Y-%m"),
             )
-            attachment = (
-                env["ir.attachment"]
-                .sudo()
-                .create(
-                    {
-                        "name": f"{title}.pdf",
-                        "raw": content,
-                        "mimetype": "application/pdf",
-                        "res_model": "res.company",
-                        "res_id": company.id,
-                    }
-                )
-            )
-            mails |= (
+            mail = (
                 env["mail.mail"]
                 .sudo()
                 .create(
@@ -243,11 +246,27 @@ class CustomerPyramidReport(models.AbstractModel):
                         "email_from": company.email_formatted
                         or self.env.ref("base.user_root").email_formatted,
                         "recipient_ids": [fields.Command.set(users.partner_id.ids)],
-                        "attachment_ids": [fields.Command.set(attachment.ids)],
                         "auto_delete": False,
                     }
                 )
             )
+            # linked to its mail's message, not to the company: every
+            # employee may read a company's attachments, margins are not
+            # for them
+            mail.attachment_ids = (
+                env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": f"{title}.pdf",
+                        "raw": content,
+                        "mimetype": "application/pdf",
+                        "res_model": "mail.message",
+                        "res_id": mail.mail_message_id.id,
+                    }
+                )
+            )
+            mails |= mail
         _logger.info("customer pyramid: company %s, %s mails", company.id, len(mails))
         return mails
 

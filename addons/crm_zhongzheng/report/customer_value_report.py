@@ -34,8 +34,10 @@ def partner_figure(column, sql_type, company=("m", "company_id"), alias="p"):
 class CustomerValueReport(models.Model):
     """Customer value per month: what each customer bought, cost and claimed
     in a month, with its current tier, class, RFM segment and ABC class.
-    Lifetime value and value score sit on the customer's latest row only,
-    so their average is per customer."""
+    Customers are counted with partner_id's count_distinct (a customer
+    buying in several months of a quarter counts once in it). Lifetime
+    value and value score are current figures on the customer's latest row
+    only, so their average is per customer, in the period holding it."""
 
     _name = "zhongzheng.customer.value.report"
     _description = "Customer Value Analysis"
@@ -86,7 +88,10 @@ class CustomerValueReport(models.Model):
 
     date = fields.Date(string="Month", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    # as a pivot measure: the number of distinct customers of each cell
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, aggregator="count_distinct"
+    )
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     tier_id = fields.Many2one("zhongzheng.customer.tier", readonly=True)
     relationship_class = fields.Selection(CLASSES, readonly=True)
@@ -108,22 +113,21 @@ class CustomerValueReport(models.Model):
         groups=MANAGER,
         help="Compensation approved on the customer's claims that month.",
     )
-    customer_count = fields.Integer(
-        string="Customers", readonly=True, help="Each customer counted once."
-    )
     clv_value = fields.Float(
         string="Lifetime Value",
         digits="Account",
         readonly=True,
         aggregator="avg",
         groups=MANAGER,
-        help="Current lifetime value; averaged per customer.",
+        help="Current lifetime value, on the customer's latest month; averaged "
+        "per customer.",
     )
     value_score = fields.Float(
         readonly=True,
         digits=(16, 1),
         aggregator="avg",
-        help="Current value score; averaged per customer.",
+        help="Current value score, on the customer's latest month; averaged "
+        "per customer.",
     )
 
     @property
@@ -192,7 +196,6 @@ class CustomerValueReport(models.Model):
                    %(abc)s AS abc_class,
                    m.order_count, m.revenue, m.margin, m.ticket_count,
                    m.claim_count, m.claims_paid,
-                   CASE WHEN m.recent = 1 THEN 1 ELSE 0 END AS customer_count,
                    CASE WHEN m.recent = 1 THEN COALESCE(%(clv)s, 0) END
                        AS clv_value,
                    CASE WHEN m.recent = 1 THEN COALESCE(%(score)s, 0) END

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
+from odoo.exceptions import AccessError
 
 # Odoo's colour picker palette (index 0 is "no colour")
 PALETTE = [
@@ -23,6 +24,19 @@ PALETTE = [
     "#9365b8",
 ]
 STEPS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def check_companies(env, companies, group, message):
+    """A period PDF is printed by the managers of `group` for the companies
+    they work in: the report URL must not show more than the menu."""
+    if not env.user.has_group(group):
+        raise AccessError(message)
+    if companies - env.companies:
+        raise AccessError(
+            env._(
+                "You can print this report only for the companies you are working in."
+            )
+        )
 
 
 def color(index):

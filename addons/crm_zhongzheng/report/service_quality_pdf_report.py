@@ -30,6 +30,12 @@ class ServiceQualityPdfReport(models.AbstractModel):
         start, end = report_charts.period_bounds(period, data.get("date"))
         teams = self.env["zhongzheng.service.team"].browse(data.get("team_ids") or [])
         companies = self.env["res.company"].browse(docids)
+        report_charts.check_companies(
+            self.env,
+            companies,
+            "crm_zhongzheng.group_service_manager",
+            self.env._("Only service managers can print the service quality report."),
+        )
         return {
             "doc_ids": docids,
             "doc_model": "res.company",

@@ -4,8 +4,8 @@ import unicodedata
 from datetime import date, datetime
 
 from odoo import Command
-from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
 from odoo.tools import file_open
 
 from .common import ValueCase
@@ -226,11 +226,24 @@ class TestAnalysisViews(ReportCase):
         self.assertEqual(rows.mapped("ticket_count"), [0, 2])
         self.assertEqual(rows.mapped("claim_count"), [0, 1])
         self.assertEqual(rows.mapped("claims_paid"), [0.0, 300.0])
-        self.assertEqual(rows.mapped("customer_count"), [0, 1], "counted once")
         [(customers, revenue)] = Value._read_group(
-            self.mine, [], ["customer_count:sum", "revenue:sum"]
+            self.mine, [], ["partner_id:count_distinct", "revenue:sum"]
         )
         self.assertEqual((customers, revenue), (5, 2250.0))
+        # the pivot's Customers per quarter: A, who bought again in March,
+        # counts in both quarters
+        by_quarter = Value._read_group(
+            self.mine, ["date:quarter"], ["partner_id:count_distinct"]
+        )
+        self.assertEqual(
+            [(str(day), count) for day, count in by_quarter],
+            [("2025-10-01", 3), ("2026-01-01", 3)],
+            "A, B, C in Q4 2025; A, D, E in Q1 2026",
+        )
+        self.assertEqual(
+            Value.fields_get(["partner_id"])["partner_id"]["aggregator"],
+            "count_distinct",
+        )
 
     def test_migration_matches_history(self):
         Migration = self.env["zhongzheng.relationship.migration.report"]
@@ -457,6 +470,56 @@ class TestPyramidMail(ReportCase):
         self.assertEqual(attachment.mimetype, "application/pdf")
         if shutil.which("pdftotext"):
             self.assertIn("800.00", pdf_text(attachment.raw))
+        # margins are for CRM managers: other employees cannot read the PDF
+        for user in (self.crm_user, self.service_user):
+            Attachment = self._as(user)["ir.attachment"]
+            self.assertFalse(Attachment.search([("id", "=", attachment.id)]))
+            with self.assertRaises(AccessError):
+                Attachment.browse(attachment.id).read(["raw"])
+
+    def test_recipients_are_crm_managers_of_the_company(self):
+        with self.assertRaises(ValidationError):
+            self.company.pyramid_report_user_ids = self.crm_user
+        outsider = new_test_user(
+            self.env,
+            login="zz_other_manager",
+            groups="base.group_user,crm_zhongzheng.group_crm_manager",
+            company_id=self.env.ref("base.main_company").id,
+            company_ids=[Command.set(self.env.ref("base.main_company").ids)],
+        )
+        self.assertNotIn(self.company, outsider.company_ids)
+        with self.assertRaises(ValidationError):
+            self.company.pyramid_report_user_ids = outsider
+        self.company.pyramid_report_user_ids = self.crm_manager
+        self.assertEqual(self.company.pyramid_report_user_ids, self.crm_manager)
+
+    def test_a_failing_company_does_not_stop_the_others(self):
+        self._no_report_assets()
+        self.company.pyramid_report_user_ids = self.crm_manager
+        broken = self.env["res.company"].create({"name": "Zhongzheng Broken Co."})
+        manager = new_test_user(
+            self.env,
+            login="zz_left_manager",
+            groups="base.group_user,crm_zhongzheng.group_crm_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set((self.company | broken).ids)],
+        )
+        broken.pyramid_report_user_ids = manager
+        # the manager left that company since: its report cannot be made
+        manager.company_ids = self.company
+        with self.assertLogs(
+            "odoo.addons.crm_zhongzheng.report.customer_pyramid_report", "ERROR"
+        ):
+            mails = (
+                self.env["report.crm_zhongzheng.report_customer_pyramid"]
+                .with_context(force_report_rendering=True)
+                ._cron_send_pyramid()
+            )
+        self.assertFalse(
+            mails.filtered(lambda m: m.recipient_ids == manager.partner_id)
+        )
+        mine = mails.filtered(lambda m: m.recipient_ids == self.crm_manager.partner_id)
+        self.assertEqual(len(mine), 1)
 
     def test_cron_mails_each_company_with_recipients(self):
         self._no_report_assets()
@@ -497,6 +560,27 @@ class TestReportAccess(ReportCase):
         self.assertEqual(kpi.retention_rate, 50.0)
         with self.assertRaises(AccessError):
             kpi.read(["sla_compliance"])
+
+    def test_pyramid_and_quality_pdf_for_their_managers(self):
+        data = {"period": "month", "date": str(MARCH)}
+        pyramid = "report.crm_zhongzheng.report_customer_pyramid"
+        quality = "report.crm_zhongzheng.report_service_quality"
+        for user, report in [
+            (self.crm_user, pyramid),
+            (self.service_manager, pyramid),
+            (self.crm_manager, quality),
+            (self.service_user, quality),
+        ]:
+            with self.assertRaises(AccessError, msg=f"{user.login} {report}"):
+                self._as(user)[report]._get_report_values(self.company.ids, data)
+        values = self._as(self.crm_manager)[pyramid]._get_report_values(
+            self.company.ids, data
+        )
+        self.assertEqual(values["docs"], self.company)
+        # not for a company the manager does not work in
+        main = self.env.ref("base.main_company")
+        with self.assertRaises(AccessError):
+            self._as(self.crm_manager)[pyramid]._get_report_values(main.ids, data)
 
     def test_plain_users_and_other_companies(self):
         with self.assertRaises(AccessError):

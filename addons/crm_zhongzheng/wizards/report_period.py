@@ -30,7 +30,10 @@ class ReportPeriod(models.TransientModel):
         ),
     )
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        domain="[('id', 'in', allowed_company_ids)]",
     )
     team_ids = fields.Many2many(
         "zhongzheng.service.team",
