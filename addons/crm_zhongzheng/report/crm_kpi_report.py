@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from . import report_charts
+
 SERVICE = "crm_zhongzheng.group_service_manager,crm_zhongzheng.group_crm_manager"
 PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
 
@@ -22,15 +24,7 @@ class CrmKpiReport(models.Model):
     _order = "date desc, period"
     _rec_name = "date"
     _depends = {
-        "sale.order": [
-            "state",
-            "date_order",
-            "amount_untaxed",
-            "currency_rate",
-            "partner_id",
-            "company_id",
-            "user_id",
-        ],
+        **report_charts.SALE_ORDER_DEPENDS,
         "res.partner": ["commercial_partner_id"],
         "zhongzheng.relationship.history": [
             "date",

@@ -2,22 +2,9 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.relationship_history import CLASSES
+from . import report_charts
 
 MANAGER = "crm_zhongzheng.group_crm_manager"
-
-
-def sale_margin_sql(env):
-    """Margin of a sale order line in company currency (``so`` the order,
-    ``sol`` the line, ``pp``/``lu``/``pu`` its product and units): the line's
-    own margin where sale_margin computes it, else price minus the product's
-    cost in the order's company, as the value engine counts it."""
-    if "margin" in env["sale.order.line"]._fields:
-        return SQL("sol.margin / COALESCE(NULLIF(so.currency_rate, 0), 1)")
-    return SQL(
-        "sol.price_subtotal / COALESCE(NULLIF(so.currency_rate, 0), 1)"
-        " - COALESCE((pp.standard_price->>so.company_id::text)::float8, 0)"
-        " * sol.product_uom_qty / NULLIF(lu.factor, 0) * pu.factor"
-    )
 
 
 def partner_figure(column, sql_type, company=("m", "company_id"), alias="p"):
@@ -45,24 +32,8 @@ class CustomerValueReport(models.Model):
     _order = "date desc, revenue desc"
     _rec_name = "partner_id"
     _depends = {
-        "sale.order": [
-            "state",
-            "date_order",
-            "amount_untaxed",
-            "currency_rate",
-            "partner_id",
-            "company_id",
-            "user_id",
-        ],
-        "sale.order.line": [
-            "order_id",
-            "product_id",
-            "price_subtotal",
-            "product_uom_qty",
-            "product_uom",
-            "display_type",
-            "is_downpayment",
-        ],
+        **report_charts.SALE_ORDER_DEPENDS,
+        **report_charts.SALE_LINE_DEPENDS,
         "res.partner": [
             "commercial_partner_id",
             "user_id",
@@ -145,14 +116,23 @@ class CustomerValueReport(models.Model):
                  WHERE so.state = 'sale'
             ),
             margins AS (
+                -- the engine's line margin: so.rate, pp.cost and pp.factor
+                -- are what its expression reads
                 SELECT so.id, SUM(%(margin)s) AS margin
-                  FROM sale_order so
+                  FROM (SELECT id, company_id,
+                               COALESCE(NULLIF(currency_rate, 0), 1) AS rate
+                          FROM sale_order WHERE state = 'sale') so
                   JOIN sale_order_line sol ON sol.order_id = so.id
-                  JOIN product_product pp ON pp.id = sol.product_id
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
                   JOIN uom_uom lu ON lu.id = sol.product_uom
-                  JOIN uom_uom pu ON pu.id = pt.uom_id
-                 WHERE so.state = 'sale' AND sol.display_type IS NULL
+                 CROSS JOIN LATERAL (
+                       SELECT COALESCE((prod.standard_price->>so.company_id::text)
+                                       ::float8, 0) AS cost,
+                              pu.factor
+                         FROM product_product prod
+                         JOIN product_template pt ON pt.id = prod.product_tmpl_id
+                         JOIN uom_uom pu ON pu.id = pt.uom_id
+                        WHERE prod.id = sol.product_id) pp
+                 WHERE sol.display_type IS NULL
                    AND sol.is_downpayment IS NOT TRUE
                  GROUP BY so.id
             ),
@@ -203,7 +183,7 @@ class CustomerValueReport(models.Model):
               FROM monthly m
               JOIN res_partner p ON p.id = m.partner_id
             """,
-            margin=sale_margin_sql(self.env),
+            margin=self.env["zhongzheng.value.engine"]._sale_margin_sql(),
             tier=partner_figure("tier_id", "integer"),
             klass=partner_figure(
                 "relationship_class", "varchar", company=("m", "company_id")

@@ -25,6 +25,30 @@ PALETTE = [
 ]
 STEPS = {"month": 1, "quarter": 3, "year": 12}
 
+# What the analysis views read of confirmed sales (their _depends entries)
+SALE_ORDER_DEPENDS = {
+    "sale.order": [
+        "state",
+        "date_order",
+        "amount_untaxed",
+        "currency_rate",
+        "partner_id",
+        "company_id",
+        "user_id",
+    ]
+}
+SALE_LINE_DEPENDS = {
+    "sale.order.line": [
+        "order_id",
+        "product_id",
+        "price_subtotal",
+        "product_uom_qty",
+        "product_uom",
+        "display_type",
+        "is_downpayment",
+    ]
+}
+
 
 def check_companies(env, companies, group, message):
     """A period PDF is printed by the managers of `group` for the companies

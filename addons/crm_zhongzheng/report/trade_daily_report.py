@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from . import report_charts
+
 
 class TradeDailyReport(models.Model):
     """Each day's sales and purchases per partner and product (confirmed
@@ -12,24 +14,8 @@ class TradeDailyReport(models.Model):
     _order = "date desc"
     _rec_name = "partner_id"
     _depends = {
-        "sale.order": [
-            "state",
-            "date_order",
-            "amount_untaxed",
-            "currency_rate",
-            "partner_id",
-            "company_id",
-            "user_id",
-        ],
-        "sale.order.line": [
-            "order_id",
-            "product_id",
-            "price_subtotal",
-            "product_uom_qty",
-            "product_uom",
-            "display_type",
-            "is_downpayment",
-        ],
+        **report_charts.SALE_ORDER_DEPENDS,
+        **report_charts.SALE_LINE_DEPENDS,
         "purchase.order": [
             "state",
             "date_order",
