@@ -708,9 +708,7 @@ class IntegrationApi(models.AbstractModel):
         if reference:
             picking = self._find_picking({"picking": reference})
             values.update(
-                picking_id=picking.id,
-                sale_order_id=picking.sale_id.id,
-                product_ids=[fields.Command.set(picking.move_ids.product_id.ids)],
+                self.env["zhongzheng.service.ticket"]._picking_link_values(picking)
             )
         order_name = self._check_str(ticket.get("sale_order"), "sale_order", MAX_KEY)
         if order_name:

@@ -279,6 +279,16 @@ class ServiceTicket(models.Model):
             self.purchase_order_id = self.purchase_order_id or picking.purchase_id
             self.product_ids = picking.move_ids.product_id
 
+    @api.model
+    def _picking_link_values(self, picking):
+        """What a ticket about a shipment links to: the shipment, its sales
+        order and its products."""
+        return {
+            "picking_id": picking.id,
+            "sale_order_id": picking.sale_id.id,
+            "product_ids": [Command.set(picking.move_ids.product_id.ids)],
+        }
+
     @api.onchange("sale_order_id")
     def _onchange_sale_order_id(self):
         if self.sale_order_id and not self.partner_id:

@@ -94,11 +94,7 @@ class TrackingEvent(models.Model):
                         ),
                         "type_id": exception_type.id,
                         "partner_id": picking.partner_id.id,
-                        "picking_id": picking.id,
-                        "sale_order_id": picking.sale_id.id,
-                        "product_ids": [
-                            fields.Command.set(picking.move_ids.product_id.ids)
-                        ],
+                        **Ticket._picking_link_values(picking),
                         "company_id": picking.company_id.id,
                         "priority": "2",
                         "description": details,

@@ -59,17 +59,10 @@ class ZhongzhengDemoHistory(models.AbstractModel):
                 "user_id": self.env.ref("base.user_admin").id,
             }
         )
+        Ticket = self.env["zhongzheng.service.ticket"]
         if picking:
-            values.update(
-                {
-                    "picking_id": picking.id,
-                    "sale_order_id": picking.sale_id.id,
-                    "product_ids": [
-                        fields.Command.set(picking.move_ids.product_id.ids)
-                    ],
-                }
-            )
-        ticket = self.env["zhongzheng.service.ticket"].create(values)
+            values.update(Ticket._picking_link_values(picking))
+        ticket = Ticket.create(values)
         self._demo_move(ticket, stage_name)
         return ticket
 
