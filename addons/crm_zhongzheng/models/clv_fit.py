@@ -1,12 +1,18 @@
+import logging
+import math
 from datetime import timedelta
 
 import numpy as np
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from . import clv_math
+
+_logger = logging.getLogger(__name__)
+CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
 
 
 class ClvFit(models.Model):
@@ -16,6 +22,7 @@ class ClvFit(models.Model):
     it predicts for the period after that date with those that happened."""
 
     _name = "zhongzheng.clv.fit"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Customer Lifetime Value Fit"
     _order = "as_of_date desc, id desc"
 
@@ -31,7 +38,12 @@ class ClvFit(models.Model):
     )
     run_date = fields.Datetime(readonly=True)
     state = fields.Selection(
-        [("draft", "Draft"), ("done", "Fitted"), ("failed", "Not Enough Data")],
+        [
+            ("draft", "Draft"),
+            ("done", "Fitted"),
+            ("failed", "Not Enough Data"),
+            ("error", "Failed"),
+        ],
         default="draft",
         required=True,
         readonly=True,
@@ -42,6 +54,19 @@ class ClvFit(models.Model):
     )
     customer_count = fields.Integer(string="Customers Used", readonly=True)
     repeat_customer_count = fields.Integer(string="Repeat Buyers", readonly=True)
+    bgnbd_excluded_count = fields.Integer(
+        string="Left Out of Both Models",
+        readonly=True,
+        help="Customers whose purchase summary the models cannot take "
+        "(not finite, or last purchase after the as-of date).",
+    )
+    gamma_gamma_excluded_count = fields.Integer(
+        string="Left Out of the Spend Model",
+        readonly=True,
+        help="Repeat buyers whose average repeat order is zero or negative "
+        "(free replacements, samples, credits): they count in the purchase "
+        "model and get the population's average spend.",
+    )
     r = fields.Float(digits=(16, 6), readonly=True)
     alpha = fields.Float(digits=(16, 6), readonly=True)
     a = fields.Float(digits=(16, 6), readonly=True)
@@ -78,22 +103,144 @@ class ClvFit(models.Model):
         """Fit (again) as of the record's date; a past date adds a backtest.
         Does not change the customers' figures: the nightly recompute does."""
         for fit in self:
-            fit._run()
+            try:
+                fit._run()
+            except ValueError as error:
+                raise UserError(str(error)) from error
         return True
 
     @api.model
     def _fit(self, company, as_of=None, apply=False):
         """Fit (and apply) as of a date; nothing for a company without any
-        customer, where a fit could only fail."""
+        customer, where a fit could only fail.
+
+        Never raises for the data's sake: a fit that fails is kept as a fit
+        in state Failed with the reason, logged, and given to the company's
+        CRM managers as an activity (once until a fit succeeds again); when
+        applying, the customers then keep the last successful fit, applied as
+        of this date. The rest of a recompute goes on either way."""
         as_of = as_of or fields.Date.context_today(self)
         inputs = self.env["zhongzheng.value.engine"]._clv_inputs(company, as_of)
         if not inputs[0]:
             return self.browse()
         fit = self.create({"company_id": company.id, "as_of_date": as_of})
-        fit._run(inputs)
-        if apply and fit.state == "done":
-            fit._apply(inputs=inputs)  # the same customers, as of the same day
+        try:
+            with self.env.cr.savepoint():
+                fit._run(inputs)
+                if apply and fit.state == "done":
+                    fit._apply(inputs=inputs)  # the same customers, same day
+        except psycopg2.OperationalError:
+            raise  # concurrency: the whole transaction is retried
+        except Exception as error:  # noqa: BLE001 (recorded, not raised)
+            fit._record_error(error)
+        if fit.state == "done":
+            fit._close_failure_activities()
+        elif apply:
+            fit._apply_previous(as_of)
         return fit
+
+    def _record_error(self, error):
+        self.ensure_one()
+        self.write(
+            {
+                "state": "error",
+                "run_date": fields.Datetime.now(),
+                "converged": False,
+                "applied": False,
+                "message": self.env._(
+                    "The lifetime value fit as of %(date)s failed: %(error)s. "
+                    "The customers keep the lifetime value of the last "
+                    "successful fit; their facts, ranks, tiers and classes "
+                    "are recomputed as usual.",
+                    date=self.as_of_date,
+                    error=str(error) or type(error).__name__,
+                ),
+            }
+        )
+        _logger.warning(
+            "lifetime value fit %s of company %s as of %s failed: %r",
+            self.id,
+            self.company_id.id,
+            self.as_of_date,
+            error,
+        )
+        self._notify_failure()
+
+    def _company_managers(self):
+        return self.env["res.users"].search(
+            [
+                ("share", "=", False),
+                ("groups_id", "in", self.env.ref(CRM_MANAGER).ids),
+                ("company_ids", "in", self.company_id.ids),
+            ]
+        )
+
+    def _failure_activities(self):
+        failed = self.search(
+            [("company_id", "=", self.company_id.id), ("state", "=", "error")]
+        )
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", failed.ids),
+                    (
+                        "activity_type_id",
+                        "=",
+                        self.env.ref("mail.mail_activity_data_todo").id,
+                    ),
+                ]
+            )
+        )
+
+    def _notify_failure(self):
+        """A to-do for each CRM manager of the company who has none open for
+        a failed fit yet: once, not every night."""
+        self.ensure_one()
+        notified = self._failure_activities().user_id
+        for user in self._company_managers() - notified:
+            self.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=user.id,
+                summary=self.env._("Lifetime value fit failed"),
+                note=self.message,
+            )
+
+    def _close_failure_activities(self):
+        self.ensure_one()
+        activities = self._failure_activities()
+        if activities:
+            activities.action_feedback(
+                feedback=self.env._(
+                    "The fit as of %(date)s succeeded.", date=self.as_of_date
+                )
+            )
+
+    def _apply_previous(self, as_of):
+        """The last successful applied fit, applied again as of this date, so
+        that the customers' figures age as usual while the new fit fails."""
+        previous = self.search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "done"),
+                ("applied", "=", True),
+            ],
+            order="as_of_date desc, id desc",
+            limit=1,
+        )
+        if not previous:
+            return
+        try:
+            with self.env.cr.savepoint():
+                previous._apply(as_of=as_of)
+        except psycopg2.OperationalError:
+            raise
+        except Exception as error:  # noqa: BLE001 (figures stay as they are)
+            _logger.warning(
+                "applying lifetime value fit %s again failed: %r", previous.id, error
+            )
 
     def _run(self, inputs=None):
         self.ensure_one()
@@ -101,15 +248,18 @@ class ClvFit(models.Model):
         ids, x, t_x, T, monetary = inputs or engine._clv_inputs(
             self.company_id, self.as_of_date
         )
+        purchases, spend = clv_math.usable_rows(x, t_x, T, monetary)
         vals = {
             "run_date": fields.Datetime.now(),
             "customer_count": len(ids),
             "repeat_customer_count": int((x > 0).sum()),
+            "bgnbd_excluded_count": int((~purchases).sum()),
+            "gamma_gamma_excluded_count": int((purchases & (x > 0) & ~spend).sum()),
             "line_ids": [fields.Command.clear()],
         }
         try:
-            bg = clv_math.fit_bgnbd(x, t_x, T)
-            gg = clv_math.fit_gamma_gamma(x, monetary)
+            bg = clv_math.fit_bgnbd(x[purchases], t_x[purchases], T[purchases])
+            gg = clv_math.fit_gamma_gamma(x[spend], monetary[spend])
         except clv_math.NotEnoughData as error:
             vals.update(
                 state="failed",
@@ -126,9 +276,39 @@ class ClvFit(models.Model):
             )
             self.write(vals)
             return
+        params = (bg.r, bg.alpha, bg.a, bg.b, gg.p, gg.q, gg.v)
+        if not all(math.isfinite(value) and value > 0 for value in params):
+            raise ValueError(
+                self.env._(
+                    "the models gave parameters that are not positive numbers "
+                    "(%(params)s)",
+                    params=", ".join(f"{value:g}" for value in params),
+                )
+            )
+        notes = []
+        if vals["gamma_gamma_excluded_count"]:
+            notes.append(
+                self.env._(
+                    "%(count)s repeat buyer(s) whose average repeat order is zero "
+                    "or negative (free replacements, samples or credits) were "
+                    "left out of the spend model; they count in the purchase "
+                    "model, and their lifetime value uses the population's "
+                    "average spend.",
+                    count=vals["gamma_gamma_excluded_count"],
+                )
+            )
+        if vals["bgnbd_excluded_count"]:
+            notes.append(
+                self.env._(
+                    "%(count)s customer(s) whose purchase summary the models "
+                    "cannot take were left out of both; their lifetime value "
+                    "is 0.",
+                    count=vals["bgnbd_excluded_count"],
+                )
+            )
         vals.update(
             state="done",
-            message=False,
+            message="\n".join(notes) or False,
             r=bg.r,
             alpha=bg.alpha,
             a=bg.a,

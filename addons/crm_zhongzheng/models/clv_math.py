@@ -118,6 +118,32 @@ def _check_enough(n_repeat, n_total):
         )
 
 
+def usable_rows(frequency, recency, T, monetary):
+    """Which customers each model can take, as two boolean masks.
+
+    ``purchases``: finite, non-negative summaries with ``recency <= T`` (the
+    BG/NBD inputs). ``spend``: those with a repeat purchase whose average repeat
+    spend is finite and positive (the Gamma-Gamma inputs). Real order books
+    hold free replacements, samples and credits, whose repeat spend is zero or
+    negative: such customers still count in BG/NBD, but the spend model, a
+    gamma distribution, cannot take them.
+    """
+    x, t_x, age, m = (
+        np.asarray(v, dtype=float) for v in (frequency, recency, T, monetary)
+    )
+    with np.errstate(invalid="ignore"):
+        purchases = (
+            np.isfinite(x)
+            & np.isfinite(t_x)
+            & np.isfinite(age)
+            & (x >= 0)
+            & (t_x >= 0)
+            & (t_x <= age)
+        )
+        spend = purchases & (x > 0) & np.isfinite(m) & (m > 0)
+    return purchases, spend
+
+
 def _compress(*columns):
     """Collapse identical customers into (unique rows, counts).
 
@@ -354,14 +380,6 @@ def bgnbd_expected_purchases(fit, t, x, t_x, T):
     return _purchases_if_alive(fit, t, x, T) * alive
 
 
-def bgnbd_expected_purchases_new(fit, t):
-    """Unconditional E[X(t)] for a newly acquired customer (paper eq. 9)."""
-    t = np.asarray(t, dtype=float)
-    zero = np.zeros_like(t)
-    # eq. (9) is eq. (10) with x = t_x = T = 0
-    return _purchases_if_alive(fit, t, zero, zero)
-
-
 # ---------------------------------------------------------------------------
 # Gamma-Gamma
 
@@ -479,18 +497,29 @@ def customer_lifetime_value(
     months=12,
     monthly_discount_rate=0.01,
     days_per_month=30.0,
+    spend_frequency=None,
+    fallback_spend=None,
 ):
     """Discounted expected value of each customer over the next ``months`` months.
 
     Same scheme as ``lifetimes.utils._customer_lifetime_value``: for month i the
     expected purchases in (i-1, i] months times the expected spend, discounted by
     ``(1 + monthly_discount_rate) ** i``. ``x``, ``t_x``, ``T`` (and the ``bg``
-    fit) are in days.
+    fit) are in days. ``spend_frequency`` is the repeat count the spend model
+    sees (default ``x``): 0 for a customer whose repeat spend it cannot take
+    gives that customer the population's mean spend. ``fallback_spend`` is
+    used where the spend model gives no finite value (a fit with ``q <= 1``,
+    as a few huge orders among many small ones give): a silent 0 would hide
+    the customers who matter most.
     """
     x, t_x, T, monetary = np.broadcast_arrays(
         *(np.asarray(v, dtype=float) for v in (x, t_x, T, monetary))
     )
-    spend = gamma_gamma_expected_spend(gg, x, monetary)
+    if spend_frequency is None:
+        spend_frequency = x
+    spend = gamma_gamma_expected_spend(gg, spend_frequency, monetary)
+    if fallback_spend is not None:
+        spend = np.where(np.isfinite(spend), spend, fallback_spend)
     clv = np.zeros(x.shape)
     previous = np.zeros(x.shape)
     for month in range(1, int(months) + 1):

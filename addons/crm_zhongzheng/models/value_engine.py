@@ -966,6 +966,7 @@ class ValueEngine(models.AbstractModel):
     def _clv_predict(fit, x, t_x, T, monetary, months, monthly_rate):
         bg = clv_math.BGNBDFit(fit.r, fit.alpha, fit.a, fit.b, 0.0, True, 0)
         gg = clv_math.GammaGammaFit(fit.p, fit.q, fit.v, 0.0, True, 0)
+        _purchases, spend = clv_math.usable_rows(x, t_x, T, monetary)
         alive = clv_math.bgnbd_prob_alive(bg, x, t_x, T)
         expected = clv_math.bgnbd_expected_purchases(bg, CLV_PREDICTION_DAYS, x, t_x, T)
         value = clv_math.customer_lifetime_value(
@@ -977,5 +978,12 @@ class ValueEngine(models.AbstractModel):
             monetary,
             months=months,
             monthly_discount_rate=monthly_rate,
+            # free or credited repeat orders: the population's average spend
+            spend_frequency=np.where(spend, x, 0.0),
+            # where the spend model has no finite answer: the customer's own
+            # average repeat order, else the population's
+            fallback_spend=np.where(
+                spend, monetary, monetary[spend].mean() if spend.any() else 0.0
+            ),
         )
         return alive, expected, np.nan_to_num(value)
