@@ -11,6 +11,7 @@ from . import activity_rule
 from . import service_team
 from . import service_ticket_config
 from . import service_sla
+from . import customer_badge_mixin
 from . import service_ticket
 from . import tracking_event
 from . import clv_fit

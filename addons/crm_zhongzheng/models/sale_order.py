@@ -6,16 +6,13 @@ from .tracking_event import EVENT_KINDS
 
 class SaleOrder(models.Model):
     _name = "sale.order"
-    _inherit = ["sale.order", "zhongzheng.service.ticket.linked"]
+    _inherit = [
+        "sale.order",
+        "zhongzheng.service.ticket.linked",
+        "zhongzheng.customer.badge.mixin",
+    ]
     _ticket_link_field = "sale_order_id"
 
-    partner_tier_id = fields.Many2one(
-        related="partner_id.commercial_partner_id.tier_id", string="Customer Tier"
-    )
-    partner_relationship_class = fields.Selection(
-        related="partner_id.commercial_partner_id.relationship_class",
-        string="Relationship",
-    )
     delivery_tracking_status = fields.Selection(
         EVENT_KINDS,
         compute="_compute_delivery_tracking_status",
