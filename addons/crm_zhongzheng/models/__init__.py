@@ -12,6 +12,7 @@ from . import service_team
 from . import service_ticket_config
 from . import service_sla
 from . import customer_badge_mixin
+from . import service_ticket_linked
 from . import service_ticket
 from . import tracking_event
 from . import clv_fit

@@ -23,16 +23,6 @@ class SaleOrder(models.Model):
         help="Why confirming this sale deserves a second look.",
     )
 
-    def action_new_service_ticket(self):
-        self.ensure_one()
-        return self.env["zhongzheng.service.ticket"]._new_ticket_action(
-            {
-                "default_sale_order_id": self.id,
-                "default_partner_id": self.partner_id.id,
-                "default_product_ids": self.order_line.product_id.ids,
-            }
-        )
-
     @api.depends("picking_ids.tracking_status", "picking_ids.tracking_status_time")
     def _compute_delivery_tracking_status(self):
         for order in self:
@@ -45,6 +35,13 @@ class SaleOrder(models.Model):
     def _compute_customer_risk_warning(self):
         for order in self:
             order.customer_risk_warning = order._customer_risk_message()
+
+    def _service_ticket_defaults(self):
+        return {
+            **super()._service_ticket_defaults(),
+            "partner_id": self.partner_id.id,
+            "product_ids": self.order_line.product_id.ids,
+        }
 
     def _customer_risk_message(self):
         """Lead tier, or an overdue receivable above the credit limit."""

@@ -828,35 +828,3 @@ class ServiceTicket(models.Model):
         self.write({"stage_id": stage.id})
         return True
 
-
-class ServiceTicketLinked(models.AbstractModel):
-    """What a record with service tickets shows: their count (the smart
-    button) and the action listing them. `_ticket_link_field` is the ticket
-    field pointing at the record (or at what `_ticket_link_keys` returns)."""
-
-    _name = "zhongzheng.service.ticket.linked"
-    _description = "Record with Service Tickets"
-    _ticket_link_field = None
-    _ticket_default_field = None  # default: the link field
-
-    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
-
-    def _ticket_link_keys(self):
-        return self
-
-    def _compute_service_ticket_count(self):
-        field = self._ticket_link_field
-        counts = dict(
-            self.env["zhongzheng.service.ticket"]._read_group(
-                [(field, "in", self._ticket_link_keys().ids)], [field], ["__count"]
-            )
-        )
-        for record in self:
-            record.service_ticket_count = counts.get(record._ticket_link_keys(), 0)
-
-    def action_view_service_tickets(self):
-        default = self._ticket_default_field or self._ticket_link_field
-        return self.env["zhongzheng.service.ticket"]._tickets_action(
-            [(self._ticket_link_field, "in", self._ticket_link_keys().ids)],
-            {f"default_{default}": self[:1].id},
-        )
