@@ -11,6 +11,11 @@ from . import activity_rule
 from . import service_team
 from . import service_ticket_config
 from . import service_sla
+from . import service_sla_clock_mixin
+from . import service_claim_mixin
+from . import service_rating_mixin
+from . import service_visit_mixin
+from . import service_mail_gateway_mixin
 from . import customer_badge_mixin
 from . import service_ticket_linked
 from . import service_ticket
