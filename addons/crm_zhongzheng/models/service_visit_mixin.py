@@ -28,7 +28,7 @@ class ServiceVisitMixin(models.AbstractModel):
                 raise ValidationError(self.env._("A visit score runs from 0 to 100."))
 
     @api.model
-    def _cron_schedule_followups(self):
+    def _cron_schedule_visits(self):
         """A visit for each delivery done the configured number of days ago
         to a customer of the chosen tiers; once per delivery. Returns the
         new visits."""
@@ -70,6 +70,12 @@ class ServiceVisitMixin(models.AbstractModel):
                     }
                 )
         return visits
+
+    @api.model
+    def _cron_schedule_followups(self):
+        # The visits job's former name: its cron record is noupdate, so a
+        # database installed before the rename still calls it.
+        return self._cron_schedule_visits()
 
     @api.model
     def _visit_due_deliveries(self, company):

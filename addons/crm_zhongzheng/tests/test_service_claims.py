@@ -265,12 +265,12 @@ class TestClaimsAndTracking(ValueCase):
         )
         picking.date_done = fields.Datetime.now() - timedelta(days=8)
         Ticket = self.Ticket
-        created = Ticket._cron_schedule_followups()
+        created = Ticket._cron_schedule_visits()
         self.assertEqual(len(created), 1)
         self.assertEqual(created.type_id.code, "followup")
         self.assertEqual(created.picking_id, picking)
         self.assertEqual(created.commercial_partner_id, self.customer)
-        self.assertFalse(Ticket._cron_schedule_followups(), "once per delivery")
+        self.assertFalse(Ticket._cron_schedule_visits(), "once per delivery")
         self.assertFalse(Ticket.search([("commercial_partner_id", "=", other.id)]))
         with self.assertRaises(ValidationError):
             created.questionnaire_score = 120
