@@ -33,3 +33,4 @@ from . import stock_picking
 from . import zhongzheng_demo
 from . import zhongzheng_demo_service
 from . import integration_api
+from . import integration_api_service
