@@ -12,3 +12,4 @@ from . import test_service_portal
 from . import test_tours
 from . import test_i18n
 from . import test_reports
+from . import test_api_refusals
