@@ -12,9 +12,7 @@ class TestClaimsAndTracking(ValueCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading(
-            "generic_coa", company=cls.company, install_demo=False
-        )
+        cls._load_chart()
         cls.customer = cls._customer("Nanjing Drum Tower Hospital")
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.company.id)], limit=1
