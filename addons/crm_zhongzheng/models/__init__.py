@@ -11,6 +11,13 @@ from . import activity_rule
 from . import service_team
 from . import service_ticket_config
 from . import service_sla
+from . import service_sla_clock_mixin
+from . import service_claim_mixin
+from . import service_rating_mixin
+from . import service_visit_mixin
+from . import service_mail_gateway_mixin
+from . import customer_badge_mixin
+from . import service_ticket_linked
 from . import service_ticket
 from . import tracking_event
 from . import clv_fit
@@ -26,3 +33,4 @@ from . import stock_picking
 from . import zhongzheng_demo
 from . import zhongzheng_demo_service
 from . import integration_api
+from . import integration_api_service

@@ -1,15 +1,9 @@
-from odoo import fields, models
+from odoo import models
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
-
-    partner_tier_id = fields.Many2one(
-        related="commercial_partner_id.tier_id", string="Customer Tier"
-    )
-    partner_relationship_class = fields.Selection(
-        related="commercial_partner_id.relationship_class", string="Relationship"
-    )
+    _name = "account.move"
+    _inherit = ["account.move", "zhongzheng.customer.badge.mixin"]
 
     def _queue_customer_value(self):
         invoices = self.filtered(lambda m: m.is_sale_document(include_receipts=False))

@@ -2,15 +2,9 @@ from odoo import fields, models
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "zhongzheng.customer.badge.mixin"]
 
-    partner_tier_id = fields.Many2one(
-        related="partner_id.commercial_partner_id.tier_id", string="Customer Tier"
-    )
-    partner_relationship_class = fields.Selection(
-        related="partner_id.commercial_partner_id.relationship_class",
-        string="Relationship",
-    )
     key_customer = fields.Boolean(
         compute="_compute_key_customer",
         search="_search_key_customer",

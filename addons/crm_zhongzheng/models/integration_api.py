@@ -10,35 +10,28 @@ so record rules and access rights hold exactly as in the web client.
 
 Every call is one transaction: a refused call (UserError, ValidationError,
 AccessError) is rolled back by the RPC layer and writes nothing.
+
+This file defines the model, its customer lookup and the customer-value
+methods; ``integration_api_service.py`` adds the tracking and service-ticket
+methods and ``api_validators.py`` holds the input checks both use.
 """
 
-import math
-from datetime import datetime, timedelta, timezone
+from odoo import api, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import escape_psql
 
-from markupsafe import escape
-
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, escape_psql
-
-from .tracking_event import EVENT_KINDS
+from .api_validators import (
+    MAX_HISTORY,
+    MAX_KEY,
+    MAX_PARTNERS,
+    check_group,
+    check_int,
+    check_str,
+    plain,
+)
 
 CRM_USER = "crm_zhongzheng.group_crm_user"
 CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
-
-# Payload limits (documented in the README's Integration section).
-MAX_KEY = 128  # references, VAT numbers, e-mails, event ids, tracking numbers
-MAX_LINE = 256  # subjects, locations, names
-MAX_TEXT = 4000  # notes, descriptions, feedback
-MAX_PARTNERS = 100  # partners per recompute call
-MAX_HISTORY = 100  # history lines in a profile
-MAX_POLL = 500  # tickets per poll
-MAX_AMOUNT = 1e12
-# How far back a poll that reached the end starts again next time: a
-# ticket's write_date is its writer's transaction start, so a transaction
-# still running when we answer may commit changes dated up to this much
-# earlier (Odoo stops HTTP workers after limit_time_real, 120 s by default).
-POLL_OVERLAP = timedelta(minutes=5)
 
 # Figures of a profile, per section: (key in the answer, partner field).
 FACTS = [
@@ -83,19 +76,6 @@ SCORE = [
     ("payment", "value_points_payment"),
     ("cost_to_serve", "value_points_cost"),
 ]
-TICKET_CHANNELS = ("phone", "email", "web", "onsite", "wechat")
-
-
-def _plain(value):
-    """A field value as XML-RPC can carry it: dates as ISO strings, empty
-    values as False (XML-RPC has no None by default)."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, models.BaseModel):
-        return value.id or False
-    return value
 
 
 class IntegrationApi(models.AbstractModel):
@@ -104,159 +84,6 @@ class IntegrationApi(models.AbstractModel):
 
     _name = "zhongzheng.api"
     _description = "Zhongzheng Integrator API"
-
-    # ------------------------------------------------------------------
-    # validation helpers: each raises a ValidationError naming the argument
-    # ------------------------------------------------------------------
-    @api.model
-    def _wrong_type(self, name, expected, value):
-        raise ValidationError(
-            self.env._(
-                "%(name)s must be %(expected)s, not %(type)s.",
-                name=name,
-                expected=expected,
-                type=type(value).__name__,
-            )
-        )
-
-    @api.model
-    def _check_dict(self, value, name, allowed, required=()):
-        if not isinstance(value, dict):
-            self._wrong_type(name, self.env._("a struct (a dict)"), value)
-        unknown = sorted(set(value) - set(allowed))
-        if unknown:
-            raise ValidationError(
-                self.env._(
-                    "%(name)s has unknown keys: %(keys)s (allowed: %(allowed)s).",
-                    name=name,
-                    keys=", ".join(map(str, unknown)),
-                    allowed=", ".join(sorted(allowed)),
-                )
-            )
-        missing = [
-            key
-            for key in required
-            if value.get(key) is None or value[key] is False or value[key] == ""
-        ]
-        if missing:
-            raise ValidationError(
-                self.env._(
-                    "%(name)s is missing required values: %(keys)s.",
-                    name=name,
-                    keys=", ".join(missing),
-                )
-            )
-        return value
-
-    @api.model
-    def _check_str(self, value, name, max_size, required=False):
-        """A string, stripped; False when empty and not required."""
-        if value is None or value is False or value == "":
-            if required:
-                raise ValidationError(self.env._("%(name)s is required.", name=name))
-            return False
-        if not isinstance(value, str):
-            self._wrong_type(name, self.env._("a string"), value)
-        value = value.strip()
-        if not value:
-            raise ValidationError(self.env._("%(name)s is required.", name=name))
-        if len(value) > max_size:
-            raise ValidationError(
-                self.env._(
-                    "%(name)s is too long: %(size)s characters, at most %(max)s.",
-                    name=name,
-                    size=len(value),
-                    max=max_size,
-                )
-            )
-        if "\x00" in value:
-            raise ValidationError(
-                self.env._("%(name)s contains a NUL character.", name=name)
-            )
-        return value
-
-    @api.model
-    def _check_int(self, value, name, minimum, maximum):
-        if isinstance(value, bool) or not isinstance(value, int):
-            self._wrong_type(name, self.env._("an integer"), value)
-        if not minimum <= value <= maximum:
-            raise ValidationError(
-                self.env._(
-                    "%(name)s must be between %(min)s and %(max)s, not %(value)s.",
-                    name=name,
-                    min=minimum,
-                    max=maximum,
-                    value=value,
-                )
-            )
-        return value
-
-    @api.model
-    def _check_amount(self, value, name):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self._wrong_type(name, self.env._("a number"), value)
-        if not math.isfinite(value) or value < 0 or value > MAX_AMOUNT:
-            raise ValidationError(
-                self.env._(
-                    "%(name)s must be a positive amount below %(max)s, not %(value)s.",
-                    name=name,
-                    max=int(MAX_AMOUNT),
-                    value=value,
-                )
-            )
-        return float(value)
-
-    @api.model
-    def _check_choice(self, value, name, choices):
-        value = self._check_str(value, name, MAX_KEY, required=True)
-        if value not in choices:
-            raise ValidationError(
-                self.env._(
-                    "%(name)s: unknown value %(value)s (allowed: %(allowed)s).",
-                    name=name,
-                    value=repr(value),
-                    allowed=", ".join(choices),
-                )
-            )
-        return value
-
-    @api.model
-    def _check_datetime(self, value, name, required=False):
-        """An ISO 8601 date-time string; with an offset or Z it is converted
-        to UTC, without one it is taken as UTC. Returns a naive UTC datetime."""
-        value = self._check_str(value, name, 64, required=required)
-        if not value:
-            return False
-        try:
-            # Python 3.10's fromisoformat does not read a trailing "Z"
-            moment = datetime.fromisoformat(
-                value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-            )
-        except ValueError:
-            moment = None
-        if moment is None or len(value) < 16:
-            raise ValidationError(
-                self.env._(
-                    "%(name)s must be an ISO 8601 date and time such as "
-                    "2026-06-30T08:15:00+08:00, not %(value)s.",
-                    name=name,
-                    value=repr(value),
-                )
-            )
-        if moment.tzinfo:
-            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-        if not datetime(2000, 1, 1) <= moment <= datetime(2100, 1, 1):
-            raise ValidationError(
-                self.env._(
-                    "%(name)s is out of range: %(value)s.", name=name, value=value
-                )
-            )
-        return moment
-
-    @api.model
-    def _check_group(self, group, message):
-        if not self.env.user.has_group(group):
-            raise AccessError(message)
 
     # ------------------------------------------------------------------
     # lookups
@@ -274,7 +101,7 @@ class IntegrationApi(models.AbstractModel):
                 raise UserError(self.env._("No customer with id %(id)s.", id=key))
             partner.check_access("read")
             return partner
-        key = self._check_str(key, name, MAX_KEY, required=True)
+        key = check_str(self.env, key, name, MAX_KEY, required=True)
         pattern = escape_psql(key)
         compact = escape_psql(key.replace(" ", ""))
         partners = Partner.search(
@@ -305,42 +132,6 @@ class IntegrationApi(models.AbstractModel):
             )
         return partners if len(partners) == 1 else companies
 
-    @api.model
-    def _find_picking(self, event):
-        """The delivery of a tracking event: by picking reference (`picking`)
-        or by carrier tracking number (`tracking_ref`), exactly one of them."""
-        reference = self._check_str(event.get("picking"), "picking", MAX_KEY)
-        tracking = self._check_str(event.get("tracking_ref"), "tracking_ref", MAX_KEY)
-        if bool(reference) == bool(tracking):
-            raise ValidationError(
-                self.env._(
-                    "Identify the delivery by exactly one of picking (its "
-                    "reference) or tracking_ref (the carrier's tracking number)."
-                )
-            )
-        Picking = self.env["stock.picking"]
-        if reference:
-            pickings = Picking.search([("name", "=", reference)], limit=2)
-        else:
-            pickings = Picking.search(
-                [("carrier_tracking_ref", "=", tracking)], limit=2
-            )
-        if not pickings:
-            raise UserError(
-                self.env._(
-                    "No delivery with reference or tracking number %(key)s.",
-                    key=repr(reference or tracking),
-                )
-            )
-        if len(pickings) > 1:
-            raise UserError(
-                self.env._(
-                    "%(key)s matches several deliveries: use the picking reference.",
-                    key=repr(reference or tracking),
-                )
-            )
-        return pickings
-
     # ------------------------------------------------------------------
     # customer value
     # ------------------------------------------------------------------
@@ -369,10 +160,14 @@ class IntegrationApi(models.AbstractModel):
         :raises UserError: no customer, or several, match.
         :raises ValidationError: wrong argument types or values.
         """
-        self._check_group(
-            CRM_USER, self.env._("Only CRM users can read customer value profiles.")
+        check_group(
+            self.env,
+            CRM_USER,
+            self.env._("Only CRM users can read customer value profiles."),
         )
-        history_limit = self._check_int(history_limit, "history_limit", 0, MAX_HISTORY)
+        history_limit = check_int(
+            self.env, history_limit, "history_limit", 0, MAX_HISTORY
+        )
         partner = self._find_partner(customer).commercial_partner_id
         return self._profile(partner, history_limit)
 
@@ -382,7 +177,7 @@ class IntegrationApi(models.AbstractModel):
         partner = partner.with_company(company)
 
         def section(pairs):
-            return {key: _plain(partner[field]) for key, field in pairs}
+            return {key: plain(partner[field]) for key, field in pairs}
 
         facts = section(FACTS + (MANAGER_FACTS if manager else []))
         clv = section(CLV)
@@ -400,9 +195,9 @@ class IntegrationApi(models.AbstractModel):
             "company": company.name,
             "currency": company.currency_id.name,
             "tier": {"code": tier.code, "name": tier.name} if tier else False,
-            "tier_since": _plain(partner.tier_since),
+            "tier_since": plain(partner.tier_since),
             "relationship_class": partner.relationship_class or False,
-            "relationship_since": _plain(partner.relationship_since),
+            "relationship_since": plain(partner.relationship_since),
             "abc_class": partner.abc_class or False,
             "facts": facts,
             "rfm": rfm,
@@ -416,7 +211,7 @@ class IntegrationApi(models.AbstractModel):
             )
             profile["history"] = [
                 {
-                    "date": _plain(line.date),
+                    "date": plain(line.date),
                     "kind": line.kind,
                     "from": (
                         line.tier_from_id.code
@@ -449,8 +244,10 @@ class IntegrationApi(models.AbstractModel):
         :raises UserError: an unknown or ambiguous customer.
         :raises ValidationError: not a list, empty, too long, wrong types.
         """
-        self._check_group(
-            CRM_MANAGER, self.env._("Only CRM managers can recompute customer value.")
+        check_group(
+            self.env,
+            CRM_MANAGER,
+            self.env._("Only CRM managers can recompute customer value."),
         )
         if not isinstance(customers, list) or not customers:
             raise ValidationError(
@@ -488,376 +285,3 @@ class IntegrationApi(models.AbstractModel):
                 }
             )
         return result
-
-    # ------------------------------------------------------------------
-    # tracking events
-    # ------------------------------------------------------------------
-    @api.model
-    def register_tracking_event(self, event):
-        """Record a shipment tracking event, once per event id.
-
-        :param event: dict with
-            ``event_id`` (str, required: the sender's id of the event, unique
-            per delivery), ``picking`` (str: the delivery's reference, e.g.
-            ``WH/OUT/00012``) or ``tracking_ref`` (str: the carrier's tracking
-            number), exactly one of them; ``kind`` (str, required: intake,
-            picked_up, in_transit, hub, out_for_delivery, exception,
-            delivered); ``time`` (str, ISO 8601, default now; without an
-            offset it is UTC); ``location``, ``note``, ``signed_by`` (str).
-        :returns: dict ``event_id``, ``id``, ``picking`` (reference),
-            ``kind``, ``time`` (UTC, ISO 8601) and ``ticket`` (the number of
-            the service ticket an exception opened or added to, else False).
-            Sending the same event again records nothing and returns the same
-            dict, also when the copies arrive in parallel.
-        :raises UserError: unknown delivery, or the event id was already used
-            for a different event on this delivery.
-        :raises ValidationError: missing values, unknown kind, bad date,
-            wrong types, oversized values.
-        :raises AccessError: the caller may not read deliveries or add
-            tracking events (Inventory user rights are needed, as in the web
-            client).
-        """
-        allowed = {
-            "event_id",
-            "picking",
-            "tracking_ref",
-            "kind",
-            "time",
-            "location",
-            "note",
-            "signed_by",
-        }
-        self._check_dict(event, "event", allowed, required=("event_id", "kind"))
-        external_id = self._check_str(event["event_id"], "event_id", MAX_KEY, True)
-        kind = self._check_choice(event["kind"], "kind", [k for k, _l in EVENT_KINDS])
-        moment = self._check_datetime(event.get("time"), "time")
-        if moment and moment > fields.Datetime.now() + timedelta(days=1):
-            raise ValidationError(
-                self.env._("time is in the future: %(time)s.", time=event["time"])
-            )
-        values = {
-            "external_id": external_id,
-            "kind": kind,
-            "location": self._check_str(event.get("location"), "location", MAX_LINE),
-            "note": self._check_str(event.get("note"), "note", MAX_TEXT),
-            "signed_by": self._check_str(event.get("signed_by"), "signed_by", MAX_LINE),
-        }
-        if moment:
-            values["event_time"] = moment
-        Event = self.env["zhongzheng.tracking.event"]
-        Event.check_access("create")
-        picking = self._find_picking(event)
-        values["picking_id"] = picking.id
-        known = self._known_event(picking, external_id, values)
-        if known:
-            return known
-        # Serialize the events of one delivery: a parallel request that
-        # changed this row since our snapshot makes PostgreSQL raise a
-        # serialization failure here, and the RPC layer retries the whole
-        # call in a fresh transaction, where the event (if it was the same)
-        # is found above and answered the same.
-        self.env.cr.execute(
-            SQL(
-                "UPDATE stock_picking SET write_date = (now() at time zone 'UTC'),"
-                " write_uid = %s WHERE id = %s",
-                self.env.uid,
-                picking.id,
-            ),
-            # expected under load and retried: not an error for the log
-            log_exceptions=False,
-        )
-        picking.invalidate_recordset(["write_date", "write_uid"])
-        return self._event_answer(Event.create(values))
-
-    def _known_event(self, picking, external_id, values):
-        """The answer for an event id already recorded on the delivery; a
-        refusal if that id was used for another event."""
-        known = self.env["zhongzheng.tracking.event"].search(
-            [("picking_id", "=", picking.id), ("external_id", "=", external_id)],
-            limit=1,
-        )
-        if not known:
-            return False
-        if known.kind != values["kind"] or (
-            values.get("event_time") and known.event_time != values["event_time"]
-        ):
-            raise UserError(
-                self.env._(
-                    "Event %(event)s was already recorded on %(picking)s as "
-                    "%(kind)s at %(time)s: an event id cannot be reused for "
-                    "another event.",
-                    event=external_id,
-                    picking=picking.name,
-                    kind=known.kind,
-                    time=_plain(known.event_time),
-                )
-            )
-        return self._event_answer(known)
-
-    def _event_answer(self, event):
-        # the ticket number is part of the answer even for a caller who
-        # cannot read service tickets (an Inventory user)
-        event = event.sudo()
-        return {
-            "event_id": event.external_id,
-            "id": event.id,
-            "picking": event.picking_id.name,
-            "kind": event.kind,
-            "time": _plain(event.event_time),
-            "ticket": event.ticket_id.number or False,
-        }
-
-    # ------------------------------------------------------------------
-    # service tickets
-    # ------------------------------------------------------------------
-    @api.model
-    def create_ticket(self, ticket):
-        """Open a service ticket from an external system (the web shop, a
-        call centre).
-
-        :param ticket: dict with ``subject`` (str, required), ``customer``
-            (required: id, reference, VAT number or e-mail, see
-            customer_profile), ``type`` (str: a ticket type code, default
-            ``inquiry``; e.g. tracking, exception, complaint, claim, return),
-            ``description`` (str, plain text), ``priority`` (int 0-3,
-            default 1), ``channel`` (phone, email, web, onsite, wechat;
-            default web), ``picking`` (str: a delivery reference),
-            ``sale_order`` (str: a sales order reference), ``claim_amount``
-            (number >= 0, claims only), ``email`` (str: reply address,
-            default the customer's).
-        :returns: dict ``id``, ``number``, ``stage``, ``customer_id``,
-            ``sla`` (policy name or False), ``sla_status``,
-            ``sla_response_deadline``, ``sla_resolution_deadline`` (UTC ISO
-            8601 or False).
-        :raises AccessError: the caller may not create tickets (Customer
-            Service user rights are needed).
-        :raises UserError: unknown customer, type, delivery or order.
-        :raises ValidationError: missing values, wrong types, out of range.
-        """
-        allowed = {
-            "subject",
-            "customer",
-            "type",
-            "description",
-            "priority",
-            "channel",
-            "picking",
-            "sale_order",
-            "claim_amount",
-            "email",
-        }
-        self._check_dict(ticket, "ticket", allowed, required=("subject", "customer"))
-        Ticket = self.env["zhongzheng.service.ticket"]
-        Ticket.check_access("create")
-        subject = self._check_str(ticket["subject"], "subject", MAX_LINE, True)
-        description = self._check_str(
-            ticket.get("description"), "description", MAX_TEXT
-        )
-        type_code = self._check_str(ticket.get("type") or "inquiry", "type", MAX_KEY)
-        ticket_type = self.env["zhongzheng.service.ticket.type"].search(
-            [("code", "=", type_code)], limit=1
-        )
-        if not ticket_type:
-            codes = self.env["zhongzheng.service.ticket.type"].search([]).mapped("code")
-            raise UserError(
-                self.env._(
-                    "Unknown ticket type %(type)s (known: %(codes)s).",
-                    type=repr(type_code),
-                    codes=", ".join(codes),
-                )
-            )
-        priority = ticket.get("priority", 1)
-        priority = self._check_int(priority, "priority", 0, 3)
-        channel = self._check_choice(
-            ticket.get("channel") or "web", "channel", TICKET_CHANNELS
-        )
-        email = self._check_str(ticket.get("email"), "email", MAX_KEY)
-        if email and "@" not in email:
-            raise ValidationError(
-                self.env._("email is not an e-mail address: %(email)s.", email=email)
-            )
-        partner = self._find_partner(ticket["customer"])
-        values = {
-            "name": subject,
-            "description": description
-            and str(escape(description)).replace("\n", "<br/>"),
-            "type_id": ticket_type.id,
-            "priority": str(priority),
-            "channel": channel,
-            "partner_id": partner.id,
-        }
-        if email:
-            values["email_from"] = email
-        if "claim_amount" in ticket:
-            amount = self._check_amount(ticket["claim_amount"], "claim_amount")
-            if amount and not ticket_type.is_claim:
-                raise ValidationError(
-                    self.env._(
-                        "claim_amount is only for claims, not for %(type)s tickets.",
-                        type=type_code,
-                    )
-                )
-            values["claim_amount"] = amount
-        values.update(self._ticket_links(ticket, partner))
-        record = Ticket.create(values)
-        return self._ticket_answer(record)
-
-    def _ticket_links(self, ticket, partner):
-        values = {}
-        reference = self._check_str(ticket.get("picking"), "picking", MAX_KEY)
-        if reference:
-            picking = self._find_picking({"picking": reference})
-            values.update(
-                self.env["zhongzheng.service.ticket"]._picking_link_values(picking)
-            )
-        order_name = self._check_str(ticket.get("sale_order"), "sale_order", MAX_KEY)
-        if order_name:
-            order = self.env["sale.order"].search([("name", "=", order_name)], limit=1)
-            if not order:
-                raise UserError(
-                    self.env._("No sales order %(name)s.", name=repr(order_name))
-                )
-            values["sale_order_id"] = order.id
-        order = self.env["sale.order"].browse(values.get("sale_order_id"))
-        if order and order.partner_id.commercial_partner_id != (
-            partner.commercial_partner_id
-        ):
-            raise UserError(
-                self.env._(
-                    "%(order)s belongs to another customer than %(customer)s.",
-                    order=order.name,
-                    customer=partner.display_name,
-                )
-            )
-        return values
-
-    def _ticket_answer(self, ticket):
-        return {
-            "id": ticket.id,
-            "number": ticket.number,
-            "subject": ticket.name,
-            "customer_id": ticket.commercial_partner_id.id or False,
-            "stage": ticket.stage_id.name or False,
-            "is_closed": ticket.is_closed,
-            "sla": ticket.sla_id.name or False,
-            "sla_status": ticket.sla_status or False,
-            "sla_response_deadline": _plain(ticket.sla_response_deadline),
-            "sla_resolution_deadline": _plain(ticket.sla_resolution_deadline),
-            "changed_at": _plain(ticket.write_date),
-        }
-
-    @api.model
-    def rate_ticket(self, number, score, feedback=False):
-        """Record the customer's satisfaction rating of a ticket, e.g. from
-        a survey tool.
-
-        :param number: the ticket number (str).
-        :param score: int from 1 (very unhappy) to 5 (very happy).
-        :param feedback: optional comment (str).
-        :returns: dict ``number`` and ``rating`` (the score recorded).
-        :raises UserError: unknown ticket.
-        :raises ValidationError: score out of range, wrong types.
-        :raises AccessError: the caller may not change this ticket.
-        """
-        number = self._check_str(number, "number", MAX_KEY, True)
-        score = self._check_int(score, "score", 1, 5)
-        feedback = self._check_str(feedback, "feedback", MAX_TEXT)
-        ticket = self.env["zhongzheng.service.ticket"].search(
-            [("number", "=", number)], limit=1
-        )
-        if not ticket:
-            raise UserError(self.env._("No ticket %(number)s.", number=repr(number)))
-        ticket.check_access("write")
-        ticket._record_rating(score, feedback=feedback or None)
-        return {"number": ticket.number, "rating": score}
-
-    @api.model
-    def _check_poll_position(self, since):
-        """``since`` of ticket_changes: an ISO 8601 date-time or a ``cursor``
-        of an earlier answer ("<write date>|<id>"). Returns (naive UTC
-        datetime, id): changes strictly after that (write_date, id)."""
-        if isinstance(since, str) and "|" in since:
-            moment, __, last_id = since.rpartition("|")
-            if last_id.isdigit() and "|" not in moment:
-                return (
-                    self._check_datetime(moment, "since", required=True),
-                    int(last_id),
-                )
-            raise ValidationError(
-                self.env._(
-                    "since is neither an ISO 8601 date and time nor a cursor "
-                    "from an earlier answer: %(value)s.",
-                    value=repr(since),
-                )
-            )
-        return self._check_datetime(since, "since", required=True), 0
-
-    @api.model
-    def ticket_changes(self, since, limit=200):
-        """Tickets changed since a moment, for polling: new tickets, stage
-        changes, SLA status changes (at risk, breached, met) and any other
-        change, oldest change first (by write date, then id).
-
-        :param since: str, ISO 8601 (without an offset: UTC; changes at
-            exactly that moment are included), or the ``cursor`` of the
-            previous answer (continue right after its last change).
-        :param limit: int, 1 to 500 (default 200).
-        :returns: dict ``changes`` (list of tickets as create_ticket answers
-            them, with ``changed_at``), ``breaches`` (the numbers of the
-            changed tickets whose SLA is breached), ``more`` (True when the
-            limit cut the list: call again at once with ``cursor``),
-            ``cursor``: the value to pass as ``since`` next time, and
-            ``next_since``: the same as a plain date-time (kept for older
-            callers; unlike ``cursor`` it cannot page through more than
-            ``limit`` tickets changed in the same transaction).
-
-            Paging with ``cursor`` returns each change once while ``more``
-            is True. A ticket's write date is its writer's transaction
-            start, so a transaction committing after a later one may add
-            changes dated before what a poll already returned: when a poll
-            reaches the end (``more`` False), ``cursor`` steps back to
-            5 minutes before now (not before a date-time passed as
-            ``since``). The next poll then returns the last 5 minutes
-            again: dedupe by (``id``, ``changed_at``). A change committed by
-            a transaction that ran longer than 5 minutes can still be
-            missed.
-        :raises ValidationError: bad date, cursor or limit.
-        :raises AccessError: the caller may not read tickets.
-        """
-        moment, last_id = self._check_poll_position(since)
-        limit = self._check_int(limit, "limit", 1, MAX_POLL)
-        Ticket = self.env["zhongzheng.service.ticket"]
-        Ticket.check_access("read")
-        tickets = Ticket.search(
-            [
-                "|",
-                ("write_date", ">", moment),
-                "&",
-                ("write_date", "=", moment),
-                ("id", ">", last_id),
-            ],
-            order="write_date, id",
-            limit=limit + 1,
-        )
-        more = len(tickets) > limit
-        tickets = tickets[:limit]
-        if more:
-            position = (tickets[-1].write_date, tickets[-1].id)
-        else:
-            # step back (see above), but not before a date-time the caller
-            # chose: only a cursor of ours may go back
-            position = (fields.Datetime.now() - POLL_OVERLAP, 0)
-            if "|" not in since:
-                position = max(position, (moment, 0))
-        changes = [self._ticket_answer(ticket) for ticket in tickets]
-        return {
-            "changes": changes,
-            "breaches": [
-                change["number"]
-                for change in changes
-                if change["sla_status"] == "breached"
-            ],
-            "more": more,
-            "cursor": "{:%Y-%m-%dT%H:%M:%S.%fZ}|{}".format(*position),
-            "next_since": _plain(position[0]),
-        }

@@ -17,15 +17,12 @@ class PurchaseOrder(models.Model):
         related="partner_id.commercial_partner_id.supplier_qty_accuracy"
     )
 
-    def action_new_service_ticket(self):
-        self.ensure_one()
-        return self.env["zhongzheng.service.ticket"]._new_ticket_action(
-            {
-                "default_purchase_order_id": self.id,
-                "default_partner_id": self.partner_id.id,
-                "default_product_ids": self.order_line.product_id.ids,
-            }
-        )
+    def _service_ticket_defaults(self):
+        return {
+            **super()._service_ticket_defaults(),
+            "partner_id": self.partner_id.id,
+            "product_ids": self.order_line.product_id.ids,
+        }
 
     def button_confirm(self):
         result = super().button_confirm()

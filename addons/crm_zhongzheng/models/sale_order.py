@@ -6,16 +6,13 @@ from .tracking_event import EVENT_KINDS
 
 class SaleOrder(models.Model):
     _name = "sale.order"
-    _inherit = ["sale.order", "zhongzheng.service.ticket.linked"]
+    _inherit = [
+        "sale.order",
+        "zhongzheng.service.ticket.linked",
+        "zhongzheng.customer.badge.mixin",
+    ]
     _ticket_link_field = "sale_order_id"
 
-    partner_tier_id = fields.Many2one(
-        related="partner_id.commercial_partner_id.tier_id", string="Customer Tier"
-    )
-    partner_relationship_class = fields.Selection(
-        related="partner_id.commercial_partner_id.relationship_class",
-        string="Relationship",
-    )
     delivery_tracking_status = fields.Selection(
         EVENT_KINDS,
         compute="_compute_delivery_tracking_status",
@@ -25,16 +22,6 @@ class SaleOrder(models.Model):
         compute="_compute_customer_risk_warning",
         help="Why confirming this sale deserves a second look.",
     )
-
-    def action_new_service_ticket(self):
-        self.ensure_one()
-        return self.env["zhongzheng.service.ticket"]._new_ticket_action(
-            {
-                "default_sale_order_id": self.id,
-                "default_partner_id": self.partner_id.id,
-                "default_product_ids": self.order_line.product_id.ids,
-            }
-        )
 
     @api.depends("picking_ids.tracking_status", "picking_ids.tracking_status_time")
     def _compute_delivery_tracking_status(self):
@@ -48,6 +35,13 @@ class SaleOrder(models.Model):
     def _compute_customer_risk_warning(self):
         for order in self:
             order.customer_risk_warning = order._customer_risk_message()
+
+    def _service_ticket_defaults(self):
+        return {
+            **super()._service_ticket_defaults(),
+            "partner_id": self.partner_id.id,
+            "product_ids": self.order_line.product_id.ids,
+        }
 
     def _customer_risk_message(self):
         """Lead tier, or an overdue receivable above the credit limit."""

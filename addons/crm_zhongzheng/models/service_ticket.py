@@ -1,19 +1,33 @@
-from datetime import timedelta
-
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 
-SERVICE_MANAGER = "crm_zhongzheng.group_service_manager"
+from .service_claim_mixin import SERVICE_MANAGER
 
 
 class ServiceTicket(models.Model):
     """A service contact around an order or a shipment (服务工单): an
     inquiry, a tracking request, a delivery exception, a complaint, a claim,
-    a follow-up visit or a return."""
+    a follow-up visit or a return.
+
+    This file holds the ticket itself: what it is about, its stages and who
+    may change it. Its other concerns are rooms of their own: the SLA clock
+    (``service_sla_clock_mixin.py``), claims (``service_claim_mixin.py``), the
+    customer's rating (``service_rating_mixin.py``), follow-up visits
+    (``service_visit_mixin.py``), the mail gateway
+    (``service_mail_gateway_mixin.py``) and the customer's badges
+    (``customer_badge_mixin.py``)."""
 
     _name = "zhongzheng.service.ticket"
     _description = "Service Ticket"
+    # the ticket's rooms first: their overrides of the mail, portal and
+    # rating mixins run before those mixins
     _inherit = [
+        "zhongzheng.service.sla.clock.mixin",
+        "zhongzheng.service.claim.mixin",
+        "zhongzheng.service.rating.mixin",
+        "zhongzheng.service.visit.mixin",
+        "zhongzheng.service.mail.gateway.mixin",
+        "zhongzheng.customer.badge.mixin",
         "portal.mixin",
         "mail.thread.cc",
         "mail.activity.mixin",
@@ -24,6 +38,14 @@ class ServiceTicket(models.Model):
     _mail_post_access = "read"
     _primary_email = "email_from"
 
+    def _default_type_id(self):
+        return self.env.ref(
+            "crm_zhongzheng.service_ticket_type_inquiry", raise_if_not_found=False
+        )
+
+    def _default_stage_id(self):
+        return self.env["zhongzheng.service.ticket.stage"].search([], limit=1)
+
     number = fields.Char(
         string="Ticket Number", readonly=True, copy=False, default="/", index=True
     )
@@ -33,21 +55,17 @@ class ServiceTicket(models.Model):
         "zhongzheng.service.ticket.type",
         required=True,
         tracking=True,
-        default=lambda self: self.env.ref(
-            "crm_zhongzheng.service_ticket_type_inquiry", raise_if_not_found=False
-        ),
+        default=_default_type_id,
     )
-    is_claim = fields.Boolean(related="type_id.is_claim")
     type_code = fields.Char(related="type_id.code")
+    is_claim = fields.Boolean(related="type_id.is_claim")
     stage_id = fields.Many2one(
         "zhongzheng.service.ticket.stage",
         tracking=True,
         index=True,
         copy=False,
         group_expand="_read_group_expand_stages",
-        default=lambda self: self.env["zhongzheng.service.ticket.stage"].search(
-            [], limit=1
-        ),
+        default=_default_stage_id,
     )
     is_closed = fields.Boolean(related="stage_id.is_closed", store=True)
     priority = fields.Selection(
@@ -71,9 +89,6 @@ class ServiceTicket(models.Model):
         related="partner_id.commercial_partner_id",
         store=True,
         index=True,
-    )
-    partner_tier_id = fields.Many2one(
-        related="commercial_partner_id.tier_id", string="Customer Tier"
     )
     email_from = fields.Char(string="Email")
     channel = fields.Selection(
@@ -99,58 +114,7 @@ class ServiceTicket(models.Model):
         "res.company", required=True, default=lambda self: self.env.company
     )
     date_closed = fields.Datetime(readonly=True, copy=False)
-    # service level agreement: clocks in the team's working hours
-    sla_id = fields.Many2one(
-        "zhongzheng.service.sla", string="SLA Policy", readonly=True, tracking=True
-    )
-    sla_start = fields.Datetime(
-        string="SLA Clock Start", readonly=True, copy=False, default=fields.Datetime.now
-    )
-    date_first_response = fields.Datetime(readonly=True, copy=False)
-    sla_paused_since = fields.Datetime(readonly=True, copy=False)
-    sla_paused_hours = fields.Float(
-        string="Paused (working hours)", readonly=True, copy=False, digits=(16, 2)
-    )
-    sla_response_deadline = fields.Datetime(
-        string="First Response Deadline", readonly=True, copy=False
-    )
-    sla_resolution_deadline = fields.Datetime(
-        string="Resolution Deadline", readonly=True, copy=False
-    )
-    sla_status = fields.Selection(
-        [
-            ("on_track", "On Track"),
-            ("at_risk", "At Risk"),
-            ("breached", "Breached"),
-            ("met", "Met"),
-        ],
-        string="SLA Status",
-        readonly=True,
-        copy=False,
-        index=True,
-    )
-    sla_alerted = fields.Selection(
-        [("at_risk", "At Risk"), ("breached", "Breached")], readonly=True, copy=False
-    )
-    # claims and compensation (理赔 / 赔偿)
-    claim_amount = fields.Float(
-        string="Claimed Amount", digits="Account", tracking=True
-    )
-    claim_approved_amount = fields.Float(
-        string="Approved Compensation", digits="Account", tracking=True, copy=False
-    )
-    claim_cause = fields.Selection(
-        [
-            ("carrier_damage", "Carrier Damage"),
-            ("packaging", "Damaged Packaging"),
-            ("wrong_item", "Wrong Item"),
-            ("loss", "Loss"),
-            ("delay", "Delay"),
-            ("other", "Other"),
-        ],
-        string="Cause",
-        tracking=True,
-    )
+    # who caused it: a supplier's fault is a quality incident of that supplier
     responsible_party = fields.Selection(
         [("us", "Us"), ("carrier", "Carrier"), ("supplier", "Supplier")],
         tracking=True,
@@ -163,74 +127,17 @@ class ServiceTicket(models.Model):
         readonly=False,
         help="The supplier whose quality incident this is.",
     )
-    claim_state = fields.Selection(
-        [
-            ("draft", "To Approve"),
-            ("approved", "Approved"),
-            ("rejected", "Rejected"),
-        ],
-        string="Claim Status",
-        compute="_compute_claim_state",
-        store=True,
-        readonly=True,
-        copy=False,
-        tracking=True,
-    )
-    claim_approved_by = fields.Many2one("res.users", readonly=True, copy=False)
-    claim_approved_date = fields.Date(readonly=True, copy=False)
-    refund_id = fields.Many2one(
-        "account.move", string="Credit Note", readonly=True, copy=False
-    )
-    return_picking_id = fields.Many2one(
-        "stock.picking", string="Return", readonly=True, copy=False
-    )
-    # satisfaction, follow-up visits and evaluation measures
-    questionnaire_score = fields.Float(
-        string="Visit Score",
-        digits=(16, 1),
-        help="Score of the follow-up visit questionnaire, 0 to 100.",
-    )
     reopen_count = fields.Integer(readonly=True, copy=False)
-    sla_compliance = fields.Float(
-        string="SLA Compliance (%)",
-        compute="_compute_sla_compliance",
-        store=True,
-        aggregator="avg",
-        help="100 when the SLA was met, 0 when breached: averaged, the "
-        "compliance rate.",
-    )
-    first_response_hours = fields.Float(
-        string="First Response Time (h)", readonly=True, copy=False, digits=(16, 2)
-    )
-    resolution_hours = fields.Float(
-        string="Resolution Time (h)", readonly=True, copy=False, digits=(16, 2)
-    )
     handling_cost = fields.Float(
         digits="Account",
         groups=SERVICE_MANAGER,
         help="What handling the ticket cost us; part of the customer's cost-to-serve.",
     )
 
-    @api.depends("sla_status")
-    def _compute_sla_compliance(self):
+    @api.depends("number", "name")
+    def _compute_display_name(self):
         for ticket in self:
-            ticket.sla_compliance = {"met": 100.0, "breached": 0.0}.get(
-                ticket.sla_status, False
-            )
-
-    @api.constrains("questionnaire_score")
-    def _check_questionnaire_score(self):
-        for ticket in self:
-            if not 0 <= ticket.questionnaire_score <= 100:
-                raise ValidationError(self.env._("A visit score runs from 0 to 100."))
-
-    @api.depends("type_id")
-    def _compute_claim_state(self):
-        for ticket in self:
-            if not ticket.is_claim:
-                ticket.claim_state = False
-            elif not ticket.claim_state:
-                ticket.claim_state = "draft"
+            ticket.display_name = f"{ticket.number} {ticket.name or ''}".strip()
 
     @api.depends("responsible_party", "purchase_order_id", "picking_id")
     def _compute_supplier_id(self):
@@ -243,27 +150,18 @@ class ServiceTicket(models.Model):
                     supplier = ticket.picking_id.partner_id
                 ticket.supplier_id = supplier.commercial_partner_id
 
-    @api.constrains("claim_amount", "claim_approved_amount", "handling_cost")
-    def _check_amounts(self):
-        for ticket in self.sudo():
-            if (
-                min(
-                    ticket.claim_amount,
-                    ticket.claim_approved_amount,
-                    ticket.handling_cost,
-                )
-                < 0
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "Ticket %(number)s: amounts cannot be negative.",
-                        number=ticket.number,
-                    )
-                )
+    def _compute_access_url(self):
+        for ticket in self:
+            ticket.access_url = f"/my/tickets/{ticket.id}"
 
     @api.model
     def _read_group_expand_stages(self, stages, domain):
         return stages.search([], order=stages._order)
+
+    @api.constrains("handling_cost")
+    def _check_handling_cost(self):
+        # sudo: a service manager's field, yet nobody may make it negative
+        self.sudo()._check_not_negative(["handling_cost"])
 
     @api.onchange("partner_id")
     def _onchange_partner_id(self):
@@ -279,22 +177,11 @@ class ServiceTicket(models.Model):
             self.purchase_order_id = self.purchase_order_id or picking.purchase_id
             self.product_ids = picking.move_ids.product_id
 
-    @api.model
-    def _picking_link_values(self, picking):
-        """What a ticket about a shipment links to: the shipment, its sales
-        order and its products."""
-        return {
-            "picking_id": picking.id,
-            "sale_order_id": picking.sale_id.id,
-            "product_ids": [Command.set(picking.move_ids.product_id.ids)],
-        }
-
     @api.onchange("sale_order_id")
     def _onchange_sale_order_id(self):
         if self.sale_order_id and not self.partner_id:
             self.partner_id = self.sale_order_id.partner_id
 
-    # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -319,20 +206,7 @@ class ServiceTicket(models.Model):
 
     def write(self, vals):
         if "stage_id" not in vals and not self.env.su:
-            closed = self.filtered("is_closed")
-            if closed and not self.env.user.has_group(SERVICE_MANAGER):
-                tracked = set(vals) - {
-                    "message_main_attachment_id",
-                    "rating_last_value",
-                }
-                if tracked:
-                    raise UserError(
-                        self.env._(
-                            "Ticket %(number)s is closed: only a service manager "
-                            "can change it, or reopen it.",
-                            number=closed[0].number,
-                        )
-                    )
+            self._check_closed_unchanged(vals)
         if "stage_id" in vals:
             self._check_reopen(vals["stage_id"])
             self._sla_before_stage_change(vals["stage_id"])
@@ -351,6 +225,31 @@ class ServiceTicket(models.Model):
             self._sla_refresh()
         return result
 
+    def action_reopen(self):
+        if not self.env.user.has_group(SERVICE_MANAGER):
+            self._raise_reopen_denied()
+        stage = self.env["zhongzheng.service.ticket.stage"].search(
+            [("is_closed", "=", False), ("is_paused", "=", False)], offset=1, limit=1
+        ) or self.env["zhongzheng.service.ticket.stage"].search(
+            [("is_closed", "=", False)], limit=1
+        )
+        self.write({"stage_id": stage.id})
+        return True
+
+    def _check_closed_unchanged(self, vals):
+        """A closed ticket is the record of what was done: only a service
+        manager changes it (the chatter's attachment and the rating may)."""
+        closed = self.filtered("is_closed")
+        changed = set(vals) - {"message_main_attachment_id", "rating_last_value"}
+        if closed and changed and not self.env.user.has_group(SERVICE_MANAGER):
+            raise UserError(
+                self.env._(
+                    "Ticket %(number)s is closed: only a service manager "
+                    "can change it, or reopen it.",
+                    number=closed[0].number,
+                )
+            )
+
     def _check_reopen(self, stage_id):
         stage = self.env["zhongzheng.service.ticket.stage"].browse(stage_id)
         reopening = self.filtered(lambda t: t.is_closed and not stage.is_closed)
@@ -359,344 +258,36 @@ class ServiceTicket(models.Model):
             and not self.env.su
             and not self.env.user.has_group(SERVICE_MANAGER)
         ):
-            raise AccessError(
-                self.env._("Only a service manager can reopen a closed ticket.")
-            )
+            self._raise_reopen_denied()
 
-    # ------------------------------------------------------------------
-    # SLA
-    def _calendar(self):
-        self.ensure_one()
-        return self.team_id.resource_calendar_id or self.company_id.resource_calendar_id
-
-    def _work_hours(self, start, end):
-        if not start or not end or end <= start:
-            return 0.0
-        return self._calendar().get_work_hours_count(start, end, compute_leaves=False)
-
-    def _sla_assign(self):
-        """Pick the policy for the ticket's type and customer tier, then its
-        deadlines; closed tickets keep what they had."""
-        Sla = self.env["zhongzheng.service.sla"].sudo()
-        for ticket in self.filtered(lambda t: not t.is_closed):
-            tier = ticket.commercial_partner_id.with_company(ticket.company_id).tier_id
-            sla = Sla._find(ticket.company_id, ticket.type_id, tier)
-            if sla != ticket.sla_id:
-                ticket.sudo().sla_id = sla
-        self._sla_refresh()
-
-    def _sla_deadlines(self):
-        self.ensure_one()
-        sla, calendar = self.sla_id, self._calendar()
-        if not sla or not calendar or not self.sla_start:
-            return False, False
-        paused = self.sla_paused_hours
-        return (
-            calendar.plan_hours(sla.response_hours + paused, self.sla_start),
-            calendar.plan_hours(sla.resolution_hours + paused, self.sla_start),
+    def _raise_reopen_denied(self):
+        raise AccessError(
+            self.env._("Only a service manager can reopen a closed ticket.")
         )
 
-    def _sla_compute_status(self, now):
-        """on_track / at_risk / breached for open tickets (frozen while
-        paused), met / breached for closed ones."""
-        self.ensure_one()
-        if not self.sla_id or not self.sla_resolution_deadline:
-            return False
-        response_deadline = self.sla_response_deadline
-        resolution_deadline = self.sla_resolution_deadline
-        if self.is_closed:
-            if self.stage_id.is_cancelled:
-                return False
-            responded = self.date_first_response or self.date_closed
-            on_time = self.date_closed <= resolution_deadline and (
-                responded <= response_deadline
-            )
-            return "met" if on_time else "breached"
-        if self.sla_paused_since:
-            return self.sla_status or "on_track"
-        if now > resolution_deadline or (
-            not self.date_first_response and now > response_deadline
-        ):
-            return "breached"
-        used = self._work_hours(self.sla_start, now) - self.sla_paused_hours
-        shares = [used / self.sla_id.resolution_hours]
-        if not self.date_first_response:
-            shares.append(used / self.sla_id.response_hours)
-        return (
-            "at_risk"
-            if max(shares) * 100 >= self.sla_id.at_risk_percent
-            else "on_track"
-        )
-
-    def _sla_refresh(self, now=None):
-        now = now or fields.Datetime.now()
-        for ticket in self:
-            response, resolution = ticket._sla_deadlines()
-            values = {
-                "sla_response_deadline": response,
-                "sla_resolution_deadline": resolution,
-            }
-            ticket.sudo().write(values)
-            status = ticket._sla_compute_status(now)
-            if status != ticket.sla_status:
-                ticket.sudo().sla_status = status
-
-    def _sla_before_stage_change(self, stage_id):
-        """Pause the clock when entering a waiting stage, resume (adding the
-        working hours spent waiting) when leaving it; leaving the first stage
-        or closing counts as the first response."""
-        stage = self.env["zhongzheng.service.ticket.stage"].browse(stage_id)
+    def _stamp_stage_dates(self):
         now = fields.Datetime.now()
         for ticket in self:
-            values = {}
-            if stage.is_paused and not ticket.sla_paused_since:
-                values["sla_paused_since"] = now
-            elif not stage.is_paused and ticket.sla_paused_since:
-                values["sla_paused_since"] = False
-                values["sla_paused_hours"] = ticket.sla_paused_hours + (
-                    ticket._work_hours(ticket.sla_paused_since, now)
-                )
-            if not ticket.date_first_response and stage != ticket.stage_id:
-                values.update(ticket._first_response_values(now))
-            if stage.is_closed and not ticket.is_closed:
-                paused = values.get("sla_paused_hours", ticket.sla_paused_hours)
-                values["resolution_hours"] = max(
-                    0.0, ticket._work_hours(ticket.sla_start, now) - paused
-                )
-            if values:
-                ticket.sudo().write(values)
+            if ticket.is_closed and not ticket.date_closed:
+                ticket.sudo().date_closed = now
+            elif not ticket.is_closed and ticket.date_closed:
+                ticket.sudo().date_closed = False
 
-    def _first_response_values(self, now):
-        return {
-            "date_first_response": now,
-            "first_response_hours": self._work_hours(self.sla_start, now),
-        }
-
-    def _message_post_after_hook(self, message, msg_vals):
-        """An employee's reply to the customer is the first response."""
-        result = super()._message_post_after_hook(message, msg_vals)
-        comment = self.env.ref("mail.mt_comment", raise_if_not_found=False)
-        if (
-            not self.date_first_response
-            and message.message_type == "comment"
-            and message.subtype_id == comment
-            and message.author_id.user_ids
-            and not message.author_id.user_ids[0].share
-        ):
-            now = fields.Datetime.now()
-            self.sudo().write(self._first_response_values(now))
-            self._sla_refresh(now)
-        return result
-
-    # ------------------------------------------------------------------
-    # claims
-    def _check_service_manager(self, what):
-        if not self.env.user.has_group(SERVICE_MANAGER):
-            raise AccessError(
-                self.env._("Only a service manager can %(what)s.", what=what)
-            )
-
-    def action_approve_claim(self):
-        """Approve the claim (the approved amount defaults to the claimed
-        one); traced in the chatter."""
-        self._check_service_manager(self.env._("approve a claim"))
-        for ticket in self:
-            if not ticket.is_claim:
-                raise UserError(
-                    self.env._("%(number)s is not a claim.", number=ticket.number)
-                )
-            amount = ticket.claim_approved_amount or ticket.claim_amount
-            if amount <= 0:
-                raise UserError(
-                    self.env._(
-                        "Claim %(number)s: set the claimed or approved amount first.",
-                        number=ticket.number,
-                    )
-                )
-            ticket.sudo().write(
-                {
-                    "claim_state": "approved",
-                    "claim_approved_amount": amount,
-                    "claim_approved_by": self.env.uid,
-                    "claim_approved_date": fields.Date.context_today(ticket),
-                }
-            )
-            ticket.message_post(
-                body=self.env._(
-                    "Claim approved by %(user)s: %(amount)s.",
-                    user=self.env.user.name,
-                    amount=ticket.company_id.currency_id.format(amount),
-                )
-            )
-        self._queue_cost_to_serve()
-        return True
-
-    def action_reject_claim(self):
-        self._check_service_manager(self.env._("reject a claim"))
-        self.sudo().write({"claim_state": "rejected", "claim_approved_amount": 0.0})
-        for ticket in self:
-            ticket.message_post(
-                body=self.env._("Claim rejected by %(user)s.", user=self.env.user.name)
-            )
-        return True
-
-    def _check_approved(self):
-        for ticket in self:
-            if ticket.claim_state != "approved":
-                raise UserError(
-                    self.env._(
-                        "Claim %(number)s must be approved first.", number=ticket.number
-                    )
-                )
-
-    def action_create_credit_note(self):
-        """A draft customer credit note for the approved compensation, made
-        on the service manager's behalf; finance reviews and posts it."""
-        self._check_service_manager(self.env._("create a credit note for a claim"))
-        self._check_approved()
-        for ticket in self.filtered(lambda t: not t.refund_id):
-            refund = (
-                self.env["account.move"]
-                .sudo()
-                .with_company(ticket.company_id)
-                .create(
-                    {
-                        "move_type": "out_refund",
-                        "partner_id": ticket.commercial_partner_id.id,
-                        "invoice_origin": ticket.number,
-                        "ref": self.env._(
-                            "Compensation for claim %(number)s", number=ticket.number
-                        ),
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "name": self.env._(
-                                        "Compensation: %(subject)s", subject=ticket.name
-                                    ),
-                                    "quantity": 1,
-                                    "price_unit": ticket.claim_approved_amount,
-                                    "tax_ids": [Command.clear()],
-                                }
-                            )
-                        ],
-                    }
-                )
-            )
-            ticket.sudo().refund_id = refund
-            ticket.message_post(
-                body=self.env._(
-                    "Credit note %(name)s created.", name=refund.display_name
-                )
-            )
-        return self._open(self.sudo().refund_id)
-
-    def action_create_return(self):
-        """A return of the whole delivery, linked to the claim."""
-        self._check_service_manager(self.env._("create a return for a claim"))
-        self._check_approved()
-        for ticket in self.filtered(lambda t: not t.return_picking_id):
-            if not ticket.picking_id or ticket.picking_id.state != "done":
-                raise UserError(
-                    self.env._(
-                        "Claim %(number)s has no done delivery to return.",
-                        number=ticket.number,
-                    )
-                )
-            wizard = (
-                self.env["stock.return.picking"]
-                .sudo()
-                .with_context(
-                    active_id=ticket.picking_id.id, active_model="stock.picking"
-                )
-                .create({})
-            )
-            for line in wizard.product_return_moves:
-                line.quantity = line.move_id.quantity
-            returned = wizard._create_return()
-            ticket.sudo().return_picking_id = returned
-            ticket.message_post(
-                body=self.env._("Return %(name)s created.", name=returned.name)
-            )
-        return self._open(self.return_picking_id)
-
-    def _send_rating_request(self):
-        """Ask the customer to rate a solved ticket (1-5, e-mail link and
-        portal); cancelled tickets and customers without e-mail are skipped."""
-        template = self.env.ref(
-            "crm_zhongzheng.service_ticket_rating_request", raise_if_not_found=False
-        )
-        for ticket in self:
-            partner = ticket._rating_get_partner()
-            if template and partner.email and not ticket.stage_id.is_cancelled:
-                ticket.sudo().rating_send_request(template, force_send=False)
-
-    def action_record_rating(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Record Customer Rating"),
-            "res_model": "zhongzheng.ticket.rating",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_ticket_id": self.id},
-        }
-
-    def _record_rating(self, score, feedback=None):
-        """Staff record the customer's rating, e.g. from a follow-up call."""
-        self.ensure_one()
-        if score not in (1, 2, 3, 4, 5):
-            raise UserError(self.env._("A rating runs from 1 to 5."))
-        token = self.sudo()._rating_get_access_token()
-        return self.rating_apply(score, token=token, feedback=feedback)
+    def _queue_cost_to_serve(self):
+        queue = self.env["zhongzheng.value.queue"].sudo()
+        for company in self.company_id:
+            tickets = self.filtered(lambda t, c=company: t.company_id == c)
+            queue._enqueue(tickets.commercial_partner_id | tickets.supplier_id, company)
 
     @api.model
-    def _cron_schedule_followups(self):
-        """Follow-up visits (客户回访): a ticket for each delivery done the
-        configured number of days ago to a customer of the chosen tiers."""
-        followup = self.env.ref("crm_zhongzheng.service_ticket_type_followup")
-        created = self.browse()
-        for company in self.env["res.company"].search(
-            [("followup_tier_ids", "!=", False)]
-        ):
-            cutoff = fields.Datetime.now() - timedelta(days=company.followup_days)
-            pickings = self.env["stock.picking"].search(
-                [
-                    ("company_id", "=", company.id),
-                    ("picking_type_code", "=", "outgoing"),
-                    ("state", "=", "done"),
-                    ("date_done", "<=", cutoff),
-                    ("date_done", ">", cutoff - timedelta(days=7)),
-                ]
-            )
-            done = set(
-                self.search(
-                    [("type_id", "=", followup.id), ("picking_id", "in", pickings.ids)]
-                ).mapped("picking_id.id")
-            )
-            for picking in pickings:
-                customer = picking.partner_id.commercial_partner_id.with_company(
-                    company
-                )
-                if (
-                    picking.id in done
-                    or customer.tier_id not in company.followup_tier_ids
-                ):
-                    continue
-                created |= self.create(
-                    {
-                        "name": self.env._(
-                            "Follow-up visit after %(picking)s", picking=picking.name
-                        ),
-                        "type_id": followup.id,
-                        "partner_id": picking.partner_id.id,
-                        "picking_id": picking.id,
-                        "sale_order_id": picking.sale_id.id,
-                        "user_id": picking.sale_id.user_id.id,
-                        "company_id": company.id,
-                        "channel": "phone",
-                    }
-                )
-        return created
+    def _picking_link_values(self, picking):
+        """What a ticket about a shipment links to: the shipment, its sales
+        order and its products."""
+        return {
+            "picking_id": picking.id,
+            "sale_order_id": picking.sale_id.id,
+            "product_ids": [Command.set(picking.move_ids.product_id.ids)],
+        }
 
     @api.model
     def _new_ticket_action(self, context):
@@ -720,143 +311,3 @@ class ServiceTicket(models.Model):
             context={k: v for k, v in context.items() if v},
         )
         return action
-
-    def _open(self, records):
-        action = {
-            "type": "ir.actions.act_window",
-            "res_model": records._name,
-            "view_mode": "form",
-        }
-        if len(records) == 1:
-            action["res_id"] = records.id
-        else:
-            action.update(view_mode="list,form", domain=[("id", "in", records.ids)])
-        return action
-
-    def _queue_cost_to_serve(self):
-        queue = self.env["zhongzheng.value.queue"].sudo()
-        for company in self.company_id:
-            tickets = self.filtered(lambda t, c=company: t.company_id == c)
-            queue._enqueue(tickets.commercial_partner_id | tickets.supplier_id, company)
-
-    @api.model
-    def _cron_sla_check(self):
-        """Refresh the SLA status of open tickets; when one turns at risk or
-        breached, give its assignee and its team manager an activity."""
-        now = fields.Datetime.now()
-        tickets = self.search([("is_closed", "=", False), ("sla_id", "!=", False)])
-        todo = self.env.ref("mail.mail_activity_data_todo")
-        for ticket in tickets:
-            status = ticket._sla_compute_status(now)
-            if status != ticket.sla_status:
-                ticket.sla_status = status
-            if status in ("at_risk", "breached") and ticket.sla_alerted != status:
-                summary = (
-                    self.env._("SLA breached: %(number)s", number=ticket.number)
-                    if status == "breached"
-                    else self.env._("SLA at risk: %(number)s", number=ticket.number)
-                )
-                for user in ticket.user_id | ticket.team_id.manager_id:
-                    ticket.activity_schedule(
-                        activity_type_id=todo.id,
-                        summary=summary,
-                        user_id=user.id,
-                        date_deadline=fields.Date.context_today(ticket),
-                    )
-                ticket.sla_alerted = status
-        return len(tickets)
-
-    def _stamp_stage_dates(self):
-        now = fields.Datetime.now()
-        for ticket in self:
-            if ticket.is_closed and not ticket.date_closed:
-                ticket.sudo().date_closed = now
-            elif not ticket.is_closed and ticket.date_closed:
-                ticket.sudo().date_closed = False
-
-    @api.depends("number", "name")
-    def _compute_display_name(self):
-        for ticket in self:
-            ticket.display_name = f"{ticket.number} {ticket.name or ''}".strip()
-
-    def _compute_access_url(self):
-        for ticket in self:
-            ticket.access_url = f"/my/tickets/{ticket.id}"
-
-    # ------------------------------------------------------------------
-    # mail gateway: e-mail to a team's alias opens a ticket; replies thread
-    @api.model
-    def message_new(self, msg_dict, custom_values=None):
-        values = dict(custom_values or {})
-        values.setdefault("name", msg_dict.get("subject") or self.env._("No subject"))
-        values.setdefault("email_from", msg_dict.get("email_from"))
-        values.setdefault("description", msg_dict.get("body"))
-        values.setdefault("channel", "email")
-        partners = [
-            partner
-            for partner in self._mail_find_partner_from_emails(
-                [msg_dict.get("email_from")], force_create=False
-            )
-            if partner
-        ]
-        if partners and "partner_id" not in values:
-            values["partner_id"] = partners[0].id
-        return super().message_new(msg_dict, custom_values=values)
-
-    def _message_get_suggested_recipients(self):
-        recipients = super()._message_get_suggested_recipients()
-        if self.partner_id:
-            self._message_add_suggested_recipient(
-                recipients, partner=self.partner_id, reason=self.env._("Customer")
-            )
-        return recipients
-
-    def _rating_get_partner(self):
-        return self.partner_id or super()._rating_get_partner()
-
-    # ------------------------------------------------------------------
-    def action_reopen(self):
-        if not self.env.user.has_group(SERVICE_MANAGER):
-            raise AccessError(
-                self.env._("Only a service manager can reopen a closed ticket.")
-            )
-        stage = self.env["zhongzheng.service.ticket.stage"].search(
-            [("is_closed", "=", False), ("is_paused", "=", False)], offset=1, limit=1
-        ) or self.env["zhongzheng.service.ticket.stage"].search(
-            [("is_closed", "=", False)], limit=1
-        )
-        self.write({"stage_id": stage.id})
-        return True
-
-
-class ServiceTicketLinked(models.AbstractModel):
-    """What a record with service tickets shows: their count (the smart
-    button) and the action listing them. `_ticket_link_field` is the ticket
-    field pointing at the record (or at what `_ticket_link_keys` returns)."""
-
-    _name = "zhongzheng.service.ticket.linked"
-    _description = "Record with Service Tickets"
-    _ticket_link_field = None
-    _ticket_default_field = None  # default: the link field
-
-    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
-
-    def _ticket_link_keys(self):
-        return self
-
-    def _compute_service_ticket_count(self):
-        field = self._ticket_link_field
-        counts = dict(
-            self.env["zhongzheng.service.ticket"]._read_group(
-                [(field, "in", self._ticket_link_keys().ids)], [field], ["__count"]
-            )
-        )
-        for record in self:
-            record.service_ticket_count = counts.get(record._ticket_link_keys(), 0)
-
-    def action_view_service_tickets(self):
-        default = self._ticket_default_field or self._ticket_link_field
-        return self.env["zhongzheng.service.ticket"]._tickets_action(
-            [(self._ticket_link_field, "in", self._ticket_link_keys().ids)],
-            {f"default_{default}": self[:1].id},
-        )

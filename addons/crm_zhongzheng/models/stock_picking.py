@@ -42,17 +42,14 @@ class StockPicking(models.Model):
             picking.tracking_status = latest.kind
             picking.tracking_status_time = latest.event_time
 
-    def action_new_service_ticket(self):
-        self.ensure_one()
-        return self.env["zhongzheng.service.ticket"]._new_ticket_action(
-            {
-                "default_picking_id": self.id,
-                "default_partner_id": self.partner_id.id,
-                "default_sale_order_id": self.sale_id.id,
-                "default_purchase_order_id": self.purchase_id.id,
-                "default_product_ids": self.move_ids.product_id.ids,
-            }
-        )
+    def _service_ticket_defaults(self):
+        return {
+            **super()._service_ticket_defaults(),
+            "partner_id": self.partner_id.id,
+            "sale_order_id": self.sale_id.id,
+            "purchase_order_id": self.purchase_id.id,
+            "product_ids": self.move_ids.product_id.ids,
+        }
 
     def _action_done(self):
         result = super()._action_done()

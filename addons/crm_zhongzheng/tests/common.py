@@ -97,5 +97,12 @@ class ValueCase(ZhongzhengCase):
         order.date_order = when
         return order
 
+    @classmethod
+    def _load_chart(cls):
+        """A chart of accounts for the test company: invoices and credit notes."""
+        cls.env["account.chart.template"].try_loading(
+            "generic_coa", company=cls.company, install_demo=False
+        )
+
     def _recompute(self, as_of=AS_OF, **kwargs):
         self.engine.recompute(companies=self.company, as_of=as_of, **kwargs)

@@ -12,9 +12,7 @@ class TestSaleWarnings(ValueCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading(
-            "generic_coa", company=cls.company, install_demo=False
-        )
+        cls._load_chart()
         cls.lead = cls.env.ref("crm_zhongzheng.customer_tier_lead")
         cls.customer = cls._customer("Below Cost Trading Co.")
 

@@ -12,9 +12,7 @@ class TestClaimsAndTracking(ValueCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["account.chart.template"].try_loading(
-            "generic_coa", company=cls.company, install_demo=False
-        )
+        cls._load_chart()
         cls.customer = cls._customer("Nanjing Drum Tower Hospital")
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.company.id)], limit=1
@@ -265,12 +263,12 @@ class TestClaimsAndTracking(ValueCase):
         )
         picking.date_done = fields.Datetime.now() - timedelta(days=8)
         Ticket = self.Ticket
-        created = Ticket._cron_schedule_followups()
+        created = Ticket._cron_schedule_visits()
         self.assertEqual(len(created), 1)
         self.assertEqual(created.type_id.code, "followup")
         self.assertEqual(created.picking_id, picking)
         self.assertEqual(created.commercial_partner_id, self.customer)
-        self.assertFalse(Ticket._cron_schedule_followups(), "once per delivery")
+        self.assertFalse(Ticket._cron_schedule_visits(), "once per delivery")
         self.assertFalse(Ticket.search([("commercial_partner_id", "=", other.id)]))
         with self.assertRaises(ValidationError):
             created.questionnaire_score = 120

@@ -40,6 +40,12 @@ class TestServiceTicket(ZhongzhengCase):
         )
         cls.closed = cls.env.ref("crm_zhongzheng.service_ticket_stage_closed")
 
+    def _receive(self, subject, msgid, body, extra=""):
+        """Li Wei's e-mail to the team's alias, through the mail gateway."""
+        raw = INCOMING.format(subject=subject, msgid=msgid, extra=extra, body=body)
+        raw = raw.replace("service@zhongzheng.example", self.team.alias_email)
+        return self.env["mail.thread"].message_process(False, raw)
+
     def test_number_customer_and_contact(self):
         ticket = self.Ticket.create(
             {"name": "Where is my order?", "partner_id": self.contact.id}
@@ -82,28 +88,24 @@ class TestServiceTicket(ZhongzhengCase):
             {"alias_name": "shanghai-service", "alias_domain_id": domain.id}
         )
         self.assertEqual(self.team.alias_email, "shanghai-service@zhongzheng.example")
-        raw = INCOMING.format(
+        ticket_id = self._receive(
             subject="Infusion pumps arrived damaged",
             msgid="first",
-            extra="",
             body="Two of the ten infusion pumps have cracked housings.",
-        ).replace("service@zhongzheng.example", f"{self.team.alias_email}")
-        ticket_id = self.env["mail.thread"].message_process(False, raw)
+        )
         ticket = self.Ticket.browse(ticket_id)
         self.assertEqual(ticket.name, "Infusion pumps arrived damaged")
         self.assertEqual(ticket.team_id, self.team)
         self.assertEqual(ticket.partner_id, self.contact)
         self.assertEqual(ticket.commercial_partner_id, self.customer)
         self.assertEqual(ticket.channel, "email")
-        reply = INCOMING.format(
+        reply_id = self._receive(
             subject="Re: Infusion pumps arrived damaged",
             msgid="second",
             extra="In-Reply-To: <first@ruijin-hospital.example>\n",
             body="Photos attached.",
-        ).replace("service@zhongzheng.example", f"{self.team.alias_email}")
-        self.assertEqual(
-            self.env["mail.thread"].message_process(False, reply), ticket.id
         )
+        self.assertEqual(reply_id, ticket.id)
         self.assertEqual(self.Ticket.search_count([("team_id", "=", self.team.id)]), 1)
         self.assertIn("Photos attached.", ticket.message_ids[0].body)
 

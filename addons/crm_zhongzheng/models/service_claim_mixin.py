@@ -1,0 +1,223 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+SERVICE_MANAGER = "crm_zhongzheng.group_service_manager"
+
+
+class ServiceClaimMixin(models.AbstractModel):
+    """Claims and compensation (理赔 / 赔偿) on a service ticket of a claim
+    type: the claimed amount, a service manager's approval or rejection,
+    and the credit note or return that settles it, each traced in the
+    chatter.
+
+    The ticket using it has ``type_id``, ``is_claim``, ``number``, ``name``,
+    ``company_id``, ``commercial_partner_id``, ``picking_id`` and
+    ``_queue_cost_to_serve`` (an approved claim is a cost to serve)."""
+
+    _name = "zhongzheng.service.claim.mixin"
+    _description = "Service Claim"
+    _inherit = ["mail.thread"]
+
+    claim_amount = fields.Float(
+        string="Claimed Amount", digits="Account", tracking=True
+    )
+    claim_approved_amount = fields.Float(
+        string="Approved Compensation", digits="Account", tracking=True, copy=False
+    )
+    claim_cause = fields.Selection(
+        [
+            ("carrier_damage", "Carrier Damage"),
+            ("packaging", "Damaged Packaging"),
+            ("wrong_item", "Wrong Item"),
+            ("loss", "Loss"),
+            ("delay", "Delay"),
+            ("other", "Other"),
+        ],
+        string="Cause",
+        tracking=True,
+    )
+    claim_state = fields.Selection(
+        [
+            ("draft", "To Approve"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+        ],
+        string="Claim Status",
+        compute="_compute_claim_state",
+        store=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    claim_approved_by = fields.Many2one("res.users", readonly=True, copy=False)
+    claim_approved_date = fields.Date(readonly=True, copy=False)
+    refund_id = fields.Many2one(
+        "account.move", string="Credit Note", readonly=True, copy=False
+    )
+    return_picking_id = fields.Many2one(
+        "stock.picking", string="Return", readonly=True, copy=False
+    )
+
+    @api.depends("type_id")
+    def _compute_claim_state(self):
+        for ticket in self:
+            if not ticket.is_claim:
+                ticket.claim_state = False
+            elif not ticket.claim_state:
+                ticket.claim_state = "draft"
+
+    @api.constrains("claim_amount", "claim_approved_amount")
+    def _check_claim_amounts(self):
+        self._check_not_negative(["claim_amount", "claim_approved_amount"])
+
+    def action_approve_claim(self):
+        """Approve the claim (the approved amount defaults to the claimed
+        one); traced in the chatter."""
+        self._check_service_manager(self.env._("approve a claim"))
+        for ticket in self:
+            if not ticket.is_claim:
+                raise UserError(
+                    self.env._("%(number)s is not a claim.", number=ticket.number)
+                )
+            amount = ticket.claim_approved_amount or ticket.claim_amount
+            if amount <= 0:
+                raise UserError(
+                    self.env._(
+                        "Claim %(number)s: set the claimed or approved amount first.",
+                        number=ticket.number,
+                    )
+                )
+            ticket.sudo().write(
+                {
+                    "claim_state": "approved",
+                    "claim_approved_amount": amount,
+                    "claim_approved_by": self.env.uid,
+                    "claim_approved_date": fields.Date.context_today(ticket),
+                }
+            )
+            ticket.message_post(
+                body=self.env._(
+                    "Claim approved by %(user)s: %(amount)s.",
+                    user=self.env.user.name,
+                    amount=ticket.company_id.currency_id.format(amount),
+                )
+            )
+        self._queue_cost_to_serve()
+        return True
+
+    def action_reject_claim(self):
+        self._check_service_manager(self.env._("reject a claim"))
+        self.sudo().write({"claim_state": "rejected", "claim_approved_amount": 0.0})
+        for ticket in self:
+            ticket.message_post(
+                body=self.env._("Claim rejected by %(user)s.", user=self.env.user.name)
+            )
+        return True
+
+    def action_create_credit_note(self):
+        """A draft customer credit note for the approved compensation, made
+        on the service manager's behalf; finance reviews and posts it."""
+        self._check_service_manager(self.env._("create a credit note for a claim"))
+        self._check_approved()
+        for ticket in self.filtered(lambda t: not t.refund_id):
+            refund = (
+                self.env["account.move"]
+                .sudo()
+                .with_company(ticket.company_id)
+                .create(ticket._credit_note_values())
+            )
+            ticket.sudo().refund_id = refund
+            ticket.message_post(
+                body=self.env._(
+                    "Credit note %(name)s created.", name=refund.display_name
+                )
+            )
+        return self._open(self.sudo().refund_id)
+
+    def action_create_return(self):
+        """A return of the whole delivery, linked to the claim."""
+        self._check_service_manager(self.env._("create a return for a claim"))
+        self._check_approved()
+        for ticket in self.filtered(lambda t: not t.return_picking_id):
+            if not ticket.picking_id or ticket.picking_id.state != "done":
+                raise UserError(
+                    self.env._(
+                        "Claim %(number)s has no done delivery to return.",
+                        number=ticket.number,
+                    )
+                )
+            wizard = (
+                self.env["stock.return.picking"]
+                .sudo()
+                .with_context(
+                    active_id=ticket.picking_id.id, active_model="stock.picking"
+                )
+                .create({})
+            )
+            for line in wizard.product_return_moves:
+                line.quantity = line.move_id.quantity
+            returned = wizard._create_return()
+            ticket.sudo().return_picking_id = returned
+            ticket.message_post(
+                body=self.env._("Return %(name)s created.", name=returned.name)
+            )
+        return self._open(self.return_picking_id)
+
+    def _check_not_negative(self, field_names):
+        for ticket in self:
+            if min(ticket[name] for name in field_names) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Ticket %(number)s: amounts cannot be negative.",
+                        number=ticket.number,
+                    )
+                )
+
+    def _check_service_manager(self, what):
+        if not self.env.user.has_group(SERVICE_MANAGER):
+            raise AccessError(
+                self.env._("Only a service manager can %(what)s.", what=what)
+            )
+
+    def _check_approved(self):
+        for ticket in self:
+            if ticket.claim_state != "approved":
+                raise UserError(
+                    self.env._(
+                        "Claim %(number)s must be approved first.", number=ticket.number
+                    )
+                )
+
+    def _credit_note_values(self):
+        """A customer credit note of the approved compensation, untaxed."""
+        self.ensure_one()
+        return {
+            "move_type": "out_refund",
+            "partner_id": self.commercial_partner_id.id,
+            "invoice_origin": self.number,
+            "ref": self.env._("Compensation for claim %(number)s", number=self.number),
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "name": self.env._(
+                            "Compensation: %(subject)s", subject=self.name
+                        ),
+                        "quantity": 1,
+                        "price_unit": self.claim_approved_amount,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            ],
+        }
+
+    def _open(self, records):
+        action = {
+            "type": "ir.actions.act_window",
+            "res_model": records._name,
+            "view_mode": "form",
+        }
+        if len(records) == 1:
+            action["res_id"] = records.id
+        else:
+            action.update(view_mode="list,form", domain=[("id", "in", records.ids)])
+        return action
