@@ -126,7 +126,7 @@ class ValueQueue(models.Model):
         # queue is drained, not after every batch
         for company_id in by_company:
             if not left.get(company_id):
-                engine._compute_ranks(self.env["res.company"].browse(company_id))
+                engine._rerank(self.env["res.company"].browse(company_id))
         return len(rows), sum(left.values())
 
     @api.model
@@ -137,9 +137,8 @@ class ValueQueue(models.Model):
 
     @api.model
     def _cron_nightly(self):
-        """Nightly: a lifetime value fit per company (as of today), applied to
-        its customers, then every customer queued for recomputation."""
+        """Nightly: the pipeline's lifetime value fit per company (as of
+        today), then every customer queued for recomputation."""
         companies = self.env["res.company"].search([])
-        for company in companies:
-            self.env["zhongzheng.clv.fit"]._fit(company, apply=True)
+        self.env["zhongzheng.value.engine"]._nightly_fit(companies)
         self._enqueue_all(companies)

@@ -116,7 +116,12 @@ class TestFacts(ValueCase):
         ]
         customers = self.env["res.partner"].search([("sale_count_total", ">", 0)])
         before = customers.read(fields_)
-        self.assertEqual(self.engine._compute_facts(self.company, as_of=AS_OF), 6)
+        self.assertEqual(
+            self.env["zhongzheng.value.facts"]._compute_facts(
+                self.company, as_of=AS_OF
+            ),
+            6,
+        )
         customers.invalidate_recordset()
         self._recompute()
         self.assertEqual(customers.read(fields_), before)
