@@ -55,6 +55,16 @@ class ValueQueue(models.Model):
         return len(pairs)
 
     @api.model
+    def _enqueue_records(self, records, partners="partner_id"):
+        """Queue, for each company of the records (orders, invoices,
+        deliveries, tickets), the commercial partners of its records:
+        `partners` is a field name or a function of the records."""
+        count = 0
+        for company, group in records.grouped("company_id").items():
+            count += self._enqueue(group.mapped(partners), company)
+        return count
+
+    @api.model
     def _enqueue_all(self, companies):
         """Queue every commercial partner that has figures or activity."""
         count = 0
