@@ -175,26 +175,14 @@ class ResPartner(models.Model):
         return expression.OR(domains) if domains else [("id", "=", 0)]
 
     def _overdue_receivable(self, company):
-        """Live overdue receivable of this commercial partner in a company
-        (posted, unreconciled receivable lines past their due date)."""
+        """Live overdue receivable of this commercial partner in a company,
+        as of today: the value facts' one definition."""
         self.ensure_one()
-        groups = (
-            self.env["account.move.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "child_of", self.id),
-                    ("company_id", "=", company.id),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
-                    ("date_maturity", "<", fields.Date.context_today(self)),
-                ],
-                [],
-                ["amount_residual:sum"],
-            )
+        return (
+            self.env["zhongzheng.value.facts"]
+            ._overdue_receivables(company, self.ids, fields.Date.context_today(self))
+            .get(self.id, 0.0)
         )
-        return groups[0][0] or 0.0
 
     @api.model
     def _tier_class_domain(self, tiers, relationship_class, tiered_only=False):
