@@ -313,14 +313,10 @@ def fit_gamma_gamma(frequency, monetary, penalizer=0.0):
     :param frequency: repeat purchases per customer (x).
     :param monetary: average value of the repeat purchases per customer.
     :param penalizer: L2 penalty on the parameters, as in ``lifetimes``.
-    :return: :class:`GammaGammaFit`; ``n`` is the number of customers used.
+    :return: :class:`GammaGammaFit`; ``n`` is the number of customers used;
+        ``converged`` as for :func:`fit_bgnbd`.
     :raises NotEnoughData: fewer than ``MIN_REPEAT_CUSTOMERS`` repeat customers.
     :raises ValueError: inconsistent inputs.
-
-    ``converged`` is False when the optimiser failed, the log-likelihood is not
-    finite, or a parameter ran into the search box (about e^+-10 times its natural
-    scale): the data then does not pin the parameters down and predictions
-    should not be trusted.
     """
     x = as_1d("frequency", frequency)
     m = as_1d("monetary", monetary)

@@ -10,6 +10,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .value_sql import window
+
 # the figures this step writes
 RELATIONSHIP_FIELDS = (
     "tier_id",
@@ -40,10 +42,7 @@ class RelationshipEngine(models.AbstractModel):
         basis, max_gap, has_pipeline) and the current tier_id,
         tier_computed_id, tier_since, relationship_class, relationship_since."""
         writer = self.env["zhongzheng.value.writer"]
-        start = fields.Datetime.to_datetime(as_of) + timedelta(
-            days=1 - company.value_window_days
-        )
-        end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
+        start, end = window(company, as_of)
         basis = SQL.identifier(BASIS_COLUMNS[company.tier_basis or "margin"])
         for model in ("sale.order", "crm.lead", "res.partner"):
             self.env[model].flush_model()
