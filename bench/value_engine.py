@@ -231,27 +231,38 @@ PROFILED_METHODS = {
     "zhongzheng.value.engine": [
         "recompute",
         "_recompute_partners",
-        "_compute_facts",
-        "_compute_ranks",
-        "_clv_inputs",
-        "_apply_last_clv_fit",
-        "_write_values",
-        "_write_clv",
-        "_clv_predict",
-        "_cost_to_serve",
+        "_rerank",
+        "_pipeline",
+        "_optional_step",
+    ],
+    "zhongzheng.value.writer": [
+        "_write_rows",
+        "_write_query",
         "_stage_open",
         "_stage_rows",
         "_stage_flush",
     ],
+    "zhongzheng.value.facts": ["_compute_facts"],
+    "zhongzheng.value.ranks": ["_compute_ranks"],
     "zhongzheng.supplier.engine": ["_compute_supplier_facts"],
     "zhongzheng.relationship.engine": [
         "_compute_relationships",
         "_relationship_rows",
         "_rank_tiers",
         "_current_overrides",
-        "_log_history",
     ],
-    "zhongzheng.clv.fit": ["_fit", "_run", "_apply", "_backtest", "create", "write"],
+    "zhongzheng.relationship.history": ["_log_changes"],
+    "zhongzheng.clv.fit": [
+        "_fit",
+        "_run",
+        "_apply",
+        "_apply_last",
+        "_inputs",
+        "_predict",
+        "_backtest",
+        "create",
+        "write",
+    ],
     "zhongzheng.value.queue": ["_enqueue", "_process"],
 }
 PROFILED_FUNCTIONS = {
@@ -262,8 +273,6 @@ PROFILED_FUNCTIONS = {
         "bgnbd_prob_alive",
         "bgnbd_expected_purchases",
     ],
-    "value_engine": ["execute_values"],
-    "relationship_engine": ["execute_values"],
 }
 
 
@@ -281,7 +290,7 @@ def instrument(registry, profiler, field_kinds):
             raw = inspect.getattr_static(cls, name)
             func = getattr(cls, name)
             label = f"{model.rsplit('.', 1)[-1]}.{name}"
-            if name == "_write_values":
+            if name == "_write_rows":
                 func = count_writes(func, profiler, field_kinds)
             elif name == "_stage_flush":
                 func = count_flush(func, profiler)
@@ -1031,7 +1040,7 @@ def reset_figures(env, company):
     """Back to a database without any figure (for --reuse): the first
     recompute then writes every customer, as after a fresh generation."""
     cr = env.cr
-    columns = list(env["zhongzheng.value.engine"]._value_field_types())
+    columns = list(env["zhongzheng.value.writer"]._figure_types())
     sets = ", ".join(f'"{c}" = NULL' for c in columns)
     where = " OR ".join(f'"{c}" IS NOT NULL' for c in columns)
     execute(cr, "figures reset", f"UPDATE res_partner SET {sets} WHERE {where}")
@@ -1303,11 +1312,9 @@ def compare_facts(stored, naive):
 
 
 def run_orm_sample(bench, env, company, as_of, sample, population):
-    engine = env["zhongzheng.value.engine"]
-    start, end = engine._window(company, as_of)
-    fact_names = list(
-        sys.modules[f"odoo.addons.{ADDON}.models.value_engine"].FACT_FIELDS
-    )
+    models = f"odoo.addons.{ADDON}.models"
+    start, end = sys.modules[f"{models}.value_sql"].window(company, as_of)
+    fact_names = list(sys.modules[f"{models}.value_facts"].FACT_FIELDS)
     stored = engine_facts(env.cr, company, sample, fact_names)
     env.invalidate_all()
     durations, naive = [], {}
@@ -1496,9 +1503,9 @@ def main(argv=None):
     print(f"after loading Odoo: rss {rss_mb():.0f} MB, peak {peak_rss_mb():.0f} MB")
     field_kinds = {}
     for module, kind in (
-        ("value_engine", "FACT_FIELDS"),
-        ("value_engine", "RANK_FIELDS"),
-        ("value_engine", "CLV_FIELDS"),
+        ("value_facts", "FACT_FIELDS"),
+        ("value_ranks", "RANK_FIELDS"),
+        ("clv_fit", "CLV_FIELDS"),
         ("relationship_engine", "RELATIONSHIP_FIELDS"),
         ("supplier_engine", "SUPPLIER_FIELDS"),
     ):

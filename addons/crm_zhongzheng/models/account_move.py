@@ -8,9 +8,7 @@ class AccountMove(models.Model):
     def _queue_customer_value(self):
         invoices = self.filtered(lambda m: m.is_sale_document(include_receipts=False))
         queue = self.env["zhongzheng.value.queue"].sudo()
-        for company in invoices.company_id:
-            moves = invoices.filtered(lambda m, c=company: m.company_id == c)
-            queue._enqueue(moves.commercial_partner_id, company)
+        queue._enqueue_records(invoices, "commercial_partner_id")
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

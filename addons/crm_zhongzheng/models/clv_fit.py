@@ -1,6 +1,12 @@
+"""Lifetime value (BG/NBD + Gamma-Gamma): a step of the customer value
+pipeline. A full run fits the models (`_fit`), an incremental one applies
+the last successful fit (`_apply_last`); either writes the customers'
+probability alive, expected purchases and lifetime value via the writer."""
+
 import logging
 import math
 from datetime import timedelta
+from typing import NamedTuple
 
 import numpy as np
 import psycopg2
@@ -10,9 +16,25 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from . import clv_math
+from .value_sql import partner_filter
 
 _logger = logging.getLogger(__name__)
 CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
+# the figures this step writes
+CLV_FIELDS = ("clv_prob_alive", "clv_expected_purchases", "clv_value")
+CLV_PREDICTION_DAYS = 90
+
+
+class ClvInputs(NamedTuple):
+    """Per customer (arrays in the order of ids), from the distinct days with
+    a confirmed order: x = days - 1, t_x = first to last day, T = first day
+    to the as-of date, and the mean order value of the repeat days."""
+
+    ids: list
+    x: np.ndarray
+    t_x: np.ndarray
+    T: np.ndarray
+    monetary: np.ndarray
 
 
 class ClvFit(models.Model):
@@ -120,8 +142,8 @@ class ClvFit(models.Model):
         applying, the customers then keep the last successful fit, applied as
         of this date. The rest of a recompute goes on either way."""
         as_of = as_of or fields.Date.context_today(self)
-        inputs = self.env["zhongzheng.value.engine"]._clv_inputs(company, as_of)
-        if not inputs[0]:
+        inputs = self._inputs(company, as_of)
+        if not inputs.ids:
             return self.browse()
         fit = self.create({"company_id": company.id, "as_of_date": as_of})
         try:
@@ -218,18 +240,31 @@ class ClvFit(models.Model):
                 )
             )
 
-    def _apply_previous(self, as_of):
-        """The last successful applied fit, applied again as of this date, so
-        that the customers' figures age as usual while the new fit fails."""
-        previous = self.search(
+    @api.model
+    def _last_applied(self, company):
+        return self.search(
             [
-                ("company_id", "=", self.company_id.id),
+                ("company_id", "=", company.id),
                 ("state", "=", "done"),
                 ("applied", "=", True),
             ],
             order="as_of_date desc, id desc",
             limit=1,
         )
+
+    @api.model
+    def _apply_last(self, company, as_of, partner_ids=None):
+        """The incremental step: the last successful applied fit, applied to
+        these customers (all if None) as of this date."""
+        fit = self._last_applied(company)
+        if fit:
+            fit._apply(as_of=as_of, partner_ids=partner_ids)
+        return fit
+
+    def _apply_previous(self, as_of):
+        """The last successful applied fit, applied again as of this date, so
+        that the customers' figures age as usual while the new fit fails."""
+        previous = self._last_applied(self.company_id)
         if not previous:
             return
         try:
@@ -244,8 +279,7 @@ class ClvFit(models.Model):
 
     def _run(self, inputs=None):
         self.ensure_one()
-        engine = self.env["zhongzheng.value.engine"]
-        ids, x, t_x, T, monetary = inputs or engine._clv_inputs(
+        ids, x, t_x, T, monetary = inputs or self._inputs(
             self.company_id, self.as_of_date
         )
         purchases, spend = clv_math.usable_rows(x, t_x, T, monetary)
@@ -370,42 +404,80 @@ class ClvFit(models.Model):
     def _apply(self, as_of=None, partner_ids=None, inputs=None):
         """Write probability alive, expected purchases and CLV of the
         customers (all, or partner_ids) from this fit's parameters; inputs
-        are the engine's _clv_inputs when the caller has them already."""
+        are the customers' _inputs when the caller has them already."""
         self.ensure_one()
         if self.state != "done":
             raise UserError(self.env._("Only a successful fit can be applied."))
         company = self.company_id
-        as_of = as_of or self.as_of_date
-        engine = self.env["zhongzheng.value.engine"]
-        ids, x, t_x, T, monetary = inputs or engine._clv_inputs(
-            company, as_of, partner_ids
-        )
-        if ids:
-            alive, expected, value = engine._clv_predict(
-                self,
-                x,
-                t_x,
-                T,
-                monetary,
-                company.clv_horizon_months,
-                company.clv_monthly_discount_rate / 100.0,
-            )
-            engine._write_clv(company, ids, alive, expected, value)
+        inputs = inputs or self._inputs(company, as_of or self.as_of_date, partner_ids)
+        if inputs.ids:
+            alive, expected, value = self._predict(inputs)
+            rows = [
+                {
+                    "partner_id": pid,
+                    "clv_prob_alive": round(float(a), 4),
+                    "clv_expected_purchases": round(float(e), 4),
+                    "clv_value": round(float(v), 2),
+                }
+                for pid, a, e, v in zip(inputs.ids, alive, expected, value, strict=True)
+            ]
+            self.env["zhongzheng.value.writer"]._write_rows(company, rows, CLV_FIELDS)
         self.applied = True
 
+    def _predict(self, inputs):
+        """(probability alive, expected purchases in CLV_PREDICTION_DAYS,
+        lifetime value over the company's horizon) per customer."""
+        return clv_math.predict(
+            clv_math.BGNBDFit(self.r, self.alpha, self.a, self.b, 0.0, True, 0),
+            clv_math.GammaGammaFit(self.p, self.q, self.v, 0.0, True, 0),
+            *inputs[1:],
+            days=CLV_PREDICTION_DAYS,
+            months=self.company_id.clv_horizon_months,
+            monthly_discount_rate=self.company_id.clv_monthly_discount_rate / 100.0,
+        )
 
-class ClvFitLine(models.Model):
-    _name = "zhongzheng.clv.fit.line"
-    _description = "Customer Lifetime Value Backtest Line"
-    _order = "predicted desc, id"
-
-    fit_id = fields.Many2one(
-        "zhongzheng.clv.fit", required=True, ondelete="cascade", index=True
-    )
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
-    frequency = fields.Integer(help="Repeat purchase days up to the as-of date.")
-    recency = fields.Integer(help="Days from the first to the last purchase day.")
-    age = fields.Integer(help="Days from the first purchase day to the as-of date.")
-    monetary = fields.Float(string="Average Repeat Order Value", digits=(16, 2))
-    predicted = fields.Float(string="Predicted Repeat Purchases", digits=(16, 3))
-    actual = fields.Integer(string="Actual Repeat Purchases")
+    @api.model
+    def _inputs(self, company, as_of, partner_ids=None):
+        """The customers' ClvInputs up to as_of (company currency)."""
+        self.env["sale.order"].flush_model()
+        end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH days AS (
+                SELECT p.commercial_partner_id AS partner_id,
+                       so.date_order::date AS day,
+                       SUM(so.amount_untaxed
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.company_id = %(company)s AND so.state = 'sale'
+                   AND so.date_order < %(end)s AND %(filter)s
+                 GROUP BY 1, 2
+            ),
+            firsts AS (
+                SELECT DISTINCT ON (partner_id) partner_id, amount
+                  FROM days ORDER BY partner_id, day
+            )
+            SELECT d.partner_id,
+                   COUNT(*) - 1,
+                   MAX(d.day) - MIN(d.day),
+                   %(as_of)s::date - MIN(d.day),
+                   COALESCE((SUM(d.amount) - MIN(f.amount))
+                            / NULLIF(COUNT(*) - 1, 0), 0)
+              FROM days d JOIN firsts f ON f.partner_id = d.partner_id
+             GROUP BY d.partner_id
+             ORDER BY d.partner_id
+            """,
+                company=company.id,
+                end=end,
+                as_of=as_of,
+                filter=partner_filter(("p", "commercial_partner_id"), partner_ids),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            empty = np.array([], dtype=float)
+            return ClvInputs([], empty, empty, empty, empty)
+        data = np.array([r[1:] for r in rows], dtype=float)
+        return ClvInputs([r[0] for r in rows], *data.T)

@@ -28,20 +28,19 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.integrate import quad
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-MIN_REPEAT_CUSTOMERS = 20
-
-# The fits run in rescaled units (time / mean age, money / mean spend), where the
-# parameters are of order 1. Log-parameters are boxed in so exp() never overflows;
-# a fit that ends on the box means the likelihood keeps improving towards 0 or
-# infinity (degenerate data), and is reported as not converged.
-_LOG_BOUND = 10.0
-
-
-class NotEnoughData(ValueError):
-    """Too few repeat customers to fit a model."""
+from .clv_optimise import (  # noqa: F401 (MIN_REPEAT_CUSTOMERS, NotEnoughData: API)
+    MIN_REPEAT_CUSTOMERS,
+    NotEnoughData,
+    as_1d,
+    check_enough,
+    check_non_negative,
+    check_rft,
+    check_same_length,
+    compress,
+    maximise,
+)
 
 
 class BGNBDFit(NamedTuple):
@@ -65,57 +64,6 @@ class GammaGammaFit(NamedTuple):
     log_likelihood: float
     converged: bool
     n: int
-
-
-# ---------------------------------------------------------------------------
-# input checks
-
-
-def _as_1d(name, values):
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
-
-
-def _check_same_length(**arrays):
-    lengths = {name: len(arr) for name, arr in arrays.items()}
-    if len(set(lengths.values())) > 1:
-        detail = ", ".join(f"{name}={size}" for name, size in lengths.items())
-        raise ValueError(f"Input arrays have different lengths: {detail}")
-
-
-def _check_non_negative(**arrays):
-    for name, arr in arrays.items():
-        if np.any(arr < 0):
-            raise ValueError(f"{name} contains negative values")
-
-
-def _check_rft(frequency, recency, T):
-    x = _as_1d("frequency", frequency)
-    t_x = _as_1d("recency", recency)
-    age = _as_1d("T", T)
-    _check_same_length(frequency=x, recency=t_x, T=age)
-    _check_non_negative(frequency=x, recency=t_x, T=age)
-    # small tolerance: recency and age are often computed from float timestamps
-    if np.any(t_x > age * (1 + 1e-9) + 1e-9):
-        bad = int(np.sum(t_x > age * (1 + 1e-9) + 1e-9))
-        raise ValueError(f"recency is larger than T for {bad} customer(s)")
-    return x, t_x, age
-
-
-def _check_enough(n_repeat, n_total):
-    if n_total == 0:
-        raise NotEnoughData("No customers given: cannot fit the model.")
-    if n_repeat < MIN_REPEAT_CUSTOMERS:
-        raise NotEnoughData(
-            f"Only {n_repeat} of {n_total} customers made a repeat purchase; "
-            f"at least {MIN_REPEAT_CUSTOMERS} are needed to fit the model."
-        )
 
 
 def usable_rows(frequency, recency, T, monetary):
@@ -142,63 +90,6 @@ def usable_rows(frequency, recency, T, monetary):
         )
         spend = purchases & (x > 0) & np.isfinite(m) & (m > 0)
     return purchases, spend
-
-
-def _compress(*columns):
-    """Collapse identical customers into (unique rows, counts).
-
-    Summaries measured in whole days repeat a lot, so this cuts the likelihood
-    cost well below one evaluation per customer.
-    """
-    stacked = np.column_stack(columns)
-    uniq, counts = np.unique(stacked, axis=0, return_counts=True)
-    return tuple(uniq.T), counts.astype(float)
-
-
-def _maximise(loglik, data, n, penalizer, x0, unit):
-    """Maximise ``loglik(params, data)`` over log-parameters.
-
-    ``unit`` converts the rescaled parameters back to the caller's units; the
-    penalizer applies there, like ``lifetimes`` does. Returns (params, success).
-    """
-
-    def objective(log_params):
-        params = np.exp(log_params)
-        ll, grad = loglik(params, data)
-        real = params * unit
-        value = -ll / n + penalizer * np.sum(real**2)
-        grad = -grad / n + 2.0 * penalizer * real * unit
-        # chain rule for the log-parametrisation
-        return value, grad * params
-
-    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(x0)
-    options = {"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9}
-    res = minimize(
-        objective, x0, jac=True, method="L-BFGS-B", bounds=bounds, options=options
-    )
-    if not res.success or not np.isfinite(res.fun):
-        # gradient methods can stall on a bad start; a simplex pass is slower but
-        # does not need a usable gradient, then polish again with L-BFGS-B
-        start = res.x if np.all(np.isfinite(res.x)) else x0
-        simplex = minimize(
-            lambda log_params: objective(log_params)[0],
-            np.clip(start, -10.0, 10.0),
-            method="Nelder-Mead",
-            bounds=bounds,
-            options={"maxiter": 800, "xatol": 1e-8, "fatol": 1e-13},
-        )
-        res = minimize(
-            objective,
-            simplex.x,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options=options,
-        )
-    # optimisers stop a little short of a bound they are running into
-    at_bound = np.any(np.abs(res.x) >= _LOG_BOUND - 0.05)
-    success = bool(res.success and np.isfinite(res.fun) and not at_bound)
-    return np.exp(res.x), success
 
 
 # ---------------------------------------------------------------------------
@@ -269,17 +160,17 @@ def fit_bgnbd(frequency, recency, T, penalizer=0.0):
     scale): the data then does not pin the parameters down and predictions
     should not be trusted.
     """
-    x, t_x, age = _check_rft(frequency, recency, T)
+    x, t_x, age = check_rft(frequency, recency, T)
     n = len(x)
-    _check_enough(int(np.sum(x > 0)), n)
+    check_enough(int(np.sum(x > 0)), n)
     if penalizer < 0:
         raise ValueError("penalizer must be >= 0")
     # fit in units of the mean age so that alpha is of order 1 whatever the unit
     scale = float(age.mean()) if age.mean() > 0 else 1.0
     t_x, age = t_x / scale, age / scale
     repeat = x > 0
-    (ux, ut_x, uT), w = _compress(x[repeat], t_x[repeat], age[repeat])
-    (uT0,), w0 = _compress(age[~repeat])
+    (ux, ut_x, uT), w = compress(x[repeat], t_x[repeat], age[repeat])
+    (uT0,), w0 = compress(age[~repeat])
     xs, x_inverse = np.unique(x, return_inverse=True)
     wx = np.bincount(x_inverse.ravel(), minlength=len(xs)).astype(float)
     data = (xs, wx, ux, ut_x, uT, w, uT0, w0)
@@ -288,7 +179,7 @@ def fit_bgnbd(frequency, recency, T, penalizer=0.0):
     rate = max(x.sum(), 1.0) / max(age.sum(), 1e-9)
     x0 = np.clip(np.log([1.0, 1.0 / rate, 1.0, 1.0]), -10.0, 10.0)
     unit = np.array([1.0, scale, 1.0, 1.0])
-    params, success = _maximise(_bgnbd_loglik, data, n, penalizer, x0, unit)
+    params, success = maximise(_bgnbd_loglik, data, n, penalizer, x0, unit)
     # each repeat purchase time is a density in the time unit: undo the rescaling
     ll = float(_bgnbd_loglik(params, data)[0] - x.sum() * math.log(scale))
     r, alpha, a, b = (float(v) for v in params * unit)
@@ -422,24 +313,20 @@ def fit_gamma_gamma(frequency, monetary, penalizer=0.0):
     :param frequency: repeat purchases per customer (x).
     :param monetary: average value of the repeat purchases per customer.
     :param penalizer: L2 penalty on the parameters, as in ``lifetimes``.
-    :return: :class:`GammaGammaFit`; ``n`` is the number of customers used.
+    :return: :class:`GammaGammaFit`; ``n`` is the number of customers used;
+        ``converged`` as for :func:`fit_bgnbd`.
     :raises NotEnoughData: fewer than ``MIN_REPEAT_CUSTOMERS`` repeat customers.
     :raises ValueError: inconsistent inputs.
-
-    ``converged`` is False when the optimiser failed, the log-likelihood is not
-    finite, or a parameter ran into the search box (about e^+-10 times its natural
-    scale): the data then does not pin the parameters down and predictions
-    should not be trusted.
     """
-    x = _as_1d("frequency", frequency)
-    m = _as_1d("monetary", monetary)
-    _check_same_length(frequency=x, monetary=m)
-    _check_non_negative(frequency=x)
+    x = as_1d("frequency", frequency)
+    m = as_1d("monetary", monetary)
+    check_same_length(frequency=x, monetary=m)
+    check_non_negative(frequency=x)
     if penalizer < 0:
         raise ValueError("penalizer must be >= 0")
     repeat = x > 0
     n = int(np.sum(repeat))
-    _check_enough(n, len(x))
+    check_enough(n, len(x))
     x, m = x[repeat], m[repeat]
     if np.any(m <= 0):
         bad = int(np.sum(m <= 0))
@@ -449,7 +336,7 @@ def fit_gamma_gamma(frequency, monetary, penalizer=0.0):
     # fit in units of the mean spend so that v is of order 1 whatever the currency
     scale = float(m.mean())
     m = m / scale
-    (ux, um), w = _compress(x, m)
+    (ux, um), w = compress(x, m)
     xs, x_inverse = np.unique(x, return_inverse=True)
     wx = np.bincount(x_inverse.ravel(), minlength=len(xs)).astype(float)
     log_m = np.log(um)
@@ -458,7 +345,7 @@ def fit_gamma_gamma(frequency, monetary, penalizer=0.0):
     # p = 1, q = 2 makes the population mean p*v/(q-1) equal v = 1 = mean spend
     x0 = np.log([1.0, 2.0, 1.0])
     unit = np.array([1.0, 1.0, scale])
-    params, success = _maximise(_gg_loglik, data, n, penalizer, x0, unit)
+    params, success = maximise(_gg_loglik, data, n, penalizer, x0, unit)
     # m is a density in currency units: undo the rescaling
     ll = float(_gg_loglik(params, data)[0]) - n * math.log(scale)
     p, q, v = (float(val) for val in params * unit)
@@ -527,3 +414,30 @@ def customer_lifetime_value(
         clv += spend * (cumulative - previous) / (1 + monthly_discount_rate) ** month
         previous = cumulative
     return clv
+
+
+def predict(bg, gg, x, t_x, T, monetary, days, months, monthly_discount_rate):
+    """(probability alive, expected purchases in the next ``days``, lifetime
+    value over ``months``) per customer, never NaN. Customers whose repeat
+    spend the spend model cannot take (free or credited repeat orders) get
+    the population's average spend; where the spend model has no finite
+    answer, the customer's own average repeat order, else the population's.
+    """
+    _purchases, spend = usable_rows(x, t_x, T, monetary)
+    alive = bgnbd_prob_alive(bg, x, t_x, T)
+    expected = bgnbd_expected_purchases(bg, days, x, t_x, T)
+    value = customer_lifetime_value(
+        bg,
+        gg,
+        x,
+        t_x,
+        T,
+        monetary,
+        months=months,
+        monthly_discount_rate=monthly_discount_rate,
+        spend_frequency=np.where(spend, x, 0.0),
+        fallback_spend=np.where(
+            spend, monetary, monetary[spend].mean() if spend.any() else 0.0
+        ),
+    )
+    return alive, expected, np.nan_to_num(value)

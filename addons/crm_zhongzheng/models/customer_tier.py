@@ -3,9 +3,10 @@ from odoo.exceptions import ValidationError
 
 
 class CustomerTier(models.Model):
-    """A level of the customer pyramid (客户金字塔). Non-lead tiers take the
-    customers ranked by value up to their cumulative share; the lead tier
-    takes those whose net contribution is below the company's floor."""
+    """A level of the customer pyramid (客户金字塔). Ranked tiers take the
+    customers ranked by value up to their cumulative share; the loss-making
+    tier (``is_lead``, code ``lead``, 铅层) takes those whose net
+    contribution is below the company's floor (``tier_lead_floor``)."""
 
     _name = "zhongzheng.customer.tier"
     _description = "Customer Tier"
@@ -46,8 +47,14 @@ class CustomerTier(models.Model):
                 )
 
     @api.model
+    def _loss_making(self):
+        """The tier of customers who cost more to serve than they bring."""
+        return self.search([("is_lead", "=", True)], limit=1)
+
+    @api.model
     def _ranked(self):
-        """Non-lead tiers in pyramid order with their share bands."""
+        """The ranked (not loss-making) tiers in pyramid order with their
+        share bands."""
         tiers = self.search([("is_lead", "=", False)])
         bands, low = [], 0.0
         for tier in tiers:

@@ -26,8 +26,5 @@ class PurchaseOrder(models.Model):
 
     def button_confirm(self):
         result = super().button_confirm()
-        queue = self.env["zhongzheng.value.queue"].sudo()
-        for company in self.company_id:
-            orders = self.filtered(lambda o, c=company: o.company_id == c)
-            queue._enqueue(orders.partner_id, company)
+        self.env["zhongzheng.value.queue"].sudo()._enqueue_records(self)
         return result

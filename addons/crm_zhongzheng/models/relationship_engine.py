@@ -1,21 +1,25 @@
-"""Customer pyramid tiers and relationship classes: part of the value engine.
+"""Customer pyramid tiers and relationship classes: a step of the customer
+value pipeline, after the ranks.
 
-They are decided from the figures the engine has just written, per company,
-in one SQL read and one Python pass over its customers, and every change is
-logged in the relationship history (set-based insert)."""
+They are decided from the figures written so far, per company, in one SQL
+read and one Python pass over its customers; the changes are returned for
+the relationship history."""
 
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-RELATIONSHIP_FIELDS = {
-    "tier_id": "integer",
-    "tier_computed_id": "integer",
-    "tier_since": "date",
-    "relationship_class": "varchar",
-    "relationship_since": "date",
-}
+from .value_sql import window
+
+# the figures this step writes
+RELATIONSHIP_FIELDS = (
+    "tier_id",
+    "tier_computed_id",
+    "tier_since",
+    "relationship_class",
+    "relationship_since",
+)
 BASIS_COLUMNS = {
     "margin": "margin_window",
     "revenue": "revenue_window",
@@ -24,7 +28,7 @@ BASIS_COLUMNS = {
 
 
 class RelationshipEngine(models.AbstractModel):
-    """Tier and class rules; the value engine calls them after its ranks."""
+    """Tier and class rules."""
 
     _name = "zhongzheng.relationship.engine"
     _description = "Customer Tier and Class Rules"
@@ -32,14 +36,13 @@ class RelationshipEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _relationship_rows(self, company, as_of):
-        """Per commercial partner with figures or an open pipeline: the
-        inputs of the tier and class rules and their current values, read
-        from the value engine's stage (open while it recomputes)."""
-        bits = self.env["zhongzheng.value.engine"]._stage_bits()
-        start = fields.Datetime.to_datetime(as_of) + timedelta(
-            days=1 - company.value_window_days
-        )
-        end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
+        """Per commercial partner with figures or an open pipeline, a dict:
+        the inputs of the tier and class rules (partner_id, sale_count_total,
+        sale_count_window, first_sale_date, last_sale_date, net_contribution,
+        basis, max_gap, has_pipeline) and the current tier_id,
+        tier_computed_id, tier_since, relationship_class, relationship_since."""
+        writer = self.env["zhongzheng.value.writer"]
+        start, end = window(company, as_of)
         basis = SQL.identifier(BASIS_COLUMNS[company.tier_basis or "margin"])
         for model in ("sale.order", "crm.lead", "res.partner"):
             self.env[model].flush_model()
@@ -71,20 +74,20 @@ class RelationshipEngine(models.AbstractModel):
                 SELECT partner_id, MAX(gap) AS max_gap FROM gaps GROUP BY partner_id
             ),
             candidates AS (
-                SELECT partner_id FROM zz_value_stage
-                 WHERE zz_keys & %(holds)s <> 0
+                SELECT f.partner_id FROM %(figures)s f WHERE %(holds)s
                 UNION
                 SELECT partner_id FROM pipeline
             )
-            SELECT rp.id,
-                   COALESCE(s.sale_count_total, 0),
-                   COALESCE(s.sale_count_window, 0),
+            SELECT rp.id AS partner_id,
+                   COALESCE(s.sale_count_total, 0) AS sale_count_total,
+                   COALESCE(s.sale_count_window, 0) AS sale_count_window,
                    s.first_sale_date,
                    s.last_sale_date,
-                   COALESCE(s.margin_window, 0) - COALESCE(s.cost_to_serve, 0),
-                   COALESCE(s.%(basis)s, 0),
+                   COALESCE(s.margin_window, 0) - COALESCE(s.cost_to_serve, 0)
+                       AS net_contribution,
+                   COALESCE(s.%(basis)s, 0) AS basis,
                    mg.max_gap,
-                   pl.partner_id IS NOT NULL,
+                   pl.partner_id IS NOT NULL AS has_pipeline,
                    s.tier_id,
                    s.tier_computed_id,
                    s.tier_since,
@@ -92,34 +95,34 @@ class RelationshipEngine(models.AbstractModel):
                    s.relationship_since
               FROM candidates c
               JOIN res_partner rp ON rp.id = c.partner_id
-              LEFT JOIN zz_value_stage s ON s.partner_id = rp.id
+              LEFT JOIN %(figures)s s ON s.partner_id = rp.id
               LEFT JOIN max_gaps mg ON mg.partner_id = rp.id
               LEFT JOIN pipeline pl ON pl.partner_id = rp.id
              WHERE rp.id = rp.commercial_partner_id
              ORDER BY rp.id
             """,
-                holds=bits["sale_count_total"] | bits["relationship_class"],
+                figures=writer._figures(company),
+                holds=writer._holds("f", ["sale_count_total", "relationship_class"]),
                 company=company.id,
                 start=start,
                 end=end,
                 basis=basis,
             )
         )
-        return self.env.cr.fetchall()
+        return self.env.cr.dictfetchall()
 
     @api.model
     def _classify(self, company, as_of, row):
         """The relationship class (客户相关度) of one customer."""
-        _pid, total, window, _first, last, *_rest = row
-        max_gap, has_pipeline = row[7], row[8]
-        if not total:
-            return "potential" if has_pipeline else "non_customer"
-        if (as_of - last).days > company.class_lost_after_days:
+        if not row["sale_count_total"]:
+            return "potential" if row["has_pipeline"] else "non_customer"
+        current_gap = (as_of - row["last_sale_date"]).days
+        if current_gap > company.class_lost_after_days:
             return "lost"
-        current_gap = (as_of - last).days
         if (
-            window >= company.class_loyal_min_orders
-            and max(max_gap or 0, current_gap) <= company.class_loyal_max_gap_days
+            row["sale_count_window"] >= company.class_loyal_min_orders
+            and max(row["max_gap"] or 0, current_gap)
+            <= company.class_loyal_max_gap_days
         ):
             return "loyal"
         return "marginal"
@@ -127,20 +130,21 @@ class RelationshipEngine(models.AbstractModel):
     @api.model
     def _rank_tiers(self, company, as_of, rows):
         """{partner id: (computed tier id, cumulative share before it)} from
-        the pyramid rules, before stability and overrides."""
+        the pyramid rules, before stability and overrides, and the share
+        bands {tier id: (low, high)} of the ranked tiers."""
         Tier = self.env["zhongzheng.customer.tier"]
-        lead = Tier.search([("is_lead", "=", True)], limit=1)
+        loss_making = Tier._loss_making()
         bands = Tier._ranked()
         min_first = as_of - timedelta(days=company.tier_min_history_days)
         result, ranked = {}, []
         for row in rows:
-            pid, total, _w, first, _l, net, basis = row[:7]
-            if not total or first is None or first > min_first:
+            pid, first = row["partner_id"], row["first_sale_date"]
+            if not row["sale_count_total"] or first is None or first > min_first:
                 result[pid] = (None, None)  # too new: no tier until it qualifies
-            elif lead and net < company.tier_lead_floor:
-                result[pid] = (lead.id, None)
+            elif loss_making and row["net_contribution"] < company.tier_lead_floor:
+                result[pid] = (loss_making.id, None)
             else:
-                ranked.append((basis, pid))
+                ranked.append((row["basis"], pid))
         ranked.sort(key=lambda item: (-item[0], item[1]))
         grand = sum(b for b, _pid in ranked if b > 0) or 1.0
         running = 0.0
@@ -170,77 +174,95 @@ class RelationshipEngine(models.AbstractModel):
 
     @api.model
     def _compute_relationships(self, company, as_of=None):
+        """Tier and class of every customer of the company, written through
+        the writer; returns the changes for the relationship history."""
         as_of = as_of or fields.Date.context_today(self)
         rows = self._relationship_rows(company, as_of)
         ranked, bands = self._rank_tiers(company, as_of, rows)
         overrides = self._current_overrides(company, as_of)
-        updates, history = [], []
+        updates, changes = [], []
         for row in rows:
-            pid = row[0]
-            tier, computed_old, tier_since = row[9], row[10], row[11]
-            klass, class_since = row[12], row[13]
+            pid = row["partner_id"]
             candidate, share = ranked.get(pid, (None, None))
             computed = self._stable_tier(
-                company, as_of, computed_old, tier_since, candidate, share, bands
+                company,
+                as_of,
+                row["tier_computed_id"],
+                row["tier_since"],
+                candidate,
+                share,
+                bands,
             )
             override = overrides.get(pid)
-            effective = override.tier_id.id if override else computed
-            new_class = self._classify(company, as_of, row)
-            if effective != tier:
-                share_text = "-" if share is None else f"{share:.1f}%"
-                figures = self.env._(
-                    "net contribution %(net).2f; %(basis)s %(value).2f; "
-                    "cumulative share before %(share)s",
-                    net=row[5],
-                    basis=company.tier_basis,
-                    value=row[6],
-                    share=share_text,
-                )
-                history.append(
-                    (
+            new = {
+                "partner_id": pid,
+                "tier_id": override.tier_id.id if override else computed,
+                "tier_computed_id": computed,
+                "tier_since": row["tier_since"],
+                "relationship_class": self._classify(company, as_of, row),
+                "relationship_since": row["relationship_since"],
+            }
+            if new["tier_id"] != row["tier_id"]:
+                changes.append(
+                    self._tier_change(
                         pid,
-                        "tier",
-                        tier,
-                        effective,
-                        None,
-                        None,
-                        "manual" if override else "auto",
-                        override.reason if override else None,
-                        figures,
-                    )
-                )
-                tier_since = as_of
-            if new_class != klass:
-                gap_text = "-" if row[7] is None else str(row[7])
-                last_text = str(row[4]) if row[4] else "-"
-                history.append(
-                    (
-                        pid,
-                        "class",
-                        None,
-                        None,
-                        klass,
-                        new_class,
-                        "auto",
-                        None,
+                        row["tier_id"],
+                        new["tier_id"],
+                        override,
                         self.env._(
-                            "orders in window %(window)s; last order %(last)s; "
-                            "longest gap %(gap)s days",
-                            window=row[2],
-                            last=last_text,
-                            gap=gap_text,
+                            "net contribution %(net).2f; %(basis)s %(value).2f; "
+                            "cumulative share before %(share)s",
+                            net=row["net_contribution"],
+                            basis=company.tier_basis,
+                            value=row["basis"],
+                            share="-" if share is None else f"{share:.1f}%",
                         ),
                     )
                 )
-                class_since = as_of
-            values = (effective, computed, tier_since, new_class, class_since)
-            if values != (tier, computed_old, row[11], klass, row[13]):
-                updates.append((pid, *values))  # unchanged rows: nothing to write
-        self.env["zhongzheng.value.engine"]._write_values(
-            company, updates, list(RELATIONSHIP_FIELDS)
+                new["tier_since"] = as_of
+            if new["relationship_class"] != row["relationship_class"]:
+                changes.append(
+                    {
+                        "partner_id": pid,
+                        "kind": "class",
+                        "tier_from_id": None,
+                        "tier_to_id": None,
+                        "class_from": row["relationship_class"],
+                        "class_to": new["relationship_class"],
+                        "origin": "auto",
+                        "reason": None,
+                        "figures": self.env._(
+                            "orders in window %(window)s; last order %(last)s; "
+                            "longest gap %(gap)s days",
+                            window=row["sale_count_window"],
+                            last=str(row["last_sale_date"] or "-"),
+                            gap="-" if row["max_gap"] is None else str(row["max_gap"]),
+                        ),
+                    }
+                )
+                new["relationship_since"] = as_of
+            if any(new[name] != row[name] for name in RELATIONSHIP_FIELDS):
+                updates.append(new)  # unchanged rows: nothing to write
+        self.env["zhongzheng.value.writer"]._write_rows(
+            company, updates, RELATIONSHIP_FIELDS
         )
-        self._log_history(company, as_of, history)
-        return len(rows)
+        return changes
+
+    @api.model
+    def _tier_change(self, partner_id, old, new, override, figures=None):
+        """A tier change for the relationship history (manual when an
+        override decided it)."""
+        return {
+            "partner_id": partner_id,
+            "kind": "tier",
+            "tier_from_id": old,
+            "tier_to_id": new,
+            "class_from": None,
+            "class_to": None,
+            "origin": "manual" if override else "auto",
+            "reason": override.reason if override else None,
+            "figures": figures,
+        }
 
     @api.model
     def _current_overrides(self, company, as_of):
@@ -256,37 +278,6 @@ class RelationshipEngine(models.AbstractModel):
         return {o.partner_id.id: o for o in overrides - expired}
 
     @api.model
-    def _log_history(self, company, as_of, history):
-        if not history:
-            return
-        self.env["zhongzheng.relationship.history"].flush_model()
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        self.env["zhongzheng.value.engine"]._copy_rows(
-            "zhongzheng_relationship_history",
-            [
-                "partner_id",
-                "kind",
-                "tier_from_id",
-                "tier_to_id",
-                "class_from",
-                "class_to",
-                "origin",
-                "reason",
-                "figures",
-                "company_id",
-                "date",
-                "user_id",
-                "create_uid",
-                "write_uid",
-                "create_date",
-                "write_date",
-            ],
-            [(*entry, company.id, as_of, uid, uid, uid, now, now) for entry in history],
-        )
-        self.env["zhongzheng.relationship.history"].invalidate_model()
-
-    @api.model
     def _apply_tier_override(self, partner, company):
         """Make a customer's tier follow its current override, or return to
         its computed tier; log the change as manual."""
@@ -294,32 +285,30 @@ class RelationshipEngine(models.AbstractModel):
         partner = partner.with_company(company).sudo()
         override = self._current_overrides(company, as_of).get(partner.id)
         current = partner.tier_id.id or None
-        target = (
-            override.tier_id.id if override else (partner.tier_computed_id.id or None)
-        )
+        computed = partner.tier_computed_id.id or None
+        target = override.tier_id.id if override else computed
         if target == current:
             return
-        self.env["zhongzheng.value.engine"]._write_values(
+        self.env["zhongzheng.value.writer"]._write_rows(
             company,
             [
-                (
-                    partner.id,
-                    target,
-                    partner.tier_computed_id.id or None,
-                    as_of,
-                    partner.relationship_class or None,
-                    partner.relationship_since or None,
-                )
+                {
+                    "partner_id": partner.id,
+                    "tier_id": target,
+                    "tier_computed_id": computed,
+                    "tier_since": as_of,
+                    "relationship_class": partner.relationship_class or None,
+                    "relationship_since": partner.relationship_since or None,
+                }
             ],
-            list(RELATIONSHIP_FIELDS),
+            RELATIONSHIP_FIELDS,
         )
-        reason = (
-            override.reason
-            if override
-            else self.env._("Override removed: back to the computed tier.")
-        )
-        self._log_history(
-            company,
-            as_of,
-            [(partner.id, "tier", current, target, None, None, "manual", reason, None)],
+        change = self._tier_change(partner.id, current, target, override)
+        if not override:
+            change.update(
+                origin="manual",
+                reason=self.env._("Override removed: back to the computed tier."),
+            )
+        self.env["zhongzheng.relationship.history"]._log_changes(
+            company, as_of, [change]
         )

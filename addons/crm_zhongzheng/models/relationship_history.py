@@ -1,5 +1,17 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
+# the columns of a change, as the tier and class rules give it
+CHANGE_COLUMNS = (
+    "partner_id",
+    "kind",
+    "tier_from_id",
+    "tier_to_id",
+    "class_from",
+    "class_to",
+    "origin",
+    "reason",
+    "figures",
+)
 CLASSES = [
     ("potential", "Potential"),
     ("marginal", "Marginal"),
@@ -38,3 +50,27 @@ class RelationshipHistory(models.Model):
     reason = fields.Char()
     figures = fields.Char(help="The figures that decided the change.")
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
+
+    @api.model
+    def _log_changes(self, company, as_of, changes):
+        """The history step of the customer value pipeline: one row per
+        change (dicts of CHANGE_COLUMNS), in one COPY."""
+        if not changes:
+            return
+        self.flush_model()
+        now = fields.Datetime.now()
+        stamp = {
+            "company_id": company.id,
+            "date": as_of,
+            "user_id": self.env.uid,
+            "create_uid": self.env.uid,
+            "write_uid": self.env.uid,
+            "create_date": now,
+            "write_date": now,
+        }
+        self.env["zhongzheng.value.writer"]._copy_rows(
+            self._table,
+            [*CHANGE_COLUMNS, *stamp],
+            [{**change, **stamp} for change in changes],
+        )
+        self.invalidate_model()

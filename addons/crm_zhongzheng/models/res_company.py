@@ -1,6 +1,34 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# The customer value settings, declared once: as fields of the company
+# below. The CRM managers' settings wizard (wizards/value_settings.py) and
+# Odoo's settings page (res_config_settings.py) derive theirs from these
+# lists with setting_fields().
+VALUE_SETTINGS = (
+    "value_window_days",
+    "abc_a_share",
+    "abc_b_share",
+    "clv_horizon_months",
+    "clv_monthly_discount_rate",
+    "value_weight_current",
+    "value_weight_potential",
+    "value_weight_loyalty",
+    "value_weight_payment",
+    "value_weight_cost",
+    "tier_basis",
+    "tier_lead_floor",
+    "tier_min_history_days",
+    "tier_min_stay_days",
+    "tier_hysteresis",
+    "class_loyal_min_orders",
+    "class_loyal_max_gap_days",
+    "class_lost_after_days",
+    "sale_block_risky",
+)
+# only on Odoo's settings page (administrators)
+ADMIN_SETTINGS = ("followup_days", "followup_tier_ids", "pyramid_report_user_ids")
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -40,6 +68,7 @@ class ResCompany(models.Model):
         required=True,
         help="What ranks customers into platinum, gold and iron.",
     )
+    # the floor of the loss-making tier (code "lead", 铅层)
     tier_lead_floor = fields.Float(
         string="Lead Floor",
         default=0.0,
@@ -121,24 +150,7 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains(
-        "value_window_days",
-        "abc_a_share",
-        "abc_b_share",
-        "clv_horizon_months",
-        "clv_monthly_discount_rate",
-        "value_weight_current",
-        "value_weight_potential",
-        "value_weight_loyalty",
-        "value_weight_payment",
-        "value_weight_cost",
-        "tier_min_history_days",
-        "tier_min_stay_days",
-        "tier_hysteresis",
-        "class_loyal_min_orders",
-        "class_loyal_max_gap_days",
-        "class_lost_after_days",
-    )
+    @api.constrains(*VALUE_SETTINGS)
     def _check_value_settings(self):
         for company in self:
             if company.value_window_days < 1:
@@ -195,3 +207,25 @@ class ResCompany(models.Model):
             "payment": self.value_weight_payment,
             "cost": self.value_weight_cost,
         }
+
+
+def setting_fields(names, related):
+    """{name: field} for a settings screen with a `company_id`, one per
+    company setting, of the type the company declares: related to the
+    company (Odoo's settings page writes through them), or with the
+    company's label, help and choices but a value of its own until saved
+    (the CRM managers' wizard)."""
+    result = {}
+    for name in names:
+        declared = getattr(ResCompany, name)
+        if related:
+            result[name] = type(declared)(related=f"company_id.{name}", readonly=False)
+        else:
+            # the form's defaults are the company's values (default_get)
+            args = {
+                k: v
+                for k, v in declared.args.items()
+                if k not in ("default", "required")
+            }
+            result[name] = type(declared)(**args)
+    return result

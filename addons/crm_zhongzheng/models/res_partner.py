@@ -8,10 +8,11 @@ MANAGER = "crm_zhongzheng.group_crm_manager"
 
 
 def _figure(string, kind=fields.Float, groups=None, **kwargs):
-    """A customer-value figure: per company (each company sees its own),
-    written only by the value engine. Without the index Odoo gives
-    company-dependent fields by default: no query here can use it, and the
-    engine's bulk updates would maintain dozens of them."""
+    """A customer value figure: per company (each company sees its own),
+    written only through the value writer (value_writer.py), which finds the
+    figures by `value_figure` and their SQL types by their field type.
+    Without the index Odoo gives company-dependent fields by default: no
+    query here can use it, and the bulk updates would maintain dozens."""
     if groups:
         kwargs["groups"] = groups
     return kind(
@@ -20,6 +21,7 @@ def _figure(string, kind=fields.Float, groups=None, **kwargs):
         readonly=True,
         copy=False,
         index=False,
+        value_figure=True,
         **kwargs,
     )
 
@@ -74,7 +76,7 @@ class ResPartner(models.Model):
     value_points_payment = _figure("Payment Behaviour (points)", digits=(16, 1))
     value_points_cost = _figure("Cost-to-Serve (points)", digits=(16, 1))
 
-    # customer pyramid and relationship class (written by the engine)
+    # customer pyramid and relationship class
     tier_id = _figure("Tier", fields.Many2one, comodel_name="zhongzheng.customer.tier")
     tier_computed_id = _figure(
         "Computed Tier", fields.Many2one, comodel_name="zhongzheng.customer.tier"
@@ -146,6 +148,9 @@ class ResPartner(models.Model):
                 partner.sale_count_total and not partner.tier_id
             )
 
+    def _valid_field_parameter(self, field, name):
+        return name == "value_figure" or super()._valid_field_parameter(field, name)
+
     def _ticket_link_keys(self):
         return self.commercial_partner_id
 
@@ -170,26 +175,14 @@ class ResPartner(models.Model):
         return expression.OR(domains) if domains else [("id", "=", 0)]
 
     def _overdue_receivable(self, company):
-        """Live overdue receivable of this commercial partner in a company
-        (posted, unreconciled receivable lines past their due date)."""
+        """Live overdue receivable of this commercial partner in a company,
+        as of today: the value facts' one definition."""
         self.ensure_one()
-        groups = (
-            self.env["account.move.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "child_of", self.id),
-                    ("company_id", "=", company.id),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("reconciled", "=", False),
-                    ("date_maturity", "<", fields.Date.context_today(self)),
-                ],
-                [],
-                ["amount_residual:sum"],
-            )
+        return (
+            self.env["zhongzheng.value.facts"]
+            ._overdue_receivables(company, self.ids, fields.Date.context_today(self))
+            .get(self.id, 0.0)
         )
-        return groups[0][0] or 0.0
 
     @api.model
     def _tier_class_domain(self, tiers, relationship_class, tiered_only=False):

@@ -72,10 +72,7 @@ class SaleOrder(models.Model):
         return " ".join(reasons) or False
 
     def _queue_customer_value(self):
-        queue = self.env["zhongzheng.value.queue"].sudo()
-        for company in self.company_id:
-            orders = self.filtered(lambda o, c=company: o.company_id == c)
-            queue._enqueue(orders.partner_id, company)
+        self.env["zhongzheng.value.queue"].sudo()._enqueue_records(self)
 
     def action_confirm(self):
         risky = {order: order._customer_risk_message() for order in self}

@@ -56,8 +56,5 @@ class StockPicking(models.Model):
         deliveries = self.filtered(
             lambda p: p.state == "done" and p.picking_type_code == "outgoing"
         )
-        queue = self.env["zhongzheng.value.queue"].sudo()
-        for company in deliveries.company_id:
-            done = deliveries.filtered(lambda p, c=company: p.company_id == c)
-            queue._enqueue(done.partner_id, company)
+        self.env["zhongzheng.value.queue"].sudo()._enqueue_records(deliveries)
         return result

@@ -1,46 +1,51 @@
-"""Supplier rating from purchase data: part of the value engine."""
+"""Supplier rating from purchase data: a step of the customer value pipeline."""
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-SUPPLIER_FIELDS = {
-    "supplier_receipt_count": "integer",
-    "supplier_on_time_rate": "float8",
-    "supplier_qty_accuracy": "float8",
-    "supplier_incident_count": "integer",
-    "supplier_rating": "float8",
-}
+from .value_sql import id_list, partner_filter, window
+
+# the figures this step writes
+SUPPLIER_FIELDS = (
+    "supplier_receipt_count",
+    "supplier_on_time_rate",
+    "supplier_qty_accuracy",
+    "supplier_incident_count",
+    "supplier_rating",
+)
 # weights of the rating, in points out of 100
 ON_TIME_POINTS, ACCURACY_POINTS, QUALITY_POINTS = 50.0, 40.0, 10.0
 
 
 class SupplierEngine(models.AbstractModel):
-    """Supplier rating rules; the value engine calls them after its facts."""
+    """On-time receipts, quantity accuracy and quality incidents of each
+    supplier, and a 0-100 rating from them. Other parts of the addon add
+    quality incidents through `_quality_incident_queries`."""
 
     _name = "zhongzheng.supplier.engine"
     _description = "Supplier Rating Rules"
 
     @api.model
-    def _supplier_incidents(self, company, start, end, partner_ids):
-        """{supplier id: quality incidents}: service tickets opened in the
-        window whose responsible party is that supplier."""
-        self.env["zhongzheng.service.ticket"].flush_model()
+    def _quality_incident_queries(self, company, start, end, partners):
+        """Hook: SQL queries of rows (partner_id, incidents), quality
+        incidents of a supplier over [start, end), for the suppliers of the
+        subquery `partners`; the rating adds them up. None in the core: see
+        service_ticket_costs.py."""
+        return []
+
+    @api.model
+    def _quality_incidents(self, company, start, end, partner_ids):
+        """{supplier id: quality incidents} in the window."""
+        queries = self._quality_incident_queries(
+            company, start, end, id_list(partner_ids)
+        )
+        if not queries:
+            return {}
         self.env.cr.execute(
             SQL(
-                """
-            SELECT t.supplier_id, COUNT(*)
-              FROM zhongzheng_service_ticket t
-              LEFT JOIN zhongzheng_service_ticket_stage st ON st.id = t.stage_id
-             WHERE t.company_id = %s AND t.responsible_party = 'supplier'
-               AND t.supplier_id = ANY(%s)
-               AND t.create_date >= %s AND t.create_date < %s
-               AND NOT COALESCE(st.is_cancelled, FALSE)
-             GROUP BY t.supplier_id
-            """,
-                company.id,
-                list(partner_ids),
-                start,
-                end,
+                "SELECT partner_id, SUM(incidents)::int FROM (%s) i"
+                " GROUP BY partner_id",
+                SQL(" UNION ALL ").join(queries),
             )
         )
         return dict(self.env.cr.fetchall())
@@ -51,8 +56,7 @@ class SupplierEngine(models.AbstractModel):
         quantity accuracy (received vs ordered on purchase lines) and
         quality incidents of each supplier, and a 0-100 rating from them."""
         as_of = as_of or fields.Date.context_today(self)
-        engine = self.env["zhongzheng.value.engine"]
-        start, end = engine._window(company, as_of)
+        start, end = window(company, as_of)
         for model in ("stock.picking", "purchase.order", "purchase.order.line"):
             self.env[model].flush_model()
         self.env.cr.execute(
@@ -95,9 +99,7 @@ class SupplierEngine(models.AbstractModel):
                 company=company.id,
                 start=start,
                 end=end,
-                filter=engine._partner_filter(
-                    ("p", "commercial_partner_id"), partner_ids
-                ),
+                filter=partner_filter(("p", "commercial_partner_id"), partner_ids),
             )
         )
         found = {row[0]: row[1:] for row in self.env.cr.fetchall()}
@@ -107,11 +109,11 @@ class SupplierEngine(models.AbstractModel):
             SQL(
                 "SELECT id FROM res_partner WHERE supplier_rating ? %s AND %s",
                 key,
-                engine._partner_filter(("res_partner", "id"), partner_ids),
+                partner_filter(("res_partner", "id"), partner_ids),
             )
         )
         population = set(found) | {r[0] for r in self.env.cr.fetchall()}
-        incidents = self._supplier_incidents(company, start, end, list(population))
+        incidents = self._quality_incidents(company, start, end, population)
         rows = []
         for pid in sorted(population):
             receipts, on_time, accuracy = found.get(pid, (0, None, None))
@@ -127,5 +129,16 @@ class SupplierEngine(models.AbstractModel):
                     + QUALITY_POINTS * quality,
                     1,
                 )
-            rows.append((pid, receipts, on_time, accuracy, count, rating))
-        return engine._write_values(company, rows, list(SUPPLIER_FIELDS))
+            rows.append(
+                {
+                    "partner_id": pid,
+                    "supplier_receipt_count": receipts,
+                    "supplier_on_time_rate": on_time,
+                    "supplier_qty_accuracy": accuracy,
+                    "supplier_incident_count": count,
+                    "supplier_rating": rating,
+                }
+            )
+        return self.env["zhongzheng.value.writer"]._write_rows(
+            company, rows, SUPPLIER_FIELDS
+        )

@@ -55,6 +55,16 @@ class ValueQueue(models.Model):
         return len(pairs)
 
     @api.model
+    def _enqueue_records(self, records, partners="partner_id"):
+        """Queue, for each company of the records (orders, invoices,
+        deliveries, tickets), the commercial partners of its records:
+        `partners` is a field name or a function of the records."""
+        count = 0
+        for company, group in records.grouped("company_id").items():
+            count += self._enqueue(group.mapped(partners), company)
+        return count
+
+    @api.model
     def _enqueue_all(self, companies):
         """Queue every commercial partner that has figures or activity."""
         count = 0
@@ -126,7 +136,7 @@ class ValueQueue(models.Model):
         # queue is drained, not after every batch
         for company_id in by_company:
             if not left.get(company_id):
-                engine._compute_ranks(self.env["res.company"].browse(company_id))
+                engine._rerank(self.env["res.company"].browse(company_id))
         return len(rows), sum(left.values())
 
     @api.model
@@ -137,9 +147,8 @@ class ValueQueue(models.Model):
 
     @api.model
     def _cron_nightly(self):
-        """Nightly: a lifetime value fit per company (as of today), applied to
-        its customers, then every customer queued for recomputation."""
+        """Nightly: the pipeline's lifetime value fit per company (as of
+        today), then every customer queued for recomputation."""
         companies = self.env["res.company"].search([])
-        for company in companies:
-            self.env["zhongzheng.clv.fit"]._fit(company, apply=True)
+        self.env["zhongzheng.value.engine"]._nightly_fit(companies)
         self._enqueue_all(companies)

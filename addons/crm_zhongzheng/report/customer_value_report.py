@@ -183,7 +183,7 @@ class CustomerValueReport(models.Model):
               FROM monthly m
               JOIN res_partner p ON p.id = m.partner_id
             """,
-            margin=self.env["zhongzheng.value.engine"]._sale_margin_sql(),
+            margin=self.env["zhongzheng.value.facts"]._sale_margin_sql(),
             tier=partner_figure("tier_id", "integer"),
             klass=partner_figure(
                 "relationship_class", "varchar", company=("m", "company_id")

@@ -75,7 +75,9 @@ class TestClvFit(ValueCase):
 
     def test_fit_as_of_a_past_date_ignores_later_orders_and_backtests(self):
         partners = self._history()
-        ids, x, t_x, T, monetary = self.engine._clv_inputs(self.company, AS_OF)
+        ids, x, t_x, T, monetary = self.env["zhongzheng.clv.fit"]._inputs(
+            self.company, AS_OF
+        )
         first = ids.index(partners[0].id)
         # customer 0: two order days before AS_OF (65 and 20 days before it)
         self.assertEqual((x[first], t_x[first], T[first]), (1.0, 45.0, 65.0))

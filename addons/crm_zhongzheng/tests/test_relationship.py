@@ -80,18 +80,20 @@ class TestTiers(RelationshipCase):
         self.assertEqual(customers[0].tier_id, self.platinum)
         # the service tickets' cost-to-serve (written by the engine) exceeds
         # the margin of the best customer: it costs more than it brings
-        self.engine._write_values(
-            self.company, [(customers[0].id, 600.0)], ["cost_to_serve"]
+        self.env["zhongzheng.value.writer"]._write_rows(
+            self.company,
+            [{"partner_id": customers[0].id, "cost_to_serve": 600.0}],
+            ["cost_to_serve"],
         )
         self.company.tier_min_stay_days = 0
-        self.engine._compute_ranks(self.company, as_of=AS_OF)
+        self.engine._rerank(self.company, as_of=AS_OF)
         self.assertEqual(customers[0].tier_id, self.lead)
         self.assertIn(
             "net contribution -100.00", self._history(customers[0], "tier")[-1].figures
         )
         # a floor of 60 makes the two smallest customers lead as well
         self.company.tier_lead_floor = 60.0
-        self.engine._compute_ranks(self.company, as_of=AS_OF)
+        self.engine._rerank(self.company, as_of=AS_OF)
         self.assertEqual(
             [c.tier_id.code for c in customers[3:]], ["lead", "lead", "lead"]
         )

@@ -131,6 +131,33 @@ class TestRecomputeEdgeCases(ValueCase):
         self.assertEqual(self._last_fit().state, "done")
         self.assertFalse(self._manager_activities())
 
+    def test_a_failing_optional_step_leaves_its_figures_and_stops_nothing(self):
+        """An incremental update whose lifetime value step raises: that
+        customer keeps its lifetime value, its facts, ranks, tier and class
+        are written, and the failure is logged."""
+        self._recompute()
+        customer = self.regulars[3].with_user(self.crm_manager)
+        clv = customer.clv_value
+        self._order(self.regulars[3], AS_OF - timedelta(days=2), 5000.0)
+
+        def broken(*args, **kwargs):
+            raise ValueError("bad input")
+
+        with (
+            patch.object(type(self.Fit), "_apply_last", broken),
+            self.assertLogs(
+                "odoo.addons.crm_zhongzheng.models.value_engine", level="WARNING"
+            ) as logs,
+        ):
+            self.engine._recompute_partners(
+                self.company, self.regulars[3].ids, as_of=AS_OF
+            )
+        self.assertIn("optional step", logs.output[0])
+        customer.invalidate_recordset()
+        self.assertEqual(customer.clv_value, clv)
+        self._assert_recomputed(self.regulars[3], 2 + 3 % 5 + 1)
+        self.assertEqual(customer.revenue_window, 5000.0 + 5 * (100 + 7 * 3))
+
     def test_nightly_job_survives_a_failing_fit(self):
         def broken(*args, **kwargs):
             raise ValueError("bad input")

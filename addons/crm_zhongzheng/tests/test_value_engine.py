@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import AS_OF, ValueCase
 
@@ -116,7 +116,12 @@ class TestFacts(ValueCase):
         ]
         customers = self.env["res.partner"].search([("sale_count_total", ">", 0)])
         before = customers.read(fields_)
-        self.assertEqual(self.engine._compute_facts(self.company, as_of=AS_OF), 6)
+        self.assertEqual(
+            self.env["zhongzheng.value.facts"]._compute_facts(
+                self.company, as_of=AS_OF
+            ),
+            6,
+        )
         customers.invalidate_recordset()
         self._recompute()
         self.assertEqual(customers.read(fields_), before)
@@ -352,6 +357,34 @@ class TestValueAccess(ValueCase):
         self.assertEqual(self.company.abc_a_share, 70.0)
         with self.assertRaises(AccessError):
             Settings.with_user(self.crm_user).create({})
+
+    def test_crm_user_cannot_change_value_settings(self):
+        user = new_test_user(
+            self.env,
+            login="zz_settings_crm_user",
+            groups="base.group_user,crm_zhongzheng.group_crm_user",
+            company_ids=[(6, 0, self.company.ids)],
+            company_id=self.company.id,
+        )
+        form = self.env["zhongzheng.value.settings"].with_user(self.crm_manager)
+        form = form.create({"value_weight_current": 50.0})
+        with self.assertRaisesRegex(AccessError, "Only CRM managers"):
+            form.with_user(user).action_save()
+        with self.assertRaises(AccessError):
+            self.company.with_user(user).write({"value_weight_current": 50.0})
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].with_user(user).create(
+                {"value_weight_current": 50.0}
+            )
+        self.assertEqual(self.company.value_weight_current, 35.0)
+        # the form's fields are the company's: same labels, types and choices
+        company_fields = self.company.fields_get(["tier_basis", "abc_a_share"])
+        form_fields = form.fields_get(["tier_basis", "abc_a_share"])
+        for name, description in company_fields.items():
+            for attribute in ("string", "type", "help", "selection"):
+                self.assertEqual(
+                    form_fields[name].get(attribute), description.get(attribute)
+                )
 
 
 @tagged("post_install", "-at_install")

@@ -1,0 +1,174 @@
+"""RFM, ABC and the value score: a step of the customer value pipeline."""
+
+import logging
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# the figures this step writes
+RANK_FIELDS = (
+    "rfm_recency",
+    "rfm_frequency",
+    "rfm_monetary",
+    "rfm_r_score",
+    "rfm_f_score",
+    "rfm_m_score",
+    "rfm_segment_id",
+    "abc_class",
+    "value_score",
+    "value_points_current",
+    "value_points_potential",
+    "value_points_loyalty",
+    "value_points_payment",
+    "value_points_cost",
+)
+
+
+class ValueRanks(models.AbstractModel):
+    """Ranks are relative to every customer of the company: this step reads
+    the facts and lifetime value of all of them as written so far."""
+
+    _name = "zhongzheng.value.ranks"
+    _description = "Customer Value Ranks"
+
+    @api.model
+    def _compute_ranks(self, company, as_of=None):
+        """RFM quintile scores and segment, ABC class and the value score of
+        every customer (a partner with a confirmed sale) of the company, from
+        the facts and CLV already written. Ties get the same score. Returns
+        the number of customers."""
+        as_of = as_of or fields.Date.context_today(self)
+        writer = self.env["zhongzheng.value.writer"]
+        figures = writer._figures(company)
+        self.env["zhongzheng.rfm.segment"].flush_model()
+        weights = company._value_weights()
+        total_weight = sum(weights.values()) or 1.0
+        share = {k: 100.0 * w / total_weight for k, w in weights.items()}
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM %s f WHERE COALESCE(f.sale_count_total, 0) > 0",
+                figures,
+            )
+        )
+        customers = self.env.cr.fetchone()[0]
+        query = SQL(
+            """
+            WITH c AS (
+                SELECT partner_id AS id,
+                       last_sale_date AS last_sale,
+                       first_sale_date AS first_sale,
+                       COALESCE(sale_count_window, 0) AS freq,
+                       COALESCE(revenue_window, 0) AS monetary,
+                       COALESCE(margin_window, 0) AS margin,
+                       COALESCE(clv_value, 0) AS clv,
+                       average_days_to_pay AS days_to_pay,
+                       COALESCE(receivable_overdue, 0) AS overdue,
+                       COALESCE(invoiced_window, 0) AS invoiced,
+                       COALESCE(cost_to_serve, 0) AS cost
+                  FROM %(figures)s f
+                 WHERE COALESCE(sale_count_total, 0) > 0
+            ),
+            scored AS (
+                SELECT c.*,
+                       %(as_of)s::date - last_sale AS recency,
+                       %(as_of)s::date - first_sale AS tenure,
+                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY last_sale) - 1)
+                                 / COUNT(*) OVER ())::int AS r_score,
+                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY freq) - 1)
+                                 / COUNT(*) OVER ())::int AS f_score,
+                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY monetary) - 1)
+                                 / COUNT(*) OVER ())::int AS m_score,
+                       COALESCE(SUM(monetary) OVER (
+                           ORDER BY monetary DESC, id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                           / NULLIF(SUM(monetary) OVER (), 0) * 100 AS cum_before,
+                       CASE WHEN margin > 0
+                            THEN CUME_DIST() OVER (ORDER BY GREATEST(margin, 0))
+                            ELSE 0 END AS c_current,
+                       CASE WHEN clv > 0
+                            THEN CUME_DIST() OVER (ORDER BY GREATEST(clv, 0))
+                            ELSE 0 END AS c_potential,
+                       (CASE WHEN freq > 0
+                             THEN CUME_DIST() OVER (ORDER BY freq) ELSE 0 END
+                        + CUME_DIST() OVER (ORDER BY first_sale DESC)) / 2
+                           AS c_loyalty
+                  FROM c
+            ),
+            segment_map AS (
+                -- the 25 score pairs looked up once, not once per customer
+                SELECT r, fm,
+                       (SELECT seg.id FROM zhongzheng_rfm_segment seg
+                         WHERE seg.active
+                           AND r BETWEEN seg.r_min AND seg.r_max
+                           AND fm BETWEEN seg.fm_min AND seg.fm_max
+                         ORDER BY seg.sequence, seg.id LIMIT 1) AS segment_id
+                  FROM generate_series(1, 5) r, generate_series(1, 5) fm
+            ),
+            final AS (
+                SELECT s.*,
+                       ROUND((s.f_score + s.m_score) / 2.0)::int AS fm_score,
+                       (CASE WHEN s.days_to_pay IS NULL THEN 0.5
+                             ELSE 1 - LEAST(s.days_to_pay, 90) / 90.0 END)
+                       * (1 - LEAST(1, s.overdue / GREATEST(s.invoiced, 1)))
+                           AS c_payment,
+                       CASE WHEN s.cost <= 0 THEN 1
+                            ELSE 1 - LEAST(1, s.cost / GREATEST(s.monetary, 1))
+                            END AS c_cost
+                  FROM scored s
+            ),
+            ranked AS (
+                SELECT f.id AS partner_id,
+                       f.recency AS rfm_recency,
+                       f.freq AS rfm_frequency,
+                       ROUND(f.monetary::numeric, 2)::float8 AS rfm_monetary,
+                       f.r_score AS rfm_r_score,
+                       f.f_score AS rfm_f_score,
+                       f.m_score AS rfm_m_score,
+                       sm.segment_id AS rfm_segment_id,
+                       (CASE WHEN f.monetary <= 0 THEN 'c'
+                             WHEN f.cum_before < %(a_share)s THEN 'a'
+                             WHEN f.cum_before < %(b_share)s THEN 'b'
+                             ELSE 'c' END)::varchar AS abc_class,
+                       ROUND((%(w_current)s * f.c_current)::numeric, 1)
+                           AS p_current,
+                       ROUND((%(w_potential)s * f.c_potential)::numeric, 1)
+                           AS p_potential,
+                       ROUND((%(w_loyalty)s * f.c_loyalty)::numeric, 1)
+                           AS p_loyalty,
+                       ROUND((%(w_payment)s * f.c_payment)::numeric, 1)
+                           AS p_payment,
+                       ROUND((%(w_cost)s * f.c_cost)::numeric, 1) AS p_cost
+                  FROM final f
+                  LEFT JOIN segment_map sm
+                    ON sm.r = f.r_score AND sm.fm = f.fm_score
+            )
+            SELECT r.*,
+                   (p_current + p_potential + p_loyalty + p_payment + p_cost)::float8
+                       AS value_score,
+                   p_current::float8 AS value_points_current,
+                   p_potential::float8 AS value_points_potential,
+                   p_loyalty::float8 AS value_points_loyalty,
+                   p_payment::float8 AS value_points_payment,
+                   p_cost::float8 AS value_points_cost
+              FROM ranked r
+            """,
+            figures=figures,
+            as_of=as_of,
+            a_share=company.abc_a_share,
+            b_share=company.abc_b_share,
+            w_current=share["current"],
+            w_potential=share["potential"],
+            w_loyalty=share["loyalty"],
+            w_payment=share["payment"],
+            w_cost=share["cost"],
+        )
+        written = writer._write_query(company, query, RANK_FIELDS)
+        _logger.info(
+            "customer value ranks: company %s, %s customers, %s changed",
+            company.id,
+            customers,
+            written,
+        )
+        return customers

@@ -1,0 +1,355 @@
+"""The one writer of the partners' customer value figures.
+
+The figures are company-dependent fields of res.partner (jsonb columns, one
+key per company), declared once in res_partner.py. This model is the only
+code that knows how they are stored. The steps of the pipeline
+(value_engine.py) read the figures so far through `_figures` and hand what
+they compute to `_write_rows` (rows computed in Python) or `_write_query`
+(rows computed by a query). While a pipeline run is open (`_stage_open`),
+both write to a temporary stage holding the company's figures, and
+`_stage_flush` rewrites each changed partner once: rewriting 100,000 partner
+rows costs seconds each time. Without a stage they write res_partner at once.
+"""
+
+import csv
+import io
+import logging
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from .value_sql import partner_filter
+
+_logger = logging.getLogger(__name__)
+
+# SQL type of a figure in the stage, by Odoo field type
+SQL_TYPES = {
+    "integer": "integer",
+    "many2one": "integer",
+    "float": "float8",
+    "monetary": "float8",
+    "date": "date",
+    "selection": "varchar",
+    "boolean": "boolean",
+}
+# the stage's key mask is a bigint: one bit per figure
+MAX_FIGURES = 62
+# every step writes one of these figures: a partner holding none has none
+HOLDS_FIGURES = (
+    "sale_count_total",
+    "purchase_count_window",
+    "supplier_rating",
+    "relationship_class",
+    "tier_id",
+)
+
+
+class ValueWriter(models.AbstractModel):
+    _name = "zhongzheng.value.writer"
+    _description = "Customer Value Figures Writer"
+
+    # ------------------------------------------------------------------
+    # the figures and how they are read
+    # ------------------------------------------------------------------
+    @api.model
+    def _figure_types(self):
+        """{field: SQL type} of every figure: the res.partner fields declared
+        as figures (value_figure=True), typed from their definition."""
+        return {
+            name: SQL_TYPES[field.type]
+            for name, field in self.env["res.partner"]._fields.items()
+            if getattr(field, "value_figure", False)
+        }
+
+    def _stage_bits(self):
+        """{field: bit} of the stage's key mask: which company-dependent
+        keys a partner holds (a key may hold null, unlike a missing one)."""
+        return {name: 1 << i for i, name in enumerate(self._figure_types())}
+
+    def _stage_company(self):
+        return self.env.context.get("zz_value_stage")
+
+    @api.model
+    def _figures_query(self, company, partner_ids=None):
+        """Per partner holding figures for the company: id, the key mask
+        and every figure typed, read from res_partner's jsonb."""
+        key = str(company.id)
+        types = self._figure_types()
+        mask = SQL(" | ").join(
+            SQL(
+                "CASE WHEN %s ? %s THEN %s::bigint ELSE 0 END",
+                SQL.identifier(name),
+                key,
+                bit,
+            )
+            for name, bit in self._stage_bits().items()
+        )
+        columns = SQL(", ").join(
+            SQL(
+                "(%s->>%s)::%s AS %s",
+                SQL.identifier(name),
+                key,
+                SQL(sql_type),
+                SQL.identifier(name),
+            )
+            for name, sql_type in types.items()
+        )
+        holds = SQL(" OR ").join(
+            SQL("%s ? %s", SQL.identifier(name), key) for name in HOLDS_FIGURES
+        )
+        return SQL(
+            "SELECT id AS partner_id, %s AS zz_keys, %s FROM res_partner"
+            " WHERE (%s) AND %s",
+            mask,
+            columns,
+            holds,
+            partner_filter(("res_partner", "id"), partner_ids),
+        )
+
+    @api.model
+    def _figures(self, company):
+        """A relation for a FROM clause: per partner holding figures for the
+        company, partner_id and every figure, as written so far (the stage
+        while a run is open)."""
+        if self._stage_company() == company.id:
+            return SQL("zz_value_stage")
+        self.env["res.partner"].flush_model(list(self._figure_types()))
+        return SQL("(%s)", self._figures_query(company))
+
+    @api.model
+    def _holds(self, alias, names):
+        """Condition on a row of `_figures` (alias): it holds a key for one
+        of these figures (the figure has been written, maybe as null)."""
+        bits = self._stage_bits()
+        mask = 0
+        for name in names:
+            mask |= bits[name]
+        return SQL("%s.zz_keys & %s <> 0", SQL.identifier(alias), mask)
+
+    # ------------------------------------------------------------------
+    # writing
+    # ------------------------------------------------------------------
+    @api.model
+    def _copy_rows(self, table, columns, rows):
+        """COPY rows (dicts by column; None is NULL) into a table: much
+        faster than INSERTs for tens of thousands of rows."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in rows:
+            writer.writerow("" if row[c] is None else row[c] for c in columns)
+        buffer.seek(0)
+        self.env.cr._obj.copy_expert(
+            SQL(
+                "COPY %s (%s) FROM STDIN WITH (FORMAT csv)",
+                SQL.identifier(table),
+                SQL(", ").join(SQL.identifier(c) for c in columns),
+            ).code,
+            buffer,
+        )
+
+    @api.model
+    def _write_rows(self, company, rows, columns):
+        """Write rows computed in Python ({"partner_id": id, column: value})
+        into the figures `columns`; returns the number of partners changed."""
+        if not rows:
+            return 0
+        types = self._figure_types()
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS zz_value_rows")
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE zz_value_rows (partner_id integer PRIMARY KEY, %s)"
+                " ON COMMIT DROP",
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(c), SQL(types[c])) for c in columns
+                ),
+            )
+        )
+        self._copy_rows("zz_value_rows", ["partner_id", *columns], rows)
+        return self._apply_rows(company, columns)
+
+    @api.model
+    def _write_query(self, company, query, columns):
+        """Write what a query computes (a `partner_id` column and one per
+        figure in `columns`, same names) without a round trip through Python."""
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS zz_value_rows")
+        cr.execute(SQL("CREATE TEMP TABLE zz_value_rows ON COMMIT DROP AS %s", query))
+        return self._apply_rows(company, columns)
+
+    @api.model
+    def _apply_rows(self, company, columns):
+        """One UPDATE from zz_value_rows into the jsonb columns (or the stage
+        while one is open), touching only the rows whose values changed."""
+        if self._stage_company() == company.id:
+            return self._stage_rows(columns)
+        cr = self.env.cr
+        key = str(company.id)
+        self.env["res.partner"].flush_model(list(columns))
+        sets = SQL(", ").join(
+            SQL(
+                "%(col)s = COALESCE(p.%(col)s, '{}'::jsonb)"
+                " || jsonb_build_object(%(key)s, v.%(col)s)",
+                col=SQL.identifier(c),
+                key=key,
+            )
+            for c in columns
+        )
+        cr.execute(
+            SQL(
+                "UPDATE res_partner p SET %s FROM zz_value_rows v"
+                " WHERE p.id = v.partner_id AND (%s)",
+                sets,
+                self._changed_sql(company, columns, "v"),
+            )
+        )
+        count = cr.rowcount
+        cr.execute("DROP TABLE zz_value_rows")
+        self.env["res.partner"].invalidate_model(list(columns))
+        return count
+
+    @api.model
+    def _changed_sql(self, company, columns, alias):
+        """Rows of res_partner p whose figure for the company differs from
+        the one in `alias` (a missing key equals null)."""
+        key = str(company.id)
+        return SQL(" OR ").join(
+            SQL(
+                "COALESCE(p.%(col)s->%(key)s, 'null'::jsonb) IS DISTINCT FROM"
+                " COALESCE(to_jsonb(%(alias)s.%(col)s), 'null'::jsonb)",
+                col=SQL.identifier(c),
+                alias=SQL.identifier(alias),
+                key=key,
+            )
+            for c in columns
+        )
+
+    # ------------------------------------------------------------------
+    # the stage: every figure of a run in one temporary table, then one
+    # UPDATE of res_partner
+    # ------------------------------------------------------------------
+    @api.model
+    def _stage_open(self, company, partner_ids=None):
+        """Load the company's figures (all partners, or partner_ids) into
+        the stage; returns the writer writing there until _stage_flush
+        (its env is the one the steps of the run use)."""
+        cr = self.env.cr
+        types = self._figure_types()
+        if len(types) > MAX_FIGURES:
+            raise ValueError(f"the stage's key mask holds {MAX_FIGURES} figures")
+        self.env["res.partner"].flush_model(list(types))
+        cr.execute("DROP TABLE IF EXISTS zz_value_stage")
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE zz_value_stage (partner_id integer PRIMARY KEY,"
+                " zz_keys bigint NOT NULL DEFAULT 0, %s,"
+                " zz_dirty bigint NOT NULL DEFAULT 0) ON COMMIT DROP",
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(c), SQL(t)) for c, t in types.items()
+                ),
+            )
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO zz_value_stage %s",
+                self._figures_query(company, partner_ids),
+            )
+        )
+        return self.with_context(zz_value_stage=company.id)
+
+    @api.model
+    def _stage_rows(self, columns):
+        """Merge zz_value_rows into the stage; returns the rows whose
+        figures changed (only those get the keys, as in res_partner)."""
+        cr = self.env.cr
+        types = self._figure_types()
+        bits = self._stage_bits()
+        mask = sum(bits[c] for c in columns)
+        new = {c: SQL("v.%s::%s", SQL.identifier(c), SQL(types[c])) for c in columns}
+        cr.execute(
+            SQL(
+                "UPDATE zz_value_stage s SET zz_keys = s.zz_keys | %s,"
+                " zz_dirty = s.zz_dirty | %s, %s"
+                " FROM zz_value_rows v WHERE s.partner_id = v.partner_id AND (%s)",
+                mask,
+                mask,
+                SQL(", ").join(
+                    SQL("%s = %s", SQL.identifier(c), new[c]) for c in columns
+                ),
+                SQL(" OR ").join(
+                    SQL("s.%s IS DISTINCT FROM %s", SQL.identifier(c), new[c])
+                    for c in columns
+                ),
+            )
+        )
+        count = cr.rowcount
+        # partners new to the stage: looked up before inserting (an anti-join
+        # inserting into the table it reads can scan it once per row)
+        cr.execute(
+            "SELECT v.partner_id FROM zz_value_rows v"
+            " LEFT JOIN zz_value_stage s ON s.partner_id = v.partner_id"
+            " WHERE s.partner_id IS NULL"
+        )
+        missing = [r[0] for r in cr.fetchall()]
+        if missing:
+            cr.execute(
+                SQL(
+                    "INSERT INTO zz_value_stage (partner_id, zz_keys, zz_dirty, %s)"
+                    " SELECT v.partner_id, %s, %s, %s FROM zz_value_rows v"
+                    " WHERE v.partner_id = ANY(%s) AND (%s)",
+                    SQL(", ").join(SQL.identifier(c) for c in columns),
+                    mask,
+                    mask,
+                    SQL(", ").join(new[c] for c in columns),
+                    missing,
+                    SQL(" OR ").join(SQL("%s IS NOT NULL", new[c]) for c in columns),
+                )
+            )
+            count += cr.rowcount
+        cr.execute("DROP TABLE zz_value_rows")
+        return count
+
+    @api.model
+    def _stage_flush(self, company):
+        """One UPDATE of res_partner from the stage, only of the rows whose
+        figures changed (the stage marks them dirty; a figure changed and
+        changed back is compared again); returns their number."""
+        if self._stage_company() != company.id:
+            return 0
+        cr = self.env.cr
+        key = str(company.id)
+        bits = self._stage_bits()
+        sets = SQL(", ").join(
+            SQL(
+                "%(col)s = CASE WHEN s.zz_dirty & %(bit)s <> 0"
+                " THEN COALESCE(p.%(col)s, '{}'::jsonb)"
+                " || jsonb_build_object(%(key)s, s.%(col)s)"
+                " ELSE p.%(col)s END",
+                col=SQL.identifier(name),
+                bit=bit,
+                key=key,
+            )
+            for name, bit in bits.items()
+        )
+        cr.execute(
+            SQL(
+                "UPDATE res_partner p SET %s FROM zz_value_stage s"
+                " WHERE p.id = s.partner_id AND s.zz_dirty <> 0 AND (%s)",
+                sets,
+                SQL(" OR ").join(
+                    SQL(
+                        "(s.zz_dirty & %s <> 0 AND %s)",
+                        bit,
+                        self._changed_sql(company, [name], "s"),
+                    )
+                    for name, bit in bits.items()
+                ),
+            )
+        )
+        count = cr.rowcount
+        cr.execute("DROP TABLE zz_value_stage")
+        self.env["res.partner"].invalidate_model(list(bits))
+        _logger.info(
+            "customer value: company %s, %s partners updated", company.id, count
+        )
+        return count
