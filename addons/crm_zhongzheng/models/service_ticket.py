@@ -274,10 +274,9 @@ class ServiceTicket(models.Model):
                 ticket.sudo().date_closed = False
 
     def _queue_cost_to_serve(self):
-        queue = self.env["zhongzheng.value.queue"].sudo()
-        for company in self.company_id:
-            tickets = self.filtered(lambda t, c=company: t.company_id == c)
-            queue._enqueue(tickets.commercial_partner_id | tickets.supplier_id, company)
+        self.env["zhongzheng.value.queue"].sudo()._enqueue_records(
+            self, lambda ticket: ticket.commercial_partner_id | ticket.supplier_id
+        )
 
     @api.model
     def _picking_link_values(self, picking):
