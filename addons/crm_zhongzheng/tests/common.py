@@ -13,29 +13,19 @@ class ZhongzhengCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.crm_user = new_test_user(
-            cls.env,
-            login="zz_crm_user",
-            groups="base.group_user,crm_zhongzheng.group_crm_user",
-        )
-        cls.crm_manager = new_test_user(
-            cls.env,
-            login="zz_crm_manager",
-            groups="base.group_user,crm_zhongzheng.group_crm_manager",
-        )
-        cls.plain_user = new_test_user(
-            cls.env, login="zz_plain_user", groups="base.group_user"
-        )
-        cls.service_user = new_test_user(
-            cls.env,
-            login="zz_service_user",
-            groups="base.group_user,crm_zhongzheng.group_service_user",
-        )
-        cls.service_manager = new_test_user(
-            cls.env,
-            login="zz_service_manager",
-            groups="base.group_user,crm_zhongzheng.group_service_manager",
-        )
+        for attr, groups in (
+            ("crm_user", "crm_zhongzheng.group_crm_user"),
+            ("crm_manager", "crm_zhongzheng.group_crm_manager"),
+            ("plain_user", ""),
+            ("service_user", "crm_zhongzheng.group_service_user"),
+            ("service_manager", "crm_zhongzheng.group_service_manager"),
+        ):
+            user = new_test_user(
+                cls.env,
+                login=f"zz_{attr}",
+                groups=",".join(filter(None, ("base.group_user", groups))),
+            )
+            setattr(cls, attr, user)
 
 
 class ValueCase(ZhongzhengCase):
@@ -103,6 +93,27 @@ class ValueCase(ZhongzhengCase):
         cls.env["account.chart.template"].try_loading(
             "generic_coa", company=cls.company, install_demo=False
         )
+
+    @classmethod
+    def _purchase(cls, supplier, product, qty, price):
+        """A confirmed purchase order of qty x price, without taxes."""
+        order = cls.env["purchase.order"].create(
+            {
+                "partner_id": supplier.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_qty": qty,
+                            "price_unit": price,
+                            "taxes_id": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        order.button_confirm()
+        return order
 
     def _recompute(self, as_of=AS_OF, **kwargs):
         self.engine.recompute(companies=self.company, as_of=as_of, **kwargs)

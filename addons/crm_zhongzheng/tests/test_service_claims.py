@@ -111,21 +111,7 @@ class TestClaimsAndTracking(ValueCase):
 
     def test_supplier_incidents_lower_the_supplier_rating(self):
         supplier = self._customer("Component Factory")
-        purchase = self.env["purchase.order"].create(
-            {
-                "partner_id": supplier.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.pumps.id,
-                            "product_qty": 5,
-                            "price_unit": 300,
-                        }
-                    )
-                ],
-            }
-        )
-        purchase.button_confirm()
+        purchase = self._purchase(supplier, self.pumps, 5, 300)
         receipt = purchase.picking_ids
         receipt.scheduled_date = fields.Datetime.now() + timedelta(days=1)
         receipt.move_ids.quantity = 5

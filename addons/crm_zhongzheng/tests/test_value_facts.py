@@ -125,22 +125,7 @@ class TestPaymentAndDeliveryFacts(ValueCase):
 
     def test_supplier_purchase_facts(self):
         supplier = self._customer("Siemens Healthineers")
-        order = self.env["purchase.order"].create(
-            {
-                "partner_id": supplier.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.syringes.id,
-                            "product_qty": 100,
-                            "price_unit": 3.0,
-                            "taxes_id": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        order.button_confirm()
+        order = self._purchase(supplier, self.syringes, 100, 3.0)
         self.assertEqual(self.queue.search_count([("partner_id", "=", supplier.id)]), 1)
         order.date_order = fields.Datetime.to_datetime(AS_OF)
         self._recompute()
