@@ -10,6 +10,7 @@ from . import relationship_history
 from . import tier_override
 from . import relationship_engine
 from . import supplier_engine
+from . import company_sequence_mixin
 from . import activity_rule
 from . import service_team
 from . import service_ticket_config

@@ -10,15 +10,10 @@ class ActivityRule(models.Model):
     for every lost platinum customer (the win-back, 挽回)."""
 
     _name = "zhongzheng.activity.rule"
+    _inherit = ["zhongzheng.company.sequence.mixin"]
     _description = "Customer Follow-up Rule"
     _order = "sequence, id"
 
-    name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company
-    )
     tier_ids = fields.Many2many(
         "zhongzheng.customer.tier", string="Tiers", help="Empty: any tier."
     )

@@ -9,15 +9,10 @@ class ServiceSla(models.Model):
     its customer's tier; empty means any."""
 
     _name = "zhongzheng.service.sla"
+    _inherit = ["zhongzheng.company.sequence.mixin"]
     _description = "Service Level Agreement"
     _order = "sequence, id"
 
-    name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company
-    )
     type_ids = fields.Many2many(
         "zhongzheng.service.ticket.type", string="Ticket Types", help="Empty: any."
     )

@@ -9,15 +9,9 @@ class ServiceTeam(models.Model):
 
     _name = "zhongzheng.service.team"
     _description = "Service Team"
-    _inherit = ["mail.alias.mixin", "mail.thread"]
+    _inherit = ["zhongzheng.company.sequence.mixin", "mail.alias.mixin", "mail.thread"]
     _order = "sequence, name"
 
-    name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company
-    )
     manager_id = fields.Many2one("res.users", string="Team Manager", tracking=True)
     member_ids = fields.Many2many("res.users", string="Members")
     resource_calendar_id = fields.Many2one(
