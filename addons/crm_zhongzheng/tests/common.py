@@ -105,4 +105,4 @@ class ValueCase(ZhongzhengCase):
         )
 
     def _recompute(self, as_of=AS_OF, **kwargs):
-        self.engine.recompute(companies=self.company, as_of=as_of, **kwargs)
+        self.engine._recompute(companies=self.company, as_of=as_of, **kwargs)
