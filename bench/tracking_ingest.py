@@ -18,31 +18,18 @@ import argparse
 import json
 import os
 import random
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import psycopg2
+import harness
 
-ROOT = Path(__file__).resolve().parent.parent
-ODOO_PATH = Path(os.environ.get("ODOO_PATH", "/opt/odoo18"))
-DATA_DIR = Path(os.environ.get("ZZ_DATA_DIR", ROOT / ".local" / "data"))
-LOG_DIR = Path(os.environ.get("ZZ_LOG_DIR", ROOT / ".local" / "log"))
-PG = {
-    "host": os.environ.get("PGHOST", "127.0.0.1"),
-    "port": os.environ.get("PGPORT", "54329"),
-    "user": os.environ.get("PGUSER", "odoo"),
-    "password": os.environ.get("PGPASSWORD", ""),
-}
 KINDS = ["intake", "picked_up", "in_transit", "hub", "out_for_delivery", "delivered"]
+PREFIX = os.environ.get("ZZ_BENCH_PREFIX", "zzbench")
 
 MAKE_USER = """
 from odoo import Command
@@ -58,82 +45,19 @@ print("BENCH=%s %s" % (user.id, key))
 """
 
 
-def sql(db, statement, params=None, fetch=True):
-    conn = psycopg2.connect(dbname=db, **PG)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cr:
-            cr.execute(statement, params)
-            return cr.fetchall() if fetch else None
-    finally:
-        conn.close()
-
-
-def odoo_args(db, *args, command=None):
-    """odoo-bin as the end-to-end tests run it (one definition of it)."""
-    os.environ.setdefault("ODOO_PATH", str(ODOO_PATH))
-    os.environ.setdefault("ZZ_ADDONS_PATH", f"{ODOO_PATH / 'addons'},{ROOT / 'addons'}")
-    os.environ.setdefault("ZZ_DATA_DIR", str(DATA_DIR))
-    for name, value in PG.items():
-        os.environ.setdefault(f"PG{name.upper()}", value)
-    sys.path.insert(0, str(ROOT))
-    from tests.conftest import odoo_command
-
-    return odoo_command(db, *args, command=command)
-
-
-def clone(source, target):
-    sql("postgres", f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)', fetch=False)
-    sql("postgres", f'CREATE DATABASE "{target}" TEMPLATE "{source}"', fetch=False)
-    store = DATA_DIR / "filestore"
-    shutil.rmtree(store / target, ignore_errors=True)
-    if (store / source).is_dir():
-        shutil.copytree(store / source, store / target)
-
-
 def technical_user(db):
-    done = subprocess.run(
-        odoo_args(db, "--no-http", command="shell"),
-        input=MAKE_USER,
-        capture_output=True,
-        text=True,
-        check=False,
+    code, log = harness.run_odoo(
+        db,
+        "--no-http",
+        command="shell",
+        stdin=MAKE_USER,
+        log_path=harness.log_dir() / f"bench-tracking-{db}-shell.log",
     )
-    for line in done.stdout.splitlines():
+    for line in log.splitlines():
         if line.startswith("BENCH="):
             uid, key = line[len("BENCH=") :].split()
             return int(uid), key
-    sys.exit(f"could not create the technical user:\n{done.stderr[-3000:]}")
-
-
-def start_server(db, workers, log_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(log_path, "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            *odoo_args(db),
-            "--http-interface=127.0.0.1",
-            f"--http-port={port}",
-            f"--db-filter=^{db}$",
-            "--max-cron-threads=0",
-            f"--workers={workers}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _attempt in range(240):
-        try:
-            xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common").version()
-            return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.5)
-    proc.kill()
-    sys.exit(f"the server did not start, see {log_path}")
+    sys.exit(f"could not create the technical user (exit {code}):\n{log[-3000:]}")
 
 
 def plan(pickings, count, duplicates, exceptions, seed):
@@ -165,7 +89,7 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=2000, help="calls to send")
     parser.add_argument("--clients", type=int, default=8, help="parallel clients")
@@ -173,35 +97,26 @@ def main():
     parser.add_argument("--duplicates", type=float, default=0.1)
     parser.add_argument("--exceptions", type=float, default=0.02)
     parser.add_argument("--source", default=os.environ.get("ZZ_TEST_DB", "zz_test"))
-    parser.add_argument("--db", default="zzbench_tracking")
+    parser.add_argument("--db", default=f"{PREFIX}_tracking")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
+    if not args.db.startswith(PREFIX):
+        parser.error(f"the database name must start with {PREFIX!r} (ZZ_BENCH_PREFIX)")
+    return args
 
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    print(f"copying {args.source} to {args.db}", flush=True)
-    clone(args.source, args.db)
-    uid, key = technical_user(args.db)
-    pickings = [
-        row[0]
-        for row in sql(
-            args.db,
-            "SELECT p.name FROM stock_picking p JOIN stock_picking_type t"
-            " ON t.id = p.picking_type_id WHERE t.code = 'outgoing' ORDER BY p.id",
-        )
-    ]
-    distinct, sends = plan(
-        pickings, args.events, args.duplicates, args.exceptions, args.seed
-    )
-    log_path = LOG_DIR / f"bench-tracking-{args.db}.log"
-    proc, url = start_server(args.db, args.workers, log_path)
+
+def load(server, uid, key, clients, sends):
+    """Send the events from parallel clients, then the floor calls; returns
+    (timed answers, seconds, timed floor answers, seconds, load before,
+    load after)."""
     local = threading.local()
 
     def timed(model, method, rpc_args):
         if not hasattr(local, "api"):  # one keep-alive connection per client
-            local.api = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object")
+            local.api = xmlrpc.client.ServerProxy(f"{server.url}/xmlrpc/2/object")
         started = time.perf_counter()
-        answer = local.api.execute_kw(args.db, uid, key, model, method, rpc_args)
+        answer = local.api.execute_kw(server.db, uid, key, model, method, rpc_args)
         return time.perf_counter() - started, answer
 
     def send(event):
@@ -211,27 +126,55 @@ def main():
         # the same round trip doing almost nothing: what RPC itself costs
         return timed("stock.picking", "search_count", [[("name", "=", picking)]])
 
-    try:
-        # warm up: every worker loads the registry before the clock starts
-        def warm(_number):
-            proxy = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object")
-            proxy.execute_kw(args.db, uid, key, "res.users", "context_get", [])
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(send, sends))
+    elapsed = time.perf_counter() - started
+    load_after = os.getloadavg()
+    floor_started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        floor_results = list(pool.map(floor, [e["picking"] for e in sends]))
+    floor_elapsed = time.perf_counter() - floor_started
+    return results, elapsed, floor_results, floor_elapsed, load_before, load_after
 
-        with ThreadPoolExecutor(args.workers * 2) as pool:
-            list(pool.map(warm, range(args.workers * 4)))
-        load_before = os.getloadavg()
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.clients) as pool:
-            results = list(pool.map(send, sends))
-        elapsed = time.perf_counter() - started
-        load_after = os.getloadavg()
-        floor_started = time.perf_counter()
-        with ThreadPoolExecutor(args.clients) as pool:
-            floor_results = list(pool.map(floor, [e["picking"] for e in sends]))
-        floor_elapsed = time.perf_counter() - floor_started
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+
+def warm_up(server, uid, key, workers):
+    """Every worker loads the registry before the clock starts."""
+
+    def warm(_number):
+        server.proxy("object").execute_kw(
+            server.db, uid, key, "res.users", "context_get", []
+        )
+
+    with ThreadPoolExecutor(workers * 2) as pool:
+        list(pool.map(warm, range(workers * 4)))
+
+
+def main():
+    args = parse_args()
+    print(f"copying {args.source} to {args.db}", flush=True)
+    harness.copy_db(args.source, args.db)
+    uid, key = technical_user(args.db)
+    pickings = [
+        row[0]
+        for row in harness.query(
+            args.db,
+            "SELECT p.name FROM stock_picking p JOIN stock_picking_type t"
+            " ON t.id = p.picking_type_id WHERE t.code = 'outgoing' ORDER BY p.id",
+        )
+    ]
+    distinct, sends = plan(
+        pickings, args.events, args.duplicates, args.exceptions, args.seed
+    )
+    log_path = harness.log_dir() / f"bench-tracking-{args.db}.log"
+    with harness.running_server(
+        args.db, f"--workers={args.workers}", log_path=log_path
+    ) as server:
+        warm_up(server, uid, key, args.workers)
+        results, elapsed, floor_results, floor_elapsed, load_before, load_after = load(
+            server, uid, key, args.clients, sends
+        )
 
     latencies = [seconds * 1000 for seconds, _answer in results]
     answers = {}
@@ -239,13 +182,13 @@ def main():
     for event, (_seconds, answer) in zip(sends, results, strict=True):
         first = answers.setdefault(event["event_id"], answer)
         mismatched += first != answer
-    recorded = sql(
+    recorded = harness.query(
         args.db,
         "SELECT count(*), count(DISTINCT (picking_id, external_id))"
         " FROM zhongzheng_tracking_event WHERE external_id LIKE %s",
         (f"BENCH-{args.seed}-%",),
     )[0]
-    tickets = sql(
+    tickets = harness.query(
         args.db,
         "SELECT count(DISTINCT ticket_id) FROM zhongzheng_tracking_event"
         " WHERE external_id LIKE %s",
@@ -253,10 +196,7 @@ def main():
     )[0][0]
     retried = log_path.read_text().count("SERIALIZATION_FAILURE")
     if not args.keep:
-        sql(
-            "postgres", f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)', fetch=False
-        )
-        shutil.rmtree(DATA_DIR / "filestore" / args.db, ignore_errors=True)
+        harness.drop_db(args.db)
 
     summary = {
         "events_sent": len(sends),

@@ -21,7 +21,7 @@ from pathlib import Path
 import odoorpc
 import pytest
 
-from .conftest import copy_db, drop_db, query, run_odoo, running_server
+from harness import copy_db, drop_db, query, run_odoo, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -3,7 +3,7 @@ cleanly, each time in a real database through odoo-bin."""
 
 import pytest
 
-from .conftest import ADDON, copy_db, drop_db, error_lines, query, run_odoo
+from harness import ADDON, copy_db, drop_db, error_lines, query, run_odoo
 
 
 def module_state(db):

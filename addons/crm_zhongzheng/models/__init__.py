@@ -36,7 +36,5 @@ from . import account_move
 from . import account_partial_reconcile
 from . import crm_lead
 from . import stock_picking
-from . import zhongzheng_demo
-from . import zhongzheng_demo_service
 from . import integration_api
 from . import integration_api_service

@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from . import report_charts
+from .analysis_fields import average
 
 SERVICE = "crm_zhongzheng.group_service_manager,crm_zhongzheng.group_crm_manager"
 PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
@@ -52,36 +53,19 @@ class CrmKpiReport(models.Model):
     new_customers = fields.Integer(readonly=True)
     lost_customers = fields.Integer(readonly=True)
     retained_customers = fields.Integer(readonly=True)
-    retention_rate = fields.Float(
-        string="Retention Rate (%)", readonly=True, aggregator="avg", digits=(16, 1)
-    )
-    churn_rate = fields.Float(
-        string="Churn Rate (%)", readonly=True, aggregator="avg", digits=(16, 1)
-    )
-    acquisition_rate = fields.Float(
-        string="Acquisition Rate (%)", readonly=True, aggregator="avg", digits=(16, 1)
-    )
+    retention_rate = average("Retention Rate (%)")
+    churn_rate = average("Churn Rate (%)")
+    acquisition_rate = average("Acquisition Rate (%)")
     buying_customers = fields.Integer(readonly=True)
     revenue = fields.Float(digits="Account", readonly=True)
-    top20_revenue_share = fields.Float(
-        string="Top 20% Revenue Share (%)",
-        readonly=True,
-        aggregator="avg",
-        digits=(16, 1),
+    top20_revenue_share = average(
+        "Top 20% Revenue Share (%)",
         help="Revenue share of the top 20% of the period's buying customers.",
     )
     tickets_closed = fields.Integer(readonly=True, groups=SERVICE)
-    sla_compliance = fields.Float(
-        string="SLA Compliance (%)",
-        readonly=True,
-        aggregator="avg",
-        digits=(16, 1),
-        groups=SERVICE,
-    )
-    satisfaction = fields.Float(
-        string="Average Satisfaction",
-        readonly=True,
-        aggregator="avg",
+    sla_compliance = average("SLA Compliance (%)", groups=SERVICE)
+    satisfaction = average(
+        "Average Satisfaction",
         digits=(16, 2),
         groups=SERVICE,
         help="Average customer rating (1 to 5) of the tickets closed.",

@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -23,30 +24,7 @@ class CustomerPyramidReport(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        data = data or {}
-        period = data.get("period") or "month"
-        start, end = report_charts.period_bounds(period, data.get("date"))
-        companies = self.env["res.company"].browse(docids)
-        # the tier history is read in SQL and the print menu's groups only
-        # hide it: /report/pdf/... must not show margins or other companies
-        report_charts.check_companies(
-            self.env,
-            companies,
-            MANAGER,
-            self.env._("Only CRM managers can print the customer pyramid."),
-        )
-        return {
-            "doc_ids": docids,
-            "doc_model": "res.company",
-            "docs": companies,
-            "period": period,
-            "date_from": start,
-            "date_to": end - timedelta(days=1),
-            "is_manager": self.env.user.has_group(MANAGER),
-            # the service key figures are for CRM and service managers
-            "show_service": self.env.user.has_group(MANAGER),
-            "pyramids": {c.id: self._pyramid(c, period, start, end) for c in companies},
-        }
+        return report_charts.period_report_values(self, "pyramid", docids, data)
 
     @api.model
     def _tiers_at(self, company, day):
@@ -70,56 +48,67 @@ class CustomerPyramidReport(models.AbstractModel):
         return {pid: tier for pid, tier in self.env.cr.fetchall() if tier}
 
     @api.model
+    def _period_values(self, companies, period, start, end, data):
+        # only CRM managers of the companies get here: the tier history is
+        # read in SQL and the print menu's groups only hide it,
+        # /report/pdf/... must not show margins or other companies
+        return {
+            "pyramids": {
+                company.id: self._pyramid(company, period, start, end)
+                for company in companies
+            }
+        }
+
+    @api.model
     def _pyramid(self, company, period, start, end):
-        is_manager = self.env.user.has_group(MANAGER)
-        last_day = end - timedelta(days=1)
-        tier_of = self._tiers_at(company, last_day)
-        Value = self.env["zhongzheng.customer.value.report"]
-        aggregates = ["revenue:sum", "margin:sum"] if is_manager else ["revenue:sum"]
+        """One company's pyramid; only CRM managers get here (margins and
+        lifetime value included). Each customer is looked up once, by id:
+        the figures per tier are sums over dicts, not list scans."""
+        tier_of = self._tiers_at(company, end - timedelta(days=1))
         sales = {
-            partner: values
-            for partner, *values in Value._read_group(
+            partner: (revenue, margin)
+            for partner, revenue, margin in self.env[
+                "zhongzheng.customer.value.report"
+            ]._read_group(
                 [
                     ("company_id", "=", company.id),
                     ("date", ">=", start),
                     ("date", "<", end),
                 ],
                 ["partner_id"],
-                aggregates,
+                ["revenue:sum", "margin:sum"],
             )
         }
-        total_revenue = sum(v[0] for v in sales.values()) or 0.0
-        total_margin = sum(v[1] for v in sales.values()) if is_manager else 0.0
+        total_revenue = sum(revenue for revenue, _margin in sales.values())
+        total_margin = sum(margin for _revenue, margin in sales.values())
         tiers = (
             self.env["zhongzheng.customer.tier"]
             .search([])
             .sorted(lambda t: (t.is_lead, t.sequence, t.id))
         )
         partners = self.env["res.partner"].browse(list(tier_of)).with_company(company)
-        clv = {}
-        if is_manager:
-            clv = {p.id: p.clv_value for p in partners}
+        clv = {partner.id: partner.clv_value for partner in partners}
+        members = defaultdict(list)
+        for partner_id, tier_id in tier_of.items():
+            members[tier_id].append(partner_id)
+        revenue_of, margin_of = defaultdict(float), defaultdict(float)
+        for partner, (revenue, margin) in sales.items():
+            tier_id = tier_of.get(partner.id)
+            revenue_of[tier_id] += revenue
+            margin_of[tier_id] += margin
         levels = []
         for tier in tiers:
-            members = [pid for pid, tid in tier_of.items() if tid == tier.id]
-            revenue = sum(v[0] for p, v in sales.items() if p.id in members)
-            margin = (
-                sum(v[1] for p, v in sales.items() if p.id in members)
-                if is_manager
-                else 0.0
-            )
+            ids = members[tier.id]
             levels.append(
                 {
                     "tier": tier,
-                    "count": len(members),
-                    "revenue": revenue,
-                    "revenue_share": _share(revenue, total_revenue),
-                    "margin": margin,
-                    "margin_share": _share(margin, total_margin),
+                    "count": len(ids),
+                    "revenue": revenue_of[tier.id],
+                    "revenue_share": _share(revenue_of[tier.id], total_revenue),
+                    "margin": margin_of[tier.id],
+                    "margin_share": _share(margin_of[tier.id], total_margin),
                     "clv_avg": (
-                        sum(clv.get(pid, 0.0) for pid in members) / len(members)
-                        if members and is_manager
-                        else 0.0
+                        sum(clv.get(pid, 0.0) for pid in ids) / len(ids) if ids else 0.0
                     ),
                     "color": report_charts.color(tier.color or tier.sequence),
                 }
@@ -134,11 +123,11 @@ class CustomerPyramidReport(models.AbstractModel):
             {
                 "partner": partner,
                 "tier": tier_by_id.get(tier_of.get(partner.id)),
-                "revenue": values[0],
-                "revenue_share": _share(values[0], total_revenue),
-                "margin": values[1] if is_manager else 0.0,
+                "revenue": revenue,
+                "revenue_share": _share(revenue, total_revenue),
+                "margin": margin,
             }
-            for partner, values in top
+            for partner, (revenue, margin) in top
         ]
         return {
             "levels": report_charts.pyramid(levels),

@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..models.relationship_history import CLASSES
 from . import report_charts
+from .analysis_fields import average
 
 MANAGER = "crm_zhongzheng.group_crm_manager"
 
@@ -84,19 +85,14 @@ class CustomerValueReport(models.Model):
         groups=MANAGER,
         help="Compensation approved on the customer's claims that month.",
     )
-    clv_value = fields.Float(
-        string="Lifetime Value",
+    clv_value = average(
+        "Lifetime Value",
         digits="Account",
-        readonly=True,
-        aggregator="avg",
         groups=MANAGER,
         help="Current lifetime value, on the customer's latest month; averaged "
         "per customer.",
     )
-    value_score = fields.Float(
-        readonly=True,
-        digits=(16, 1),
-        aggregator="avg",
+    value_score = average(
         help="Current value score, on the customer's latest month; averaged "
         "per customer.",
     )

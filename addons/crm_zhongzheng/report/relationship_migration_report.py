@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.relationship_history import CLASSES
+from ..models.relationship_history import CHANGE_COLUMNS, CLASSES
 
 
 class RelationshipMigrationReport(models.Model):
@@ -15,16 +15,11 @@ class RelationshipMigrationReport(models.Model):
     _order = "date desc"
     _rec_name = "partner_id"
     _depends = {
+        # a change's columns but its reason and figures
         "zhongzheng.relationship.history": [
             "date",
             "company_id",
-            "partner_id",
-            "kind",
-            "tier_from_id",
-            "tier_to_id",
-            "class_from",
-            "class_to",
-            "origin",
+            *CHANGE_COLUMNS[: CHANGE_COLUMNS.index("reason")],
         ],
         "zhongzheng.customer.tier": ["sequence"],
     }

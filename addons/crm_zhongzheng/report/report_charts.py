@@ -63,6 +63,34 @@ def check_companies(env, companies, group, message):
         )
 
 
+def period_report_values(report, key, docids, data):
+    """The values of a period PDF's template (`report`: its report model,
+    `key`: its key in PERIOD_REPORTS): the period `data` asks for
+    (`period`: month, quarter or year, `date`: a day in it; by default the
+    last complete month) and the companies `docids`, checked for the
+    report's managers, then what `report._period_values(companies, period,
+    start, end, data)` adds for [start, end)."""
+    env = report.env
+    data = data or {}
+    period = data.get("period") or "month"
+    start, end = period_bounds(period, data.get("date"))
+    companies = env["res.company"].browse(docids)
+    if key == "pyramid":
+        denied = env._("Only CRM managers can print the customer pyramid.")
+    else:
+        denied = env._("Only service managers can print the service quality report.")
+    check_companies(env, companies, PERIOD_REPORT_GROUPS[key], denied)
+    return {
+        "doc_ids": docids,
+        "doc_model": "res.company",
+        "docs": companies,
+        "period": period,
+        "date_from": start,
+        "date_to": end - timedelta(days=1),
+        **report._period_values(companies, period, start, end, data),
+    }
+
+
 def color(index):
     return PALETTE[(index or 0) % len(PALETTE)]
 
@@ -120,4 +148,9 @@ def bars(values, width=200.0):
 PERIOD_REPORTS = {
     "pyramid": "crm_zhongzheng.customer_pyramid_report_action",
     "service": "crm_zhongzheng.service_quality_pdf_action",
+}
+# who may print them
+PERIOD_REPORT_GROUPS = {
+    "pyramid": "crm_zhongzheng.group_crm_manager",
+    "service": "crm_zhongzheng.group_service_manager",
 }

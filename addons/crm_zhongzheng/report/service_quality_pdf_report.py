@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import api, models
 
 from . import report_charts
@@ -25,26 +23,7 @@ class ServiceQualityPdfReport(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
-        data = data or {}
-        period = data.get("period") or "month"
-        start, end = report_charts.period_bounds(period, data.get("date"))
-        teams = self.env["zhongzheng.service.team"].browse(data.get("team_ids") or [])
-        companies = self.env["res.company"].browse(docids)
-        report_charts.check_companies(
-            self.env,
-            companies,
-            "crm_zhongzheng.group_service_manager",
-            self.env._("Only service managers can print the service quality report."),
-        )
-        return {
-            "doc_ids": docids,
-            "doc_model": "res.company",
-            "docs": companies,
-            "date_from": start,
-            "date_to": end - timedelta(days=1),
-            "teams": teams,
-            "quality": {c.id: self._quality(c, start, end, teams) for c in companies},
-        }
+        return report_charts.period_report_values(self, "service", docids, data)
 
     @api.model
     def _quality(self, company, start, end, teams):
@@ -76,4 +55,15 @@ class ServiceQualityPdfReport(models.AbstractModel):
             "by_team": rows("team_id"),
             "total": dict(zip(MEASURES, total, strict=True)),
             "currency": company.currency_id,
+        }
+
+    @api.model
+    def _period_values(self, companies, period, start, end, data):
+        teams = self.env["zhongzheng.service.team"].browse(data.get("team_ids") or [])
+        return {
+            "teams": teams,
+            "quality": {
+                company.id: self._quality(company, start, end, teams)
+                for company in companies
+            },
         }

@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .analysis_fields import average
 from .customer_value_report import partner_figure
 
 
@@ -71,29 +72,18 @@ class ServiceQualityReport(models.Model):
     )
     is_closed = fields.Boolean(string="Closed Ticket", readonly=True)
     ticket_count = fields.Integer(string="Tickets", readonly=True)
-    sla_compliance = fields.Float(
-        string="SLA Compliance (%)",
-        readonly=True,
-        aggregator="avg",
-        digits=(16, 1),
+    sla_compliance = average(
+        "SLA Compliance (%)",
         help="Share of the tickets with a met or breached SLA that met it.",
     )
-    satisfaction = fields.Float(
-        string="Average Rating",
-        readonly=True,
-        aggregator="avg",
+    satisfaction = average(
+        "Average Rating",
         digits=(16, 2),
         help="Customer rating from 1 to 5; unrated tickets are left out.",
     )
-    questionnaire_score = fields.Float(
-        string="Visit Score", readonly=True, aggregator="avg", digits=(16, 1)
-    )
-    first_response_hours = fields.Float(
-        string="First Response Time (h)", readonly=True, aggregator="avg"
-    )
-    resolution_hours = fields.Float(
-        string="Resolution Time (h)", readonly=True, aggregator="avg"
-    )
+    questionnaire_score = average("Visit Score")
+    first_response_hours = average("First Response Time (h)", digits=None)
+    resolution_hours = average("Resolution Time (h)", digits=None)
     reopen_count = fields.Integer(string="Reopened", readonly=True)
     claim_amount = fields.Float(string="Claimed", digits="Account", readonly=True)
     claims_paid = fields.Float(

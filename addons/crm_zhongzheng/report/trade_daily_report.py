@@ -60,39 +60,56 @@ class TradeDailyReport(models.Model):
     def _table_query(self):
         # ids: sale lines even, purchase lines odd, so both stay stable
         return SQL(
+            "%s UNION ALL %s",
+            self._order_lines(
+                "sale",
+                SQL(
+                    "o.state = 'sale' AND l.display_type IS NULL"
+                    " AND l.is_downpayment IS NOT TRUE"
+                ),
+            ),
+            self._order_lines(
+                "purchase",
+                SQL("o.state IN ('purchase', 'done') AND l.display_type IS NULL"),
+            ),
+        )
+
+    def _order_lines(self, kind, where):
+        """The confirmed order lines of `kind` (sale, purchase): quantity in
+        the product's unit, amount in company currency, in that kind's
+        columns (0 in the other's)."""
+        qty = SQL(
+            "l.%s / NULLIF(lu.factor, 0) * pu.factor",
+            SQL.identifier("product_uom_qty" if kind == "sale" else "product_qty"),
+        )
+        amount = SQL("l.price_subtotal / COALESCE(NULLIF(o.currency_rate, 0), 1)")
+        zero = SQL("0.0")
+        sale = kind == "sale"
+        return SQL(
             """
-            SELECT sol.id * 2 AS id, so.date_order::date AS date, so.company_id,
-                   'sale' AS kind, p.commercial_partner_id AS partner_id,
-                   sol.product_id, pt.categ_id, so.user_id,
-                   sol.product_uom_qty / NULLIF(lu.factor, 0) * pu.factor
-                       AS sale_qty,
-                   sol.price_subtotal / COALESCE(NULLIF(so.currency_rate, 0), 1)
-                       AS sale_amount,
-                   0.0 AS purchase_qty, 0.0 AS purchase_amount, 1 AS line_count
-              FROM sale_order_line sol
-              JOIN sale_order so ON so.id = sol.order_id
-              JOIN res_partner p ON p.id = so.partner_id
-              JOIN product_product pp ON pp.id = sol.product_id
+            SELECT l.id * 2 + %(odd)s AS id, o.date_order::date AS date,
+                   o.company_id, %(kind)s AS kind,
+                   p.commercial_partner_id AS partner_id, l.product_id,
+                   pt.categ_id, o.user_id, %(sale_qty)s AS sale_qty,
+                   %(sale_amount)s AS sale_amount,
+                   %(purchase_qty)s AS purchase_qty,
+                   %(purchase_amount)s AS purchase_amount, 1 AS line_count
+              FROM %(lines)s l
+              JOIN %(orders)s o ON o.id = l.order_id
+              JOIN res_partner p ON p.id = o.partner_id
+              JOIN product_product pp ON pp.id = l.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              JOIN uom_uom lu ON lu.id = sol.product_uom
+              JOIN uom_uom lu ON lu.id = l.product_uom
               JOIN uom_uom pu ON pu.id = pt.uom_id
-             WHERE so.state = 'sale' AND sol.display_type IS NULL
-               AND sol.is_downpayment IS NOT TRUE
-            UNION ALL
-            SELECT pol.id * 2 + 1, po.date_order::date, po.company_id,
-                   'purchase', p.commercial_partner_id,
-                   pol.product_id, pt.categ_id, po.user_id,
-                   0.0, 0.0,
-                   pol.product_qty / NULLIF(lu.factor, 0) * pu.factor,
-                   pol.price_subtotal / COALESCE(NULLIF(po.currency_rate, 0), 1),
-                   1
-              FROM purchase_order_line pol
-              JOIN purchase_order po ON po.id = pol.order_id
-              JOIN res_partner p ON p.id = po.partner_id
-              JOIN product_product pp ON pp.id = pol.product_id
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              JOIN uom_uom lu ON lu.id = pol.product_uom
-              JOIN uom_uom pu ON pu.id = pt.uom_id
-             WHERE po.state IN ('purchase', 'done') AND pol.display_type IS NULL
-            """
+             WHERE %(where)s
+            """,
+            odd=SQL("0" if sale else "1"),
+            kind=SQL("'sale'" if sale else "'purchase'"),
+            sale_qty=qty if sale else zero,
+            sale_amount=amount if sale else zero,
+            purchase_qty=zero if sale else qty,
+            purchase_amount=zero if sale else amount,
+            lines=SQL.identifier(f"{kind}_order_line"),
+            orders=SQL.identifier(f"{kind}_order"),
+            where=where,
         )

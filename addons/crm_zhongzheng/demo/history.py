@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from odoo import Command, api, fields, models
+from odoo import Command, fields
 
 _logger = logging.getLogger(__name__)
 
@@ -229,37 +229,29 @@ def _supplier_xmlid(key):
     return f"{MODULE}.res_partner_supplier_{key}_demo"
 
 
-class ZhongzhengDemoHistory(models.AbstractModel):
-    # Not "zhongzheng.demo": its automatic external id model_zhongzheng_demo
-    # would end in "_demo", the suffix of demo records, and exists even in a
-    # database installed without demo data.
-    _name = "zhongzheng.demo.history"
-    _description = "Zhongzheng demo history generator"
+def generate_history(env):
+    """Create the demo business history once.
 
-    @api.model
-    def _generate_history(self):
-        """Create the demo business history once.
-
-        Demo data is reloaded on every module update; the history must not be
-        generated twice, so an existing order of the first demo customer stops it.
-        """
-        ruijin = self.env.ref(_partner_xmlid("ruijin"))
-        if self.env["sale.order"].search_count([("partner_id", "=", ruijin.id)]):
-            return False
-        started = time.monotonic()
-        # The mail tracking hooks of the demo records just loaded keep their
-        # environments (one per XML record) alive until the commit; run them
-        # now, as the commit would, so those environments can be released.
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        builder = _HistoryBuilder(self.with_context(**QUIET).env)
-        counts = builder.run()
-        _logger.info(
-            "Zhongzheng demo history: %s in %.1f s",
-            ", ".join(f"{count} {name}" for name, count in counts.items()),
-            time.monotonic() - started,
-        )
-        return True
+    Demo data is reloaded on every module update; the history must not be
+    generated twice, so an existing order of the first demo customer stops it.
+    """
+    ruijin = env.ref(_partner_xmlid("ruijin"))
+    if env["sale.order"].search_count([("partner_id", "=", ruijin.id)]):
+        return False
+    started = time.monotonic()
+    # The mail tracking hooks of the demo records just loaded keep their
+    # environments (one per XML record) alive until the commit; run them
+    # now, as the commit would, so those environments can be released.
+    env.flush_all()
+    env.cr.precommit.run()
+    builder = _HistoryBuilder(env(context=dict(env.context, **QUIET)))
+    counts = builder.run()
+    _logger.info(
+        "Zhongzheng demo history: %s in %.1f s",
+        ", ".join(f"{count} {name}" for name, count in counts.items()),
+        time.monotonic() - started,
+    )
+    return True
 
 
 class _HistoryBuilder:
