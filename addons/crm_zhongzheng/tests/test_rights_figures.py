@@ -15,6 +15,7 @@ from odoo.models import check_method_name
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import AS_OF, ValueCase, ZhongzhengCase
+from .test_reports import ReportCase
 
 # the figures of issue 14, point 4, as a CRM user reads them
 CRM_FIGURES = [
@@ -108,9 +109,7 @@ class TestNothingChangesForOthers(ZhongzhengCase):
             portal: [portal.partner_id, self.env.company],
             salesman: [salesman.partner_id, self.env.company],
             self.plain_user: [self.env.company, self.plain_user.partner_id],
-            self.back_office: [
-                self._one(model) for model in CORE_MODELS + ["res.company"]
-            ],
+            self.back_office: [self._one(m) for m in CORE_MODELS] + [self.env.company],
         }
         for user, targets in records.items():
             for record in targets:
@@ -452,3 +451,90 @@ class TestDeliberateMethods(ValueCase):
             self.env["zhongzheng.clv.fit.line"].with_user(self.crm_manager).create(
                 {"fit_id": fit.id, "partner_id": self.company.partner_id.id}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestAnalysesFollowDocuments(ReportCase):
+    """Point 6: the analyses show what the documents behind them show."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = {"company_id": cls.company.id, "company_ids": cls.company.ids}
+        crm = "crm_zhongzheng.group_crm_user"
+        cls.own_salesman = new_test_user(
+            cls.env,
+            login="zz_own_docs_salesman",
+            groups=f"sales_team.group_sale_salesman,{crm}",
+            **company,
+        )
+        cls.all_salesman = new_test_user(
+            cls.env,
+            login="zz_all_docs_salesman",
+            groups=f"sales_team.group_sale_salesman_all_leads,{crm}",
+            **company,
+        )
+        cls.purchaser = new_test_user(
+            cls.env,
+            login="zz_crm_purchaser",
+            groups=f"purchase.group_purchase_user,{crm}",
+            **company,
+        )
+        colleague = new_test_user(
+            cls.env,
+            login="zz_colleague_salesman",
+            groups="sales_team.group_sale_salesman",
+            **company,
+        )
+        customers = cls.customers
+        customers["a"].user_id = cls.own_salesman
+        (customers["b"] | customers["c"]).user_id = colleague
+        # d and e have no salesperson: everyone's, as in sale.report
+
+    def test_salesman_with_own_documents_sees_own_customers(self):
+        c = self.customers
+        everyone = c["a"] | c["b"] | c["c"] | c["d"] | c["e"]
+        for model in (
+            "zhongzheng.customer.value.report",
+            "zhongzheng.relationship.migration.report",
+        ):
+            own = self._as(self.own_salesman)[model].search([])
+            self.assertEqual(own.partner_id, c["a"] | c["d"] | c["e"], model)
+            for user in (self.all_salesman, self.crm_user):
+                seen = self._as(user)[model].search([]).partner_id
+                self.assertEqual(seen & everyone, everyone, f"{model} {user.login}")
+
+    def test_purchase_amounts_for_purchase_users(self):
+        vendor = self._customer("Glove Supplier")
+        purchase = self.env["purchase.order"].create(
+            {
+                "partner_id": vendor.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.monitor.id,
+                            "product_qty": 5,
+                            "price_unit": 60.0,
+                            "taxes_id": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        purchase.button_confirm()
+        model = "zhongzheng.trade.daily.report"
+        domain = [("partner_id", "=", vendor.id)]
+        trade = self._as(self.all_salesman)[model]
+        self.assertFalse(trade.search(domain), "no purchase rows without Purchase")
+        self.assertTrue(trade.search([("kind", "=", "sale")]))
+        for fields_ in (["purchase_amount"], ["purchase_qty"]):
+            with self.assertRaises(AccessError):
+                trade.search([], limit=1).read(fields_)
+        with self.assertRaises(AccessError):
+            trade._read_group([], [], ["purchase_amount:sum"])
+        pivot = trade.get_views([(False, "pivot"), (False, "list")])
+        self.assertNotIn("purchase_amount", pivot["models"][model]["fields"])
+        [(amount,)] = self._as(self.purchaser)[model]._read_group(
+            domain, [], ["purchase_amount:sum"]
+        )
+        self.assertEqual(amount, 300.0)
