@@ -160,6 +160,37 @@ class ResPartner(models.Model):
     def _valid_field_parameter(self, field, name):
         return name == "value_figure" or super()._valid_field_parameter(field, name)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_figures_untouched(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_figures_untouched(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_figures_untouched(self, vals):
+        """The figures are computed (value_writer.py writes them in SQL):
+        `readonly` does not stop a write over RPC or an import, this does.
+        A tier is set by hand only through an override with a reason."""
+        if self.env.su:
+            return
+        typed = [
+            name
+            for name in vals
+            if getattr(self._fields.get(name), "value_figure", False)
+        ]
+        if typed:
+            raise AccessError(
+                self.env._(
+                    "Customer figures are computed, not typed (%(fields)s). A CRM "
+                    "manager overrides a customer's tier with a reason.",
+                    fields=", ".join(typed),
+                )
+            )
+
     def _ticket_link_keys(self):
         return self.commercial_partner_id
 

@@ -216,6 +216,17 @@ class TestFiguresAreForCrmUsers(FiguresCase):
                 partner.search([("tier_id", "=", self.lead.id)])
         self.assertEqual(self.customer.with_user(self.crm_user).tier_id, self.lead)
 
+    def test_figures_are_not_typed(self):
+        platinum = self.env.ref("crm_zhongzheng.customer_tier_platinum")
+        partner = self.customer.with_user(self.crm_salesman)
+        for vals in ({"tier_id": platinum.id}, {"value_score": 99.0}):
+            with self.assertRaisesRegex(AccessError, "computed, not typed"):
+                partner.write(vals)
+        with self.assertRaises(AccessError):
+            partner.create({"name": "Forged", "tier_id": platinum.id})
+        partner.write({"comment": "Met the buyer"})  # the rest is as before
+        self.assertEqual(self.customer.tier_id, self.lead)
+
     def test_badges_on_documents_are_for_crm_users(self):
         documents = [
             (self.order, self.salesman),
