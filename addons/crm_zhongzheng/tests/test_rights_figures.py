@@ -248,12 +248,13 @@ class TestFiguresAreForCrmUsers(FiguresCase):
         for name in ("supplier_rating", "supplier_on_time_rate"):
             with self.assertRaises(AccessError):
                 self.purchase.with_user(self.purchaser).read([name])
-        ticket_model = self.env["zhongzheng.service.ticket"]
-        self.assertEqual(
-            ticket_model._fields["partner_tier_id"].groups,
-            "crm_zhongzheng.group_crm_user",
-            "the ticket's badge is the mixin's",
+        ticket = self.env["zhongzheng.service.ticket"].create(
+            {"name": "Missing manual", "partner_id": self.buyer.id}
         )
+        as_service = ticket.with_user(self.service_manager)
+        self.assertEqual(as_service.read(["name"])[0]["name"], "Missing manual")
+        with self.assertRaises(AccessError):
+            as_service.read(["partner_tier_id"])
 
     def test_portal_user_never_reads_its_own_tier(self):
         own = self.buyer.commercial_partner_id.with_user(self.portal)
