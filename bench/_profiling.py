@@ -121,7 +121,7 @@ class Profiler:
 
 PROFILED_METHODS = {
     "zhongzheng.value.engine": [
-        "recompute",
+        "_recompute",
         "_recompute_partners",
         "_rerank",
         "_pipeline",

@@ -553,17 +553,26 @@ def test_bad_input_is_refused_and_writes_nothing(api, case):
             "margin_total",
         ),
         ("integrator", "res.partner", "read", [[1], ["clv_value"]], {}, "clv_value"),
-        ("plain", "zhongzheng.value.engine", "recompute", [], {}, "Only CRM managers"),
+        # the engine's recompute is private: no as_of from outside, even for
+        # a CRM manager (recompute_scores is their way, as of today)
         (
-            "integrator",
+            "plain",
             "zhongzheng.value.engine",
-            "recompute",
+            "_recompute",
             [],
             {},
-            "Only CRM managers",
+            "cannot be called remotely",
+        ),
+        (
+            "manager",
+            "zhongzheng.value.engine",
+            "_recompute",
+            [],
+            {"as_of": "2020-01-31"},
+            "cannot be called remotely",
         ),
     ],
-    ids=["margin-field", "clv-field", "engine-plain", "engine-crm-user"],
+    ids=["margin-field", "clv-field", "engine-plain", "engine-manager"],
 )
 def test_restricted_fields_and_methods_over_rpc(
     api, user, model, method, args, kwargs, message
@@ -572,6 +581,17 @@ def test_restricted_fields_and_methods_over_rpc(
     with pytest.raises(xmlrpc.client.Fault) as denied:
         api.execute(user, model, method, *args, **kwargs)
     assert denied.value.faultCode == DENIED and message in denied.value.faultString
+    assert snapshot(api.db) == before
+
+
+def test_engine_has_no_public_recompute(api):
+    """No public entry takes an as-of date from outside (issue 14, point 12)."""
+    before = snapshot(api.db)
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        api.execute(
+            "manager", "zhongzheng.value.engine", "recompute", as_of="2020-01-31"
+        )
+    assert "does not exist" in refused.value.faultString
     assert snapshot(api.db) == before
 
 

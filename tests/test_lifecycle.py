@@ -26,7 +26,7 @@ def test_install_without_demo(odoo_db):
         code, log = run_odoo(db, "-i", ADDON, "--without-demo=all", "--stop-after-init")
         assert code == 0, log[-3000:]
         assert error_lines(log) == []
-        assert module_state(db) == ("installed", "18.0.1.0.0")
+        assert module_state(db) == ("installed", "18.0.1.1.0")
         demo = query(
             db,
             "SELECT count(*) FROM ir_model_data WHERE module=%s AND name LIKE %s",
@@ -55,7 +55,7 @@ def db_copy(odoo_db):
 
 
 def test_demo_install_is_installed(odoo_db):
-    assert module_state(odoo_db) == ("installed", "18.0.1.0.0")
+    assert module_state(odoo_db) == ("installed", "18.0.1.1.0")
 
 
 def test_upgrade(db_copy):
@@ -63,7 +63,7 @@ def test_upgrade(db_copy):
     code, log = run_odoo(db_copy, "-u", ADDON, "--stop-after-init")
     assert code == 0, log[-3000:]
     assert error_lines(log) == []
-    assert module_state(db_copy) == ("installed", "18.0.1.0.0")
+    assert module_state(db_copy) == ("installed", "18.0.1.1.0")
     assert own_xmlids(db_copy) == before, "an upgrade neither adds nor loses records"
 
 

@@ -31,6 +31,7 @@ from . import value_queue
 from . import customer_segment
 from . import res_partner
 from . import sale_order
+from . import payment_transaction
 from . import purchase_order
 from . import account_move
 from . import account_partial_reconcile

@@ -8,6 +8,7 @@ class CrmLead(models.Model):
     key_customer = fields.Boolean(
         compute="_compute_key_customer",
         search="_search_key_customer",
+        groups="crm_zhongzheng.group_crm_user",
         help="The customer is in the platinum or gold tier.",
     )
 

@@ -2,6 +2,8 @@ from odoo import api, fields, models
 
 from .relationship_history import CLASSES
 
+CRM_USER = "crm_zhongzheng.group_crm_user"
+
 
 class CustomerBadgeMixin(models.AbstractModel):
     """The customer's tier and relationship class, shown as badges on a
@@ -9,7 +11,10 @@ class CustomerBadgeMixin(models.AbstractModel):
     opportunities, service tickets): always the commercial partner's, in
     the current company. Read and searched as the related fields they
     stand for (``partner_id.commercial_partner_id.tier_id`` ...), which a
-    mixin cannot declare without its host's ``partner_id``."""
+    mixin cannot declare without its host's ``partner_id``.
+
+    Customer Relations users only, like the partner's own figures: a badge
+    is the same classification seen from a document."""
 
     _name = "zhongzheng.customer.badge.mixin"
     _description = "Customer Tier and Class Badges"
@@ -20,6 +25,7 @@ class CustomerBadgeMixin(models.AbstractModel):
         compute="_compute_partner_badges",
         search="_search_partner_tier_id",
         compute_sudo=True,
+        groups=CRM_USER,
     )
     partner_relationship_class = fields.Selection(
         CLASSES,
@@ -27,6 +33,7 @@ class CustomerBadgeMixin(models.AbstractModel):
         compute="_compute_partner_badges",
         search="_search_partner_relationship_class",
         compute_sudo=True,
+        groups=CRM_USER,
     )
 
     @api.depends(

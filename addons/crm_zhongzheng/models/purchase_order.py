@@ -1,20 +1,26 @@
 from odoo import fields, models
 
+CRM_USER = "crm_zhongzheng.group_crm_user"
+
 
 class PurchaseOrder(models.Model):
     _name = "purchase.order"
     _inherit = ["purchase.order", "zhongzheng.service.ticket.linked"]
     _ticket_link_field = "purchase_order_id"
 
+    # the partner's figures, for Customer Relations users as there
     supplier_rating = fields.Float(
         related="partner_id.commercial_partner_id.supplier_rating",
         string="Supplier Rating",
+        groups=CRM_USER,
     )
     supplier_on_time_rate = fields.Float(
-        related="partner_id.commercial_partner_id.supplier_on_time_rate"
+        related="partner_id.commercial_partner_id.supplier_on_time_rate",
+        groups=CRM_USER,
     )
     supplier_qty_accuracy = fields.Float(
-        related="partner_id.commercial_partner_id.supplier_qty_accuracy"
+        related="partner_id.commercial_partner_id.supplier_qty_accuracy",
+        groups=CRM_USER,
     )
 
     def _service_ticket_defaults(self):

@@ -102,9 +102,11 @@ class ResCompany(models.Model):
         default=7,
         help="Days after a delivery when a follow-up visit is scheduled.",
     )
+    # internal settings: portal and public users read the company too
     followup_tier_ids = fields.Many2many(
         "zhongzheng.customer.tier",
         string="Follow-up Visits for Tiers",
+        groups="base.group_user",
         help="Customers of these tiers get a follow-up visit after each delivery.",
     )
     # manager reports
@@ -114,6 +116,7 @@ class ResCompany(models.Model):
         "company_id",
         "user_id",
         string="Pyramid Report Recipients",
+        groups="base.group_user",
         # a list, so that the settings' related field gets it too; the
         # company is checked by the constraint
         domain=lambda self: [

@@ -4,17 +4,20 @@ from odoo.osv import expression
 
 from .relationship_history import CLASSES
 
+CRM_USER = "crm_zhongzheng.group_crm_user"
 MANAGER = "crm_zhongzheng.group_crm_manager"
 
 
-def _figure(string, kind=fields.Float, groups=None, **kwargs):
+def _figure(string, kind=fields.Float, groups=CRM_USER, **kwargs):
     """A customer value figure: per company (each company sees its own),
     written only through the value writer (value_writer.py), which finds the
     figures by `value_figure` and their SQL types by their field type.
     Without the index Odoo gives company-dependent fields by default: no
-    query here can use it, and the bulk updates would maintain dozens."""
-    if groups:
-        kwargs["groups"] = groups
+    query here can use it, and the bulk updates would maintain dozens.
+
+    Readable by Customer Relations users only (money in margins and value:
+    administrators): not by other employees, nor by the customer itself,
+    and so left out of a `read()` without a field list for them."""
     return kind(
         string=string,
         company_dependent=True,
@@ -22,6 +25,7 @@ def _figure(string, kind=fields.Float, groups=None, **kwargs):
         copy=False,
         index=False,
         value_figure=True,
+        groups=groups,
         **kwargs,
     )
 
@@ -89,10 +93,13 @@ class ResPartner(models.Model):
     tier_override_id = fields.Many2one(
         "zhongzheng.tier.override",
         compute="_compute_tier_override_id",
+        groups=CRM_USER,
     )
     tier_pending = fields.Boolean(
         string="No Tier Yet",
         compute="_compute_tier_pending",
+        compute_sudo=True,
+        groups=CRM_USER,
         help="A customer whose history is still too short for a tier.",
     )
     relationship_history_ids = fields.One2many(
@@ -100,6 +107,7 @@ class ResPartner(models.Model):
         "partner_id",
         string="Tier and Class History",
         domain=lambda self: [("company_id", "=", self.env.company.id)],
+        groups=CRM_USER,
     )
     # supplier rating (purchase data; quality incidents from service tickets)
     supplier_receipt_count = _figure("Receipts", fields.Integer)
@@ -122,6 +130,7 @@ class ResPartner(models.Model):
         string="Saved Segment",
         compute="_compute_customer_segment_id",
         search="_search_customer_segment_id",
+        groups=CRM_USER,
         help="Filter customers by a saved segment.",
     )
 
@@ -150,6 +159,37 @@ class ResPartner(models.Model):
 
     def _valid_field_parameter(self, field, name):
         return name == "value_figure" or super()._valid_field_parameter(field, name)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_figures_untouched(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_figures_untouched(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_figures_untouched(self, vals):
+        """The figures are computed (value_writer.py writes them in SQL):
+        `readonly` does not stop a write over RPC or an import, this does.
+        A tier is set by hand only through an override with a reason."""
+        if self.env.su:
+            return
+        typed = [
+            name
+            for name in vals
+            if getattr(self._fields.get(name), "value_figure", False)
+        ]
+        if typed:
+            raise AccessError(
+                self.env._(
+                    "Customer figures are computed, not typed (%(fields)s). A CRM "
+                    "manager overrides a customer's tier with a reason.",
+                    fields=", ".join(typed),
+                )
+            )
 
     def _ticket_link_keys(self):
         return self.commercial_partner_id

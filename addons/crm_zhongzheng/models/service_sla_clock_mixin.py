@@ -132,7 +132,12 @@ class ServiceSlaClockMixin(models.AbstractModel):
         deadlines; closed tickets keep what they had."""
         Sla = self.env["zhongzheng.service.sla"].sudo()
         for ticket in self.filtered(lambda t: not t.is_closed):
-            tier = ticket.commercial_partner_id.with_company(ticket.company_id).tier_id
+            # the tier is a CRM figure (field groups): read it as the rule does
+            tier = (
+                ticket.commercial_partner_id.sudo()
+                .with_company(ticket.company_id)
+                .tier_id
+            )
             sla = Sla._find(ticket.company_id, ticket.type_id, tier)
             if sla != ticket.sla_id:
                 ticket.sudo().sla_id = sla

@@ -13,7 +13,12 @@ class ServiceTicketLinked(models.AbstractModel):
     _ticket_link_field = None
     _ticket_default_field = None  # default: the link field
 
-    service_ticket_count = fields.Integer(compute="_compute_service_ticket_count")
+    # tickets are Customer Service's: their count too, so that a sales,
+    # purchase or inventory user's read() without a field list leaves it out
+    service_ticket_count = fields.Integer(
+        compute="_compute_service_ticket_count",
+        groups="crm_zhongzheng.group_service_user",
+    )
 
     def _compute_service_ticket_count(self):
         field = self._ticket_link_field

@@ -30,7 +30,10 @@ class StockPicking(models.Model):
         "API may name the delivery by it.",
     )
     service_ticket_ids = fields.One2many(
-        "zhongzheng.service.ticket", "picking_id", string="Service Tickets"
+        "zhongzheng.service.ticket",
+        "picking_id",
+        string="Service Tickets",
+        groups="crm_zhongzheng.group_service_user",
     )
 
     @api.depends("tracking_event_ids.kind", "tracking_event_ids.event_time")

@@ -22,7 +22,6 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 
 _logger = logging.getLogger(__name__)
 CLV_FIT, CLV_LAST = "fit", "last"
@@ -36,25 +35,22 @@ class ValueEngine(models.AbstractModel):
     # entry points
     # ------------------------------------------------------------------
     @api.model
-    def recompute(self, companies=None, as_of=None, fit_clv=True):
+    def _recompute(self, companies=None, as_of=None, fit_clv=True):
         """Recompute every customer of the given companies (default: all):
         facts, lifetime value fit, RFM, ABC, value score, tiers and classes.
-        Synchronous: called by the nightly cron, tests and benchmarks, never
-        by a click.
+        Synchronous: called by the nightly cron, the demo, tests and
+        benchmarks, never by a click.
+
+        Private, so not callable over RPC: an arbitrary `as_of` rewrites the
+        current figures with those of another day. Managers recompute through
+        *Recompute now* (the queue) or the API's ``recompute_scores``, both
+        as of today.
 
         :param companies: res.company records (default: all companies)
         :param as_of: the analysis date (default: today)
         :param fit_clv: fit lifetime value anew (else it stays as it is)
         :return: True
-        :raises AccessError: unless called by a CRM manager (or superuser)
         """
-        # public, hence callable over RPC: only as the web client allows
-        if not self.env.su and not self.env.user.has_group(
-            "crm_zhongzheng.group_crm_manager"
-        ):
-            raise AccessError(
-                self.env._("Only CRM managers can recompute customer value.")
-            )
         companies = companies or self.env["res.company"].search([])
         as_of = as_of or fields.Date.context_today(self)
         for company in companies:
@@ -73,8 +69,8 @@ class ValueEngine(models.AbstractModel):
             dates.append(month_end)
             month_end = month_end.replace(day=1) - timedelta(days=1)
         for as_of in sorted(dates):
-            self.recompute(companies=companies, as_of=as_of, fit_clv=False)
-        return self.recompute(companies=companies, as_of=today)
+            self._recompute(companies=companies, as_of=as_of, fit_clv=False)
+        return self._recompute(companies=companies, as_of=today)
 
     @api.model
     def _recompute_partners(self, company, partner_ids, as_of=None, rank=True):

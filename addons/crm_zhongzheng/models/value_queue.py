@@ -12,7 +12,14 @@ class ValueQueue(models.Model):
     """Customers whose value must be recomputed, filled by the events that
     change it (order confirmed or cancelled, invoice posted, payment
     reconciled, delivery done) and emptied by a cron, so the user's own
-    transaction only pays for one small insert."""
+    transaction only pays for one small insert.
+
+    Insert-only: each request is a row of its own (no unique key, no upsert),
+    so enqueueing never waits on a batch that holds the customer's rows, and
+    a request made while a batch runs is a new row the batch did not read:
+    it stays, and the customer is recomputed again. A batch reads rows (one
+    customer's several requests are one recompute) and deletes exactly the
+    rows it read, by id."""
 
     _name = "zhongzheng.value.queue"
     _description = "Customer Value Recompute Queue"
@@ -23,17 +30,10 @@ class ValueQueue(models.Model):
     )
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
 
-    _sql_constraints = [
-        (
-            "partner_company_uniq",
-            "UNIQUE(partner_id, company_id)",
-            "A customer is queued once per company.",
-        )
-    ]
-
     @api.model
     def _enqueue(self, partners, companies):
-        """Queue commercial partners for companies (idempotent); wake the cron."""
+        """Queue commercial partners for companies; wake the cron. A plain
+        insert: it never waits on a running batch's row locks."""
         pairs = [
             (partner.id, company.id)
             for partner in partners.commercial_partner_id
@@ -45,8 +45,7 @@ class ValueQueue(models.Model):
         self.env.cr.execute(
             SQL(
                 "INSERT INTO zhongzheng_value_queue (partner_id, company_id)"
-                " SELECT * FROM unnest(%s::int[], %s::int[])"
-                " ON CONFLICT DO NOTHING",
+                " SELECT * FROM unnest(%s::int[], %s::int[])",
                 list(partner_ids),
                 list(company_ids),
             )
@@ -84,7 +83,6 @@ class ValueQueue(models.Model):
                        OR EXISTS (SELECT 1 FROM purchase_order po
                                    WHERE po.partner_id = p.id
                                      AND po.company_id = %(company)s))
-                ON CONFLICT DO NOTHING
                 """,
                     company=company.id,
                     key=str(company.id),
@@ -105,39 +103,65 @@ class ValueQueue(models.Model):
     @api.model
     def _process(self, limit=BATCH_SIZE):
         """Recompute one batch of queued customers per company; returns
-        (done, remaining)."""
-        self.env.cr.execute(
+        (done, remaining): rows deleted, customers still queued.
+
+        The batch locks the rows it takes (SKIP LOCKED: two batches never
+        share one) and every other visible request of the same customers,
+        and deletes exactly those rows: what is queued after it read them is
+        not deleted, and waits for the next batch."""
+        cr = self.env.cr
+        cr.execute(
             SQL(
                 "SELECT id, partner_id, company_id FROM zhongzheng_value_queue"
                 " ORDER BY company_id, id LIMIT %s FOR UPDATE SKIP LOCKED",
                 limit,
             )
         )
-        rows = self.env.cr.fetchall()
+        rows = cr.fetchall()
+        pairs = sorted(
+            {(partner_id, company_id) for _id, partner_id, company_id in rows}
+        )
+        row_ids = [row[0] for row in rows]
+        if pairs:
+            # the same customers' other requests, which the LIMIT left out
+            partner_ids, company_ids = zip(*pairs, strict=True)
+            cr.execute(
+                SQL(
+                    """
+                SELECT q.id FROM zhongzheng_value_queue q
+                  JOIN unnest(%s::int[], %s::int[]) AS p(partner_id, company_id)
+                    ON p.partner_id = q.partner_id AND p.company_id = q.company_id
+                 WHERE NOT q.id = ANY(%s)
+                   FOR UPDATE OF q SKIP LOCKED
+                """,
+                    list(partner_ids),
+                    list(company_ids),
+                    row_ids,
+                )
+            )
+            row_ids += [row[0] for row in cr.fetchall()]
         by_company = {}
-        for _qid, partner_id, company_id in rows:
+        for partner_id, company_id in pairs:
             by_company.setdefault(company_id, []).append(partner_id)
         engine = self.env["zhongzheng.value.engine"]
         for company_id, partner_ids in by_company.items():
             company = self.env["res.company"].browse(company_id)
             engine._recompute_partners(company, partner_ids, rank=False)
-        if rows:
-            self.env.cr.execute(
-                SQL(
-                    "DELETE FROM zhongzheng_value_queue WHERE id = ANY(%s)",
-                    [r[0] for r in rows],
-                )
+        if row_ids:
+            cr.execute(
+                SQL("DELETE FROM zhongzheng_value_queue WHERE id = ANY(%s)", row_ids)
             )
-        self.env.cr.execute(
-            "SELECT company_id, count(*) FROM zhongzheng_value_queue GROUP BY 1"
+        cr.execute(
+            "SELECT company_id, count(DISTINCT partner_id)"
+            " FROM zhongzheng_value_queue GROUP BY 1"
         )
-        left = dict(self.env.cr.fetchall())
+        left = dict(cr.fetchall())
         # ranks are relative to all customers: once per company, when its
         # queue is drained, not after every batch
         for company_id in by_company:
             if not left.get(company_id):
                 engine._rerank(self.env["res.company"].browse(company_id))
-        return len(rows), sum(left.values())
+        return len(pairs), sum(left.values())
 
     @api.model
     def _cron_process(self):

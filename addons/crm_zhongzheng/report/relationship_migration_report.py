@@ -22,11 +22,15 @@ class RelationshipMigrationReport(models.Model):
             *CHANGE_COLUMNS[: CHANGE_COLUMNS.index("reason")],
         ],
         "zhongzheng.customer.tier": ["sequence"],
+        "res.partner": ["user_id"],
     }
 
     date = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    # the customer's salesperson: salespeople limited to their own documents
+    # see their customers' moves only (report_rules.xml)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     kind = fields.Selection(
         [("tier", "Tier"), ("class", "Relationship Class")], readonly=True
     )
@@ -54,7 +58,7 @@ class RelationshipMigrationReport(models.Model):
             """
             SELECT h.id, h.date, h.company_id, h.partner_id, h.kind,
                    h.tier_from_id, h.tier_to_id, h.class_from, h.class_to,
-                   h.origin,
+                   h.origin, p.user_id,
                    CASE WHEN h.kind <> 'tier' THEN NULL
                         WHEN h.tier_from_id IS NULL THEN 'new'
                         WHEN h.tier_to_id IS NULL THEN 'out'
@@ -64,6 +68,7 @@ class RelationshipMigrationReport(models.Model):
                         ELSE 'down' END AS direction,
                    1 AS move_count
               FROM zhongzheng_relationship_history h
+              JOIN res_partner p ON p.id = h.partner_id
               LEFT JOIN zhongzheng_customer_tier tf ON tf.id = h.tier_from_id
               LEFT JOIN zhongzheng_customer_tier tt ON tt.id = h.tier_to_id
             """

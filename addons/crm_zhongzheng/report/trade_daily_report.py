@@ -3,6 +3,8 @@ from odoo.tools import SQL
 
 from . import report_charts
 
+PURCHASE_USER = "purchase.group_purchase_user"
+
 
 class TradeDailyReport(models.Model):
     """Each day's sales and purchases per partner and product (confirmed
@@ -50,10 +52,16 @@ class TradeDailyReport(models.Model):
         string="Quantity Sold", digits="Product Unit of Measure", readonly=True
     )
     sale_amount = fields.Float(string="Sales", digits="Account", readonly=True)
+    # purchase figures for Purchase users only, as on the purchase orders
     purchase_qty = fields.Float(
-        string="Quantity Purchased", digits="Product Unit of Measure", readonly=True
+        string="Quantity Purchased",
+        digits="Product Unit of Measure",
+        readonly=True,
+        groups=PURCHASE_USER,
     )
-    purchase_amount = fields.Float(string="Purchases", digits="Account", readonly=True)
+    purchase_amount = fields.Float(
+        string="Purchases", digits="Account", readonly=True, groups=PURCHASE_USER
+    )
     line_count = fields.Integer(string="Order Lines", readonly=True)
 
     @property

@@ -116,4 +116,4 @@ class ValueCase(ZhongzhengCase):
         return order
 
     def _recompute(self, as_of=AS_OF, **kwargs):
-        self.engine.recompute(companies=self.company, as_of=as_of, **kwargs)
+        self.engine._recompute(companies=self.company, as_of=as_of, **kwargs)

@@ -74,7 +74,7 @@ class TestPipelineAndSuppliers(ValueCase):
         small = self._customer("Small Clinic")
         for partner, price in ((big, 1000), (small, 61)):
             self._order(partner, AS_OF - timedelta(days=200), price)
-        self.engine.recompute(companies=self.company)
+        self.engine._recompute(companies=self.company)
         self.assertEqual(big.tier_id.code, "platinum")
         Lead = self.env["crm.lead"]
         flagged = Lead.create(
@@ -118,7 +118,7 @@ class TestPipelineAndSuppliers(ValueCase):
         ).button_validate()
         self.assertEqual(receipt.state, "done")
         receipt.date_done = datetime.now() - timedelta(days=7)  # three days late
-        self.engine.recompute(companies=self.company)
+        self.engine._recompute(companies=self.company)
         self.assertEqual(supplier.supplier_receipt_count, 1)
         self.assertEqual(supplier.supplier_on_time_rate, 0.0)
         self.assertEqual(supplier.supplier_qty_accuracy, 80.0)

@@ -44,7 +44,6 @@ class TestFoundation(ZhongzhengCase):
             "customer_segment_menu",
             "relationship_history_menu",
             "customer_value_report_menu",
-            "crm_kpi_report_menu",
             "relationship_migration_report_menu",
             "relationship_migration_report_menu_class",
             "trade_daily_report_menu",
@@ -58,6 +57,7 @@ class TestFoundation(ZhongzhengCase):
             "clv_fit_menu",
             "res_partner_category_menu",
             "report_period_menu_pyramid",
+            "crm_kpi_report_menu",
         }
         service_user = {"service_ticket_menu"}
         service_manager = service_user | {
@@ -65,7 +65,6 @@ class TestFoundation(ZhongzhengCase):
             "service_ticket_type_menu",
             "service_ticket_stage_menu",
             "service_sla_menu",
-            "crm_kpi_report_menu",
             "service_quality_report_menu",
             "report_period_menu_service",
         }

@@ -86,7 +86,7 @@ class TestClaimsAndTracking(ValueCase):
         # approved compensation and handling cost are the cost-to-serve
         claim.sudo().handling_cost = 80.0
         claim.stage_id = self.closed
-        self.engine.recompute(companies=self.company, fit_clv=False)
+        self.engine._recompute(companies=self.company, fit_clv=False)
         manager_view = self.customer.with_user(self.crm_manager)
         self.assertEqual(manager_view.cost_to_serve, 580.0)
 
@@ -116,7 +116,7 @@ class TestClaimsAndTracking(ValueCase):
         receipt.scheduled_date = fields.Datetime.now() + timedelta(days=1)
         receipt.move_ids.quantity = 5
         receipt.button_validate()
-        self.engine.recompute(companies=self.company, fit_clv=False)
+        self.engine._recompute(companies=self.company, fit_clv=False)
         self.assertEqual(supplier.supplier_rating, 100.0)
         self.Ticket.create(
             {
@@ -129,7 +129,7 @@ class TestClaimsAndTracking(ValueCase):
                 "responsible_party": "supplier",
             }
         )
-        self.engine.recompute(companies=self.company, fit_clv=False)
+        self.engine._recompute(companies=self.company, fit_clv=False)
         self.assertEqual(supplier.supplier_incident_count, 1)
         self.assertEqual(supplier.supplier_rating, 90.0, "one incident per receipt")
 

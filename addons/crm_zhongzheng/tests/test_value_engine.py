@@ -95,7 +95,7 @@ class TestFacts(ValueCase):
         )
         partner_other = customer.with_env(other_env)
         self._order(partner_other, AS_OF, 900)
-        self.engine.recompute(companies=self.company | other, as_of=AS_OF)
+        self.engine._recompute(companies=self.company | other, as_of=AS_OF)
         self.assertEqual(customer.revenue_total, 100.0)
         self.assertEqual(partner_other.revenue_total, 900.0)
         self.assertEqual(partner_other.with_company(self.company).revenue_total, 100.0)
