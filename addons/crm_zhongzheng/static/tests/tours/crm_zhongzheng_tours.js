@@ -117,6 +117,7 @@ tours.add("crm_zhongzheng_claim_register", {
         {trigger: ".o_field_widget[name=claim_amount] input", run: "edit 1250"},
         {trigger: ".o_field_widget[name=claim_cause] select", run: "selectByLabel Carrier Damage"},
         {trigger: ".o_form_button_save", run: "click"},
+        {trigger: ".o_form_saved"},
         {trigger: ".o_field_widget[name=claim_state]:contains(To Approve)"},
         {trigger: ".o_form_statusbar:not(:has(button[name=action_approve_claim]))"},
     ],
