@@ -14,3 +14,4 @@ from . import test_i18n
 from . import test_reports
 from . import test_value_edge_cases
 from . import test_api_refusals
+from . import test_service_trust
