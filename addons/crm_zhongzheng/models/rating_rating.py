@@ -26,9 +26,7 @@ class RatingRating(models.Model):
         help="The member of staff who recorded this rating for the customer; "
         "empty when the customer gave it.",
     )
-    rating_channel = fields.Selection(
-        RATING_CHANNELS, string="Rating Channel", readonly=True
-    )
+    rating_channel = fields.Selection(RATING_CHANNELS, readonly=True)
     is_staff_recorded = fields.Boolean(compute="_compute_is_staff_recorded", store=True)
 
     @api.depends("recorded_by_id", "rating_channel")
