@@ -9,6 +9,22 @@ RATING_CHANNELS = [
 ]
 STAFF_CHANNELS = ("phone", "api")
 RECORDING_FIELDS = {"recorded_by_id", "rating_channel"}
+TICKET = "zhongzheng.service.ticket"
+# what a ticket's rating says: given by its customer's token or recorded by
+# staff through the addon, never typed in over RPC (employees may write
+# rating.rating in Odoo's own rights)
+TICKET_RATING_FIELDS = {
+    "rating",
+    "feedback",
+    "consumed",
+    "partner_id",
+    "rated_partner_id",
+    "res_model_id",
+    "res_model",
+    "res_id",
+    "message_id",
+    "access_token",
+}
 
 
 class RatingRating(models.Model):
@@ -38,16 +54,32 @@ class RatingRating(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any(RECORDING_FIELDS & set(v) for v in vals_list):
-            self._raise_recording_denied()
+        if not self.env.su:
+            ticket_model = self.env["ir.model"]._get_id(TICKET)
+            for vals in vals_list:
+                if RECORDING_FIELDS & set(vals) or (
+                    vals.get("res_model_id") == ticket_model
+                    or vals.get("res_model") == TICKET
+                ):
+                    self._raise_recording_denied()
         return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.su and RECORDING_FIELDS & set(vals):
             self._raise_recording_denied()
+        if (
+            not self.env.su
+            and TICKET_RATING_FIELDS & set(vals)
+            and any(rating.res_model == TICKET for rating in self.sudo())
+        ):
+            self._raise_recording_denied()
         return super().write(vals)
 
     def _raise_recording_denied(self):
         raise AccessError(
-            self.env._("Who recorded a rating and how is set by the addon only.")
+            self.env._(
+                "A service ticket's rating is given by its customer or "
+                "recorded by staff through the ticket; it is not written "
+                "directly."
+            )
         )

@@ -1,5 +1,5 @@
 from odoo import models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import plaintext2html
 
 
@@ -23,6 +23,49 @@ class ServiceRatingMixin(models.AbstractModel):
             "target": "new",
             "context": {"default_ticket_id": self.id},
         }
+
+    def rating_apply(
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        """Odoo's way to apply a rating posts it in the customer's name: for
+        a ticket only the customer's own token pages (sudo, after their
+        checks) call it; staff record ratings with ``_record_rating``. Over
+        RPC a user holding a token could otherwise rate as the customer."""
+        if not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "A ticket's rating is given by the customer on their rating "
+                    "page, or recorded by staff with Record Rating."
+                )
+            )
+        return super().rating_apply(
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+
+    def message_post(self, **kwargs):
+        """Odoo's chatter lets a message carry a rating (``rating_value``);
+        a ticket's rating goes through its rating page or Record Rating, once
+        and marked, never through a chatter post."""
+        # refused in sudo too: the chatter's controller posts with sudo
+        if kwargs.get("rating_value"):
+            raise AccessError(
+                self.env._(
+                    "A ticket's rating is given by the customer on their rating "
+                    "page, or recorded by staff with Record Rating."
+                )
+            )
+        return super().message_post(**kwargs)
 
     def _rating_get_partner(self):
         return self.partner_id or super()._rating_get_partner()

@@ -423,3 +423,23 @@ class TestServicePortal(HttpCase):
         page = self._get(ticket.access_url).text
         self.assertNotIn('<a href="https://evil.example/">', page)
         self.assertIn("&lt;a href=", page)
+
+    def test_no_rating_through_the_chatter(self):
+        """Odoo's chatter takes a rating_value along with a message: on a
+        ticket it would rate again, unconfirmed and unmarked."""
+        self.authenticate("zz_portal", "zz_portal")
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/mail/message/post",
+                {
+                    "thread_model": "zhongzheng.service.ticket",
+                    "thread_id": self.closed_ticket.id,
+                    "post_data": {
+                        "body": "one star",
+                        "message_type": "comment",
+                        "rating_value": 1,
+                    },
+                },
+            )
+        self.assertFalse(self.closed_ticket.rating_ids.filtered("consumed"))
+        self.assertFalse(self.closed_ticket.rating_last_value)

@@ -375,3 +375,28 @@ class TestServiceTrust(ValueCase):
         self.assertEqual(rows[staff].rating_source, "staff")
         self.assertEqual(rows[staff].satisfaction_staff, 1.0)
         self.assertFalse(rows[staff].satisfaction_customer)
+
+    def test_nobody_rates_as_the_customer_over_rpc(self):
+        ticket = self.Ticket.create({"name": "C", "partner_id": self.customer.id})
+        ticket.stage_id = self.stage["closed"]
+        token = ticket._rating_get_access_token()
+        rating = ticket.rating_ids.filtered(lambda r: r.access_token == token)
+        as_user = ticket.with_user(self.service_user)
+        # Odoo's public rating_apply would post it in the customer's name
+        with self.assertRaises(AccessError):
+            as_user.rating_apply(5, token=token)
+        # employees may write rating.rating in Odoo's rights: not a ticket's
+        with self.assertRaises(AccessError):
+            rating.with_user(self.service_user).write({"rating": 5, "consumed": True})
+        with self.assertRaises(AccessError):
+            self.env["rating.rating"].with_user(self.service_user).create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id(ticket._name),
+                    "res_id": ticket.id,
+                    "partner_id": self.customer.id,
+                    "rating": 5,
+                    "consumed": True,
+                }
+            )
+        self.assertFalse(ticket.rating_last_value)
+        self.assertFalse(rating.consumed)
