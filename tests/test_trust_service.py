@@ -27,6 +27,7 @@ def make(login, groups, **values):
         "name": login.replace("_", " ").title(),
         "login": login,
         "password": password,
+        "email": login + "@example.com",
         "groups_id": [Command.set([env.ref(g).id for g in groups])],
         **values,
     })

@@ -123,11 +123,12 @@ class ServiceRatingMixin(models.AbstractModel):
         )
         if feedback:
             body = f"{body}\n{feedback}"
-        message = self.message_post(
+        # logged, not sent: a note by the member of staff (who needs no
+        # e-mail address for it)
+        message = self._message_log(
             body=plaintext2html(body),
             author_id=self.env.user.partner_id.id,
             message_type="comment",
-            subtype_xmlid="mail.mt_note",
         )
         rating.message_id = message
         return rating
