@@ -51,6 +51,7 @@
         "wizards/ticket_rating_views.xml",
         "views/activity_rule_views.xml",
         "views/service_ticket_views.xml",
+        "views/rating_rating_views.xml",
         "views/stock_picking_views.xml",
         "views/portal_templates.xml",
         "views/res_config_settings_report_views.xml",

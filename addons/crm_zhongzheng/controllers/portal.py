@@ -9,6 +9,7 @@ from odoo.tools import consteq
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.addons.rating.controllers.main import Rating
 
 TICKET = "zhongzheng.service.ticket"
 SCORES = (1, 2, 3, 4, 5)
@@ -131,12 +132,13 @@ class ServicePortal(CustomerPortal):
         values = {
             "ticket": ticket_sudo,
             "page_name": "service_ticket",
-            "rating_token": self._open_rating_token(ticket_sudo),
+            "customer_rating": self._customer_rating(ticket_sudo),
             "rating_scores": SCORES,
             "rated": kw.get("rated"),
             "ticket_delivery": self._ticket_delivery(ticket_sudo),
         }
         values["events"] = values["ticket_delivery"].tracking_event_ids
+        values["rating_token"] = values["customer_rating"].access_token
         values = self._get_page_view_values(
             ticket_sudo, access_token, values, "my_tickets_history", False, **kw
         )
@@ -155,17 +157,21 @@ class ServicePortal(CustomerPortal):
             return picking
         return picking.browse()
 
-    def _open_rating_token(self, ticket_sudo):
-        """The token of the customer's rating of a closed, not cancelled
-        ticket: the latest one, already given or not, so rating again
-        changes it instead of adding another."""
+    def _customer_rating(self, ticket_sudo):
+        """The customer's own rating of a closed, not cancelled ticket
+        (given or still to give; never one staff recorded): one per
+        ticket, given once."""
         if not ticket_sudo.is_closed or ticket_sudo.stage_id.is_cancelled:
-            return False
+            return ticket_sudo.rating_ids.browse()
         partner = ticket_sudo._rating_get_partner()
-        latest = ticket_sudo.rating_ids.filtered(lambda r: r.partner_id == partner)
-        if latest:
-            return latest.sorted("id")[-1].access_token
-        return ticket_sudo._rating_get_access_token()
+        own = ticket_sudo.rating_ids.filtered(
+            lambda r: r.partner_id == partner and not r.is_staff_recorded
+        )
+        given = own.filtered("consumed")
+        if given:
+            return given.sorted("id")[-1]
+        token = ticket_sudo._rating_get_access_token()
+        return ticket_sudo.rating_ids.filtered(lambda r: r.access_token == token)
 
     # ------------------------------------------------------------------
     # rating: from the portal page and from the e-mail's links. Odoo's own
@@ -183,13 +189,18 @@ class ServicePortal(CustomerPortal):
             raise NotFound()
         return rating, ticket
 
-    def _apply_rating(self, token, score, feedback=None):
+    def _check_score(self, score):
         try:
             score = int(score)
         except (TypeError, ValueError):
             score = 0
         if score not in SCORES:
             raise BadRequest(request.env._("A rating runs from 1 to 5."))
+        return score
+
+    def _rating_for_user(self, token):
+        """The rating of a token and its ticket, refused to a logged-in user
+        of another customer (a forwarded e-mail rates, for its customer)."""
         rating, ticket = self._rating_by_token(token)
         user = request.env.user
         if (
@@ -198,25 +209,44 @@ class ServicePortal(CustomerPortal):
             != rating.partner_id.commercial_partner_id
         ):
             raise NotFound()
-        ticket.rating_apply(
-            score,
-            rating=rating,
-            feedback=(feedback or "").strip()[:2000] or None,
-            subtype_xmlid=None,
-        )
         return rating, ticket
 
-    @http.route(
-        ["/service/rate/<string:token>/<int:score>"],
-        type="http",
-        auth="public",
-        website=True,
-    )
-    def service_rate(self, token, score, **kw):
-        rating, ticket = self._apply_rating(token, score)
+    def _render_rated(self, rating, ticket, thanked=False):
         return request.render(
             "crm_zhongzheng.portal_ticket_rated",
-            {"rating": rating, "ticket": ticket, "token": token, "score": score},
+            {
+                "rating": rating,
+                "ticket": ticket,
+                "score": int(rating.rating),
+                "thanked": thanked,
+            },
+        )
+
+    @http.route(
+        ["/service/rate/<string:token>", "/service/rate/<string:token>/<int:score>"],
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+    )
+    def service_rate(self, token, score=None, **kw):
+        """The e-mail's rating link shows the choice and records nothing: a
+        mail scanner following links cannot rate; the customer confirms
+        with a click (a POST). A used token shows the recorded rating."""
+        if score is not None:
+            score = self._check_score(score)
+        rating, ticket = self._rating_for_user(token)
+        if rating.consumed:
+            return self._render_rated(rating, ticket)
+        return request.render(
+            "crm_zhongzheng.portal_ticket_rate_confirm",
+            {
+                "rating": rating,
+                "ticket": ticket,
+                "token": token,
+                "score": score,
+                "rating_scores": SCORES,
+            },
         )
 
     @http.route(
@@ -227,23 +257,22 @@ class ServicePortal(CustomerPortal):
         website=True,
     )
     def service_rate_submit(self, token, score=None, feedback=None, **kw):
-        rating, ticket = self._apply_rating(token, score, feedback)
+        """Record the customer's rating, once per token."""
+        score = self._check_score(score)
+        rating, ticket = self._rating_for_user(token)
+        from_ticket = kw.get("redirect") == "ticket"
+        recorded = ticket._rating_apply_customer(
+            rating,
+            score,
+            (feedback or "").strip()[:2000] or None,
+            "portal" if from_ticket else "email",
+        )
         # back to the ticket's page only for who may read it anyway: a rating
         # token (a forwarded e-mail) must not open the whole ticket
-        if kw.get("redirect") == "ticket" and ticket.with_user(
-            request.env.user
-        ).has_access("read"):
-            return request.redirect(f"{ticket.access_url}?rated=1#rating")
-        return request.render(
-            "crm_zhongzheng.portal_ticket_rated",
-            {
-                "rating": rating,
-                "ticket": ticket,
-                "token": token,
-                "score": int(score),
-                "thanked": True,
-            },
-        )
+        if from_ticket and ticket.with_user(request.env.user).has_access("read"):
+            thanks = "?rated=1" if recorded else ""
+            return request.redirect(f"{ticket.access_url}{thanks}#rating")
+        return self._render_rated(rating, ticket, thanked=recorded)
 
     # ------------------------------------------------------------------
     # deliveries and their tracking timeline
@@ -302,3 +331,29 @@ class ServicePortal(CustomerPortal):
             }
         )
         return request.render("crm_zhongzheng.portal_my_delivery", values)
+
+
+class TicketRatingLinks(Rating):
+    """Odoo's own /rate/ pages record on a GET and accept a token again;
+    for a service ticket they lead to the ticket's confirm page instead."""
+
+    def _ticket_rating(self, token):
+        return (
+            request.env["rating.rating"]
+            .sudo()
+            .search([("access_token", "=", token), ("res_model", "=", TICKET)], limit=1)
+        )
+
+    @http.route()
+    def action_open_rating(self, token, rate, **kwargs):
+        if self._ticket_rating(token):
+            score = rate if rate in SCORES else None
+            suffix = f"/{score}" if score else ""
+            return request.redirect(f"/service/rate/{token}{suffix}")
+        return super().action_open_rating(token, rate, **kwargs)
+
+    @http.route()
+    def action_submit_rating(self, token, rate=0, **kwargs):
+        if self._ticket_rating(token):
+            return request.redirect(f"/service/rate/{token}")
+        return super().action_submit_rating(token, rate=rate, **kwargs)

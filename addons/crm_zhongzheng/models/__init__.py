@@ -17,6 +17,7 @@ from . import service_ticket_config
 from . import service_sla
 from . import service_sla_clock_mixin
 from . import service_claim_mixin
+from . import rating_rating
 from . import service_rating_mixin
 from . import service_visit_mixin
 from . import service_mail_gateway_mixin

@@ -296,10 +296,15 @@ class IntegrationApi(models.AbstractModel):
         return self._ticket_answer(record)
 
     def _ticket_links(self, ticket, partner):
+        """The delivery or receipt and the sales order a new ticket links
+        to: each must be the named customer's own (its commercial partner's),
+        else the call is refused."""
         values = {}
+        customer = partner.commercial_partner_id
         reference = check_str(self.env, ticket.get("picking"), "picking", MAX_KEY)
         if reference:
             picking = self._find_picking({"picking": reference})
+            self._check_own_document(picking, picking.partner_id, customer)
             values.update(
                 self.env["zhongzheng.service.ticket"]._picking_link_values(picking)
             )
@@ -314,17 +319,20 @@ class IntegrationApi(models.AbstractModel):
                 )
             values["sale_order_id"] = order.id
         order = self.env["sale.order"].browse(values.get("sale_order_id"))
-        if order and order.partner_id.commercial_partner_id != (
-            partner.commercial_partner_id
-        ):
+        if order:
+            self._check_own_document(order, order.partner_id, customer)
+        return values
+
+    def _check_own_document(self, document, owner, customer):
+        # sudo: the owner of a document the caller may read, to compare only
+        if owner.sudo().commercial_partner_id != customer:
             raise UserError(
                 self.env._(
-                    "%(order)s belongs to another customer than %(customer)s.",
-                    order=order.name,
-                    customer=partner.display_name,
+                    "%(document)s belongs to another customer than %(customer)s.",
+                    document=document.display_name,
+                    customer=customer.display_name,
                 )
             )
-        return values
 
     def _ticket_answer(self, ticket):
         return {
@@ -344,7 +352,8 @@ class IntegrationApi(models.AbstractModel):
     @api.model
     def rate_ticket(self, number, score, feedback=False):
         """Record the customer's satisfaction rating of a ticket, e.g. from
-        a survey tool.
+        a survey tool. The rating is marked as recorded by the caller through
+        the API (staff-recorded), never as given by the customer.
 
         :param number: the ticket number (str).
         :param score: int from 1 (very unhappy) to 5 (very happy).
@@ -363,7 +372,7 @@ class IntegrationApi(models.AbstractModel):
         if not ticket:
             raise UserError(self.env._("No ticket %(number)s.", number=repr(number)))
         ticket.check_access("write")
-        ticket._record_rating(score, feedback=feedback or None)
+        ticket._record_rating(score, feedback=feedback or None, channel="api")
         return {"number": ticket.number, "rating": score}
 
     @api.model

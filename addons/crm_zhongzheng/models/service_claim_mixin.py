@@ -3,6 +3,18 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 SERVICE_MANAGER = "crm_zhongzheng.group_service_manager"
 
+# a service manager's decision on a claim and what settles it
+CLAIM_DECISION_FIELDS = {
+    "claim_state",
+    "claim_approved_amount",
+    "claim_approved_by",
+    "claim_approved_date",
+    "refund_id",
+    "return_picking_id",
+}
+# what the claimant's side states: editable until the claim is decided
+CLAIM_REQUEST_FIELDS = {"claim_amount", "claim_cause", "type_id"}
+
 
 class ServiceClaimMixin(models.AbstractModel):
     """Claims and compensation (理赔 / 赔偿) on a service ticket of a claim
@@ -12,7 +24,10 @@ class ServiceClaimMixin(models.AbstractModel):
 
     The ticket using it has ``type_id``, ``is_claim``, ``number``, ``name``,
     ``company_id``, ``commercial_partner_id``, ``picking_id`` and
-    ``_queue_cost_to_serve`` (an approved claim is a cost to serve)."""
+    ``_queue_cost_to_serve`` (an approved claim is a cost to serve), and
+    ``_fields_changing`` (which fields of a write change a value); the
+    ticket calls ``_check_claim_create`` and ``_check_claim_write`` before
+    a user's create or write."""
 
     _name = "zhongzheng.service.claim.mixin"
     _description = "Service Claim"
@@ -22,7 +37,11 @@ class ServiceClaimMixin(models.AbstractModel):
         string="Claimed Amount", digits="Account", tracking=True
     )
     claim_approved_amount = fields.Float(
-        string="Approved Compensation", digits="Account", tracking=True, copy=False
+        string="Approved Compensation",
+        digits="Account",
+        tracking=True,
+        copy=False,
+        groups="base.group_user",
     )
     claim_cause = fields.Selection(
         [
@@ -35,6 +54,7 @@ class ServiceClaimMixin(models.AbstractModel):
         ],
         string="Cause",
         tracking=True,
+        groups="base.group_user",
     )
     claim_state = fields.Selection(
         [
@@ -48,14 +68,29 @@ class ServiceClaimMixin(models.AbstractModel):
         readonly=True,
         copy=False,
         tracking=True,
+        groups="base.group_user",
     )
-    claim_approved_by = fields.Many2one("res.users", readonly=True, copy=False)
-    claim_approved_date = fields.Date(readonly=True, copy=False)
+    claim_approved_by = fields.Many2one(
+        "res.users", readonly=True, copy=False, tracking=True, groups="base.group_user"
+    )
+    claim_approved_date = fields.Date(
+        readonly=True, copy=False, tracking=True, groups="base.group_user"
+    )
     refund_id = fields.Many2one(
-        "account.move", string="Credit Note", readonly=True, copy=False
+        "account.move",
+        string="Credit Note",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        groups="base.group_user",
     )
     return_picking_id = fields.Many2one(
-        "stock.picking", string="Return", readonly=True, copy=False
+        "stock.picking",
+        string="Return",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        groups="base.group_user",
     )
 
     @api.depends("type_id")
@@ -69,6 +104,56 @@ class ServiceClaimMixin(models.AbstractModel):
     @api.constrains("claim_amount", "claim_approved_amount")
     def _check_claim_amounts(self):
         self._check_not_negative(["claim_amount", "claim_approved_amount"])
+
+    def _check_claim_create(self, vals):
+        """Only a service manager creates a ticket with a claim decision
+        (e.g. an import of approved claims)."""
+        decided = {
+            name
+            for name in CLAIM_DECISION_FIELDS & set(vals)
+            if vals[name] and not (name == "claim_state" and vals[name] == "draft")
+        }
+        if decided:
+            self._check_service_manager(self.env._("decide a claim"))
+
+    def _check_claim_write(self, vals):
+        """A claim's decision is a service manager's; an approved amount is
+        only ever lowered; what was claimed stays as it was once decided."""
+        changing = self._fields_changing(
+            {
+                k: v
+                for k, v in vals.items()
+                if k in CLAIM_DECISION_FIELDS or k in CLAIM_REQUEST_FIELDS
+            }
+        )
+        if changing & CLAIM_DECISION_FIELDS:
+            self._check_service_manager(self.env._("decide a claim"))
+        if "claim_approved_amount" in changing:
+            for ticket in self.sudo().filtered(lambda t: t.claim_state == "approved"):
+                if (vals["claim_approved_amount"] or 0.0) > (
+                    ticket.claim_approved_amount
+                ):
+                    raise UserError(
+                        self.env._(
+                            "Claim %(number)s is approved: its approved amount "
+                            "can only be lowered.",
+                            number=ticket.number,
+                        )
+                    )
+        if changing & CLAIM_REQUEST_FIELDS and not self.env.user.has_group(
+            SERVICE_MANAGER
+        ):
+            decided = self.sudo().filtered(
+                lambda t: t.claim_state in ("approved", "rejected")
+            )
+            if decided:
+                raise UserError(
+                    self.env._(
+                        "Claim %(number)s is decided: only a service manager "
+                        "can change it.",
+                        number=decided[0].number,
+                    )
+                )
 
     def action_approve_claim(self):
         """Approve the claim (the approved amount defaults to the claimed

@@ -26,6 +26,11 @@ class ServiceMailGatewayMixin(models.AbstractModel):
         ]
         if partners and "partner_id" not in values:
             values["partner_id"] = partners[0].id
+        # the ticket belongs to the company of the team whose alias got the
+        # mail, not to the gateway user's current company
+        team = self.env["zhongzheng.service.team"].browse(values.get("team_id"))
+        if team.exists() and "company_id" not in values:
+            values["company_id"] = team.sudo().company_id.id
         return super().message_new(msg_dict, custom_values=values)
 
     def _message_get_suggested_recipients(self):

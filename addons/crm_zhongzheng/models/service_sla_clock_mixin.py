@@ -22,21 +22,44 @@ class ServiceSlaClockMixin(models.AbstractModel):
 
     # service level agreement: clocks in the team's working hours
     sla_id = fields.Many2one(
-        "zhongzheng.service.sla", string="SLA Policy", readonly=True, tracking=True
+        "zhongzheng.service.sla",
+        string="SLA Policy",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        groups="base.group_user",
     )
     sla_start = fields.Datetime(
-        string="SLA Clock Start", readonly=True, copy=False, default=fields.Datetime.now
+        string="SLA Clock Start",
+        readonly=True,
+        copy=False,
+        default=fields.Datetime.now,
+        groups="base.group_user",
     )
-    date_first_response = fields.Datetime(readonly=True, copy=False)
-    sla_paused_since = fields.Datetime(readonly=True, copy=False)
+    date_first_response = fields.Datetime(
+        readonly=True, copy=False, groups="base.group_user"
+    )
+    sla_paused_since = fields.Datetime(
+        readonly=True, copy=False, groups="base.group_user"
+    )
     sla_paused_hours = fields.Float(
-        string="Paused (working hours)", readonly=True, copy=False, digits=(16, 2)
+        string="Paused (working hours)",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
+        groups="base.group_user",
     )
     sla_response_deadline = fields.Datetime(
-        string="First Response Deadline", readonly=True, copy=False
+        string="First Response Deadline",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     sla_resolution_deadline = fields.Datetime(
-        string="Resolution Deadline", readonly=True, copy=False
+        string="Resolution Deadline",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     sla_status = fields.Selection(
         [
@@ -49,9 +72,13 @@ class ServiceSlaClockMixin(models.AbstractModel):
         readonly=True,
         copy=False,
         index=True,
+        groups="base.group_user",
     )
     sla_alerted = fields.Selection(
-        [("at_risk", "At Risk"), ("breached", "Breached")], readonly=True, copy=False
+        [("at_risk", "At Risk"), ("breached", "Breached")],
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
     )
     sla_compliance = fields.Float(
         string="SLA Compliance (%)",
@@ -60,12 +87,21 @@ class ServiceSlaClockMixin(models.AbstractModel):
         aggregator="avg",
         help="100 when the SLA was met, 0 when breached: averaged, the "
         "compliance rate.",
+        groups="base.group_user",
     )
     first_response_hours = fields.Float(
-        string="First Response Time (h)", readonly=True, copy=False, digits=(16, 2)
+        string="First Response Time (h)",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
+        groups="base.group_user",
     )
     resolution_hours = fields.Float(
-        string="Resolution Time (h)", readonly=True, copy=False, digits=(16, 2)
+        string="Resolution Time (h)",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
+        groups="base.group_user",
     )
 
     @api.depends("sla_status")
@@ -79,8 +115,10 @@ class ServiceSlaClockMixin(models.AbstractModel):
         """An employee's reply to the customer is the first response."""
         result = super()._message_post_after_hook(message, msg_vals)
         comment = self.env.ref("mail.mt_comment", raise_if_not_found=False)
+        # sudo: a customer's post runs as the portal user, who cannot read
+        # the clock
         if (
-            not self.date_first_response
+            not self.sudo().date_first_response
             and message.message_type == "comment"
             and message.subtype_id == comment
             and message.author_id.user_ids
@@ -101,7 +139,7 @@ class ServiceSlaClockMixin(models.AbstractModel):
         for ticket in tickets:
             status = ticket._sla_compute_status(now)
             if status != ticket.sla_status:
-                ticket.sla_status = status
+                ticket.sudo().sla_status = status
             if status in ("at_risk", "breached") and ticket.sla_alerted != status:
                 summary = (
                     self.env._("SLA breached: %(number)s", number=ticket.number)
@@ -115,7 +153,7 @@ class ServiceSlaClockMixin(models.AbstractModel):
                         user_id=user.id,
                         date_deadline=fields.Date.context_today(ticket),
                     )
-                ticket.sla_alerted = status
+                ticket.sudo().sla_alerted = status
         return len(tickets)
 
     def _calendar(self):

@@ -3,6 +3,26 @@ from odoo.exceptions import AccessError, UserError
 
 from .service_claim_mixin import SERVICE_MANAGER
 
+# what the SLA clock and the stage flow compute (service_sla_clock_mixin.py,
+# write() below): written by the addon with sudo, never by a user
+COMPUTED_FIELDS = {
+    "number",
+    "sla_id",
+    "sla_start",
+    "date_first_response",
+    "sla_paused_since",
+    "sla_paused_hours",
+    "sla_response_deadline",
+    "sla_resolution_deadline",
+    "sla_status",
+    "sla_alerted",
+    "sla_compliance",
+    "first_response_hours",
+    "resolution_hours",
+    "reopen_count",
+    "date_closed",
+}
+
 
 class ServiceTicket(models.Model):
     """A service contact around an order or a shipment (服务工单): an
@@ -73,7 +93,9 @@ class ServiceTicket(models.Model):
         default="1",
         tracking=True,
     )
-    team_id = fields.Many2one("zhongzheng.service.team", tracking=True)
+    team_id = fields.Many2one(
+        "zhongzheng.service.team", tracking=True, groups="base.group_user"
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Assigned to",
@@ -102,9 +124,11 @@ class ServiceTicket(models.Model):
         default="phone",
     )
     resolution = fields.Html()
-    root_cause = fields.Text()
+    root_cause = fields.Text(groups="base.group_user")
     sale_order_id = fields.Many2one("sale.order", index=True)
-    purchase_order_id = fields.Many2one("purchase.order", index=True)
+    purchase_order_id = fields.Many2one(
+        "purchase.order", index=True, groups="base.group_user"
+    )
     picking_id = fields.Many2one(
         "stock.picking", string="Delivery or Receipt", index=True
     )
@@ -118,6 +142,7 @@ class ServiceTicket(models.Model):
     responsible_party = fields.Selection(
         [("us", "Us"), ("carrier", "Carrier"), ("supplier", "Supplier")],
         tracking=True,
+        groups="base.group_user",
     )
     supplier_id = fields.Many2one(
         "res.partner",
@@ -126,8 +151,9 @@ class ServiceTicket(models.Model):
         store=True,
         readonly=False,
         help="The supplier whose quality incident this is.",
+        groups="base.group_user",
     )
-    reopen_count = fields.Integer(readonly=True, copy=False)
+    reopen_count = fields.Integer(readonly=True, copy=False, groups="base.group_user")
     handling_cost = fields.Float(
         digits="Account",
         groups=SERVICE_MANAGER,
@@ -184,6 +210,10 @@ class ServiceTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._check_computed_not_given(vals)
+                self._check_claim_create(vals)
         for vals in vals_list:
             if vals.get("number", "/") == "/":
                 company = self.env["res.company"].browse(
@@ -205,10 +235,11 @@ class ServiceTicket(models.Model):
         return tickets
 
     def write(self, vals):
-        if "stage_id" not in vals and not self.env.su:
-            self._check_closed_unchanged(vals)
+        if not self.env.su:
+            self._check_computed_unchanged(vals)
+            self._check_closed_write(vals)
+            self._check_claim_write(vals)
         if "stage_id" in vals:
-            self._check_reopen(vals["stage_id"])
             self._sla_before_stage_change(vals["stage_id"])
         result = super().write(vals)
         if "stage_id" in vals:
@@ -236,12 +267,76 @@ class ServiceTicket(models.Model):
         self.write({"stage_id": stage.id})
         return True
 
-    def _check_closed_unchanged(self, vals):
+    def _fields_changing(self, vals):
+        """The fields of ``vals`` whose value differs from what one of the
+        records holds (sending a field's current value along changes
+        nothing, as the web client and imports do)."""
+        changing = set()
+        records = self.sudo()
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if field is None:
+                continue  # the ORM refuses unknown fields itself
+            if field.type in ("one2many", "many2many"):
+                changing.add(name)
+                continue
+            for record in records:
+                new = field.convert_to_record(
+                    field.convert_to_cache(value, record), record
+                )
+                if new != record[name]:
+                    changing.add(name)
+                    break
+        return changing
+
+    def _check_computed_not_given(self, vals):
+        given = {
+            name
+            for name in COMPUTED_FIELDS & set(vals)
+            if vals[name] and not (name == "number" and vals[name] == "/")
+        }
+        if given:
+            self._raise_computed(given)
+
+    def _check_computed_unchanged(self, vals):
+        changing = COMPUTED_FIELDS & set(vals)
+        if changing and self:
+            changing = self._fields_changing({k: vals[k] for k in changing})
+        if changing:
+            self._raise_computed(changing)
+
+    def _raise_computed(self, names):
+        raise AccessError(
+            self.env._(
+                "%(fields)s of a service ticket are computed (SLA clock, "
+                "stage flow): nobody writes them.",
+                fields=", ".join(
+                    sorted(
+                        self._fields[name].get_description(self.env)["string"]
+                        for name in names
+                    )
+                ),
+            )
+        )
+
+    def _check_closed_write(self, vals):
         """A closed ticket is the record of what was done: only a service
-        manager changes it (the chatter's attachment and the rating may)."""
+        manager changes it or reopens it, whatever fields come with the
+        write (the chatter's attachment and the rating may change, and it
+        may move on to another closed stage)."""
         closed = self.filtered("is_closed")
-        changed = set(vals) - {"message_main_attachment_id", "rating_last_value"}
-        if closed and changed and not self.env.user.has_group(SERVICE_MANAGER):
+        if not closed or self.env.user.has_group(SERVICE_MANAGER):
+            return
+        stage = self.env["zhongzheng.service.ticket.stage"].browse(vals.get("stage_id"))
+        if "stage_id" in vals and stage and not stage.is_closed:
+            self._raise_reopen_denied()
+        # moving on between closed stages (resolved, then closed) is the
+        # flow itself; nothing else changes along with it
+        allowed = {"message_main_attachment_id", "rating_last_value"}
+        if stage.is_closed:
+            allowed.add("stage_id")
+        changed = closed._fields_changing(vals) - allowed
+        if changed:
             raise UserError(
                 self.env._(
                     "Ticket %(number)s is closed: only a service manager "
@@ -249,16 +344,6 @@ class ServiceTicket(models.Model):
                     number=closed[0].number,
                 )
             )
-
-    def _check_reopen(self, stage_id):
-        stage = self.env["zhongzheng.service.ticket.stage"].browse(stage_id)
-        reopening = self.filtered(lambda t: t.is_closed and not stage.is_closed)
-        if (
-            reopening
-            and not self.env.su
-            and not self.env.user.has_group(SERVICE_MANAGER)
-        ):
-            self._raise_reopen_denied()
 
     def _raise_reopen_denied(self):
         raise AccessError(

@@ -19,6 +19,7 @@ class ServiceVisitMixin(models.AbstractModel):
         string="Visit Score",
         digits=(16, 1),
         help="Score of the follow-up visit questionnaire, 0 to 100.",
+        groups="base.group_user",
     )
 
     @api.constrains("questionnaire_score")

@@ -1,3 +1,5 @@
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 
 EVENT_KINDS = [
@@ -97,7 +99,11 @@ class TrackingEvent(models.Model):
                         **Ticket._picking_link_values(picking),
                         "company_id": picking.company_id.id,
                         "priority": "2",
-                        "description": details,
+                        # what a carrier sent is text, never markup
+                        "description": Markup("<p>%s</p>")
+                        % Markup("<br/>").join(
+                            escape(line) for line in details.splitlines()
+                        ),
                     }
                 )
             event.ticket_id = ticket

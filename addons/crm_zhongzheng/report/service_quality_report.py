@@ -38,6 +38,7 @@ class ServiceQualityReport(models.Model):
             "handling_cost",
         ],
         "res.partner": ["tier_id"],
+        "rating.rating": ["res_model", "res_id", "consumed", "is_staff_recorded"],
     }
 
     ticket_id = fields.Many2one("zhongzheng.service.ticket", readonly=True)
@@ -70,6 +71,12 @@ class ServiceQualityReport(models.Model):
         ],
         readonly=True,
     )
+    rating_source = fields.Selection(
+        [("customer", "Given by the Customer"), ("staff", "Recorded by Staff")],
+        readonly=True,
+        help="Whether the ticket's latest rating was given by the customer "
+        "(portal, e-mail link) or recorded by staff (call, API).",
+    )
     is_closed = fields.Boolean(string="Closed Ticket", readonly=True)
     ticket_count = fields.Integer(string="Tickets", readonly=True)
     sla_compliance = average(
@@ -80,6 +87,16 @@ class ServiceQualityReport(models.Model):
         "Average Rating",
         digits=(16, 2),
         help="Customer rating from 1 to 5; unrated tickets are left out.",
+    )
+    satisfaction_customer = average(
+        "Average Rating (Customer-given)",
+        digits=(16, 2),
+        help="Ratings the customers gave themselves (portal, e-mail link).",
+    )
+    satisfaction_staff = average(
+        "Average Rating (Staff-recorded)",
+        digits=(16, 2),
+        help="Ratings staff recorded for the customer (call, API).",
     )
     questionnaire_score = average("Visit Score")
     first_response_hours = average("First Response Time (h)", digits=None)
@@ -114,6 +131,15 @@ class ServiceQualityReport(models.Model):
                                      WHEN 'breached' THEN 0.0 END
                        AS sla_compliance,
                    NULLIF(t.rating_last_value, 0) AS satisfaction,
+                   CASE WHEN t.rating_last_value >= 1
+                        THEN CASE WHEN lr.is_staff_recorded THEN 'staff'
+                                  ELSE 'customer' END END AS rating_source,
+                   CASE WHEN NOT COALESCE(lr.is_staff_recorded, FALSE)
+                        THEN NULLIF(t.rating_last_value, 0) END
+                       AS satisfaction_customer,
+                   CASE WHEN lr.is_staff_recorded
+                        THEN NULLIF(t.rating_last_value, 0) END
+                       AS satisfaction_staff,
                    NULLIF(t.questionnaire_score, 0) AS questionnaire_score,
                    CASE WHEN t.date_first_response IS NOT NULL
                         THEN t.first_response_hours END AS first_response_hours,
@@ -127,6 +153,15 @@ class ServiceQualityReport(models.Model):
                    COALESCE(t.handling_cost, 0) AS handling_cost
               FROM zhongzheng_service_ticket t
               LEFT JOIN res_partner p ON p.id = t.commercial_partner_id
+              -- who gave the latest rating: the customer or staff for them
+              LEFT JOIN LATERAL (
+                    SELECT r.is_staff_recorded
+                      FROM rating_rating r
+                     WHERE r.res_model = 'zhongzheng.service.ticket'
+                       AND r.res_id = t.id AND r.consumed
+                     ORDER BY r.write_date DESC, r.id DESC
+                     LIMIT 1
+              ) lr ON TRUE
             """,
             tier=partner_figure("tier_id", "integer", company=("t", "company_id")),
         )

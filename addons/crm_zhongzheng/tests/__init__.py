@@ -15,3 +15,4 @@ from . import test_reports
 from . import test_value_edge_cases
 from . import test_api_refusals
 from . import test_rights_figures
+from . import test_service_trust

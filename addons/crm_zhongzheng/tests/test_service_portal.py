@@ -1,4 +1,4 @@
-import re
+import xmlrpc.client
 
 from odoo import Command, http
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -122,7 +122,7 @@ class TestServicePortal(HttpCase):
         self.assertEqual(response.status_code, 200, url)
         return response
 
-    def _rate(self, ticket, score, feedback="", token=None):
+    def _rate(self, ticket, score, feedback="", token=None, redirect="ticket"):
         token = token or ticket.sudo()._rating_get_access_token()
         return self.url_open(
             f"/service/rate/{token}/submit",
@@ -130,7 +130,7 @@ class TestServicePortal(HttpCase):
                 "csrf_token": http.Request.csrf_token(self),
                 "score": score,
                 "feedback": feedback,
-                "redirect": "ticket",
+                "redirect": redirect,
             },
         )
 
@@ -212,12 +212,41 @@ class TestServicePortal(HttpCase):
 
     def test_rating_link_of_the_email_takes_1_to_5(self):
         """Odoo's own /rate/ pages take 1, 3 or 5; the e-mail's links go to
-        ours, which take every score, without logging in."""
+        ours, which take every score, without logging in. Following a link
+        records nothing (a mail scanner follows links): the customer
+        confirms with a click."""
+        self.authenticate(None, None)
         token = self.closed_ticket.sudo()._rating_get_access_token()
         response = self._get(f"/service/rate/{token}/2")
-        self.assertIn("2 / 5", response.text)
+        self.assertIn("Send my rating", response.text)
+        self.assertIn('value="2" checked', response.text)
+        self.assertFalse(self.closed_ticket.rating_last_value, "a GET never rates")
+        self._rate(self.closed_ticket, 2, token=token, redirect="")
         self.assertEqual(self.closed_ticket.rating_last_value, 2.0)
+        given = self.closed_ticket.rating_ids.filtered("consumed")
+        self.assertEqual(given.rating_channel, "email")
+        self.assertFalse(given.is_staff_recorded)
         self.assertEqual(self.url_open("/service/rate/not-a-token/2").status_code, 404)
+
+    def test_odoos_own_rate_route_never_rates_a_ticket(self):
+        """/rate/<token>/<score> of the rating module records on a GET and
+        takes a token again; for a ticket it leads to the confirm page."""
+        self.authenticate(None, None)
+        token = self.closed_ticket.sudo()._rating_get_access_token()
+        response = self.url_open(f"/rate/{token}/5")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f"/service/rate/{token}/5", response.url)
+        self.assertIn("Send my rating", response.text)
+        self.assertFalse(self.closed_ticket.rating_last_value)
+        response = self.url_open(
+            f"/rate/{token}/submit_feedback",
+            data={"csrf_token": http.Request.csrf_token(self), "rate": 1},
+        )
+        self.assertFalse(self.closed_ticket.rating_last_value)
+        self._rate(self.closed_ticket, 4, token=token)
+        response = self.url_open(f"/rate/{token}/1")
+        self.assertIn("4 / 5", response.text, "shows the recorded rating")
+        self.assertEqual(self.closed_ticket.rating_last_value, 4.0)
 
     def test_other_customer_cannot_rate_with_a_foreign_token(self):
         self.authenticate("zz_portal_other", "zz_portal_other")
@@ -242,16 +271,24 @@ class TestServicePortal(HttpCase):
         refused = self.url_open(f"/my/deliveries/{self.other_delivery.id}")
         self.assertTrue(refused.url.endswith("/my"))
 
-    def test_rating_again_changes_the_rating(self):
+    def test_a_token_rates_once(self):
         self.authenticate("zz_portal", "zz_portal")
         self._rate(self.closed_ticket, 4)
         page = self._get(self.closed_ticket.access_url).text
-        token = re.search(r"/service/rate/(\w+)/submit", page).group(1)
-        self._rate(self.closed_ticket, 2, "Changed my mind", token=token)
+        self.assertIn("4 / 5", page)
+        self.assertNotIn("Send my rating", page, "rated: no form again")
+        token = self.closed_ticket.rating_ids.filtered("consumed").access_token
+        again = self._rate(self.closed_ticket, 2, "Changed my mind", token=token)
+        self.assertEqual(again.status_code, 200)
         given = self.closed_ticket.rating_ids.filtered("consumed")
-        self.assertEqual(len(given), 1, "one rating per customer, changed")
-        self.assertEqual(given.rating, 2.0)
-        self.assertEqual(self.closed_ticket.rating_last_value, 2.0)
+        self.assertEqual(len(given), 1)
+        self.assertEqual(given.rating, 4.0)
+        self.assertEqual(given.rating_channel, "portal")
+        self.assertEqual(self.closed_ticket.rating_last_value, 4.0)
+        self.authenticate(None, None)
+        shown = self._get(f"/service/rate/{token}/1").text
+        self.assertIn("4 / 5", shown)
+        self.assertNotIn("Send my rating", shown)
 
     def test_rating_token_does_not_open_the_ticket(self):
         """A forwarded rating e-mail lets its reader rate, not read the
@@ -276,3 +313,133 @@ class TestServicePortal(HttpCase):
         self.assertIn("Wrong delivery linked", page)
         self.assertNotIn("Harbin depot", page)
         self.assertNotIn(self.other_delivery.name, page)
+
+    # what a portal user reads of a ticket: customer-facing fields only
+    INTERNAL_FIELDS = (
+        "root_cause",
+        "responsible_party",
+        "supplier_id",
+        "purchase_order_id",
+        "team_id",
+        "claim_cause",
+        "claim_state",
+        "claim_approved_amount",
+        "claim_approved_by",
+        "claim_approved_date",
+        "refund_id",
+        "return_picking_id",
+        "handling_cost",
+        "sla_id",
+        "sla_start",
+        "sla_status",
+        "sla_paused_hours",
+        "sla_response_deadline",
+        "sla_resolution_deadline",
+        "first_response_hours",
+        "resolution_hours",
+        "reopen_count",
+        "questionnaire_score",
+    )
+
+    def _portal_rpc(self, model, method, *args, **kwargs):
+        uid = self.xmlrpc_common.authenticate(
+            self.env.cr.dbname, "zz_portal", "zz_portal", {}
+        )
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, uid, "zz_portal", model, method, list(args), kwargs
+        )
+
+    def test_portal_user_reads_customer_facing_fields_only_over_rpc(self):
+        self.open_ticket.sudo().write(
+            {"root_cause": "Our picker swapped labels", "responsible_party": "us"}
+        )
+        model = "zhongzheng.service.ticket"
+        described = self._portal_rpc(model, "fields_get", attributes=["type"])
+        for name in self.INTERNAL_FIELDS:
+            self.assertNotIn(name, described, name)
+        for name in ("number", "name", "type_id", "stage_id", "create_date"):
+            self.assertIn(name, described, name)
+        rows = self._portal_rpc(
+            model,
+            "search_read",
+            [("id", "=", self.open_ticket.id)],
+            fields=["number", "name", "stage_id"],
+        )
+        self.assertEqual(rows[0]["number"], self.open_ticket.number)
+        # a read without a field list gives the customer-facing fields
+        full = self._portal_rpc(model, "read", [self.open_ticket.id])[0]
+        self.assertNotIn("root_cause", full)
+        self.assertNotIn("sla_status", full)
+        self.assertNotIn("Our picker", str(full))
+        for name in ("root_cause", "sla_status", "claim_approved_amount", "team_id"):
+            Fault = xmlrpc.client.Fault
+            with self.subTest(name=name), self.assertRaises(Fault) as caught:
+                self._portal_rpc(model, "read", [self.open_ticket.id], [name])
+            self.assertIn("enough rights", caught.exception.faultString)
+            with self.assertRaises(xmlrpc.client.Fault):
+                self._portal_rpc(
+                    model, "search_read", [(name, "!=", False)], fields=["number"]
+                )
+
+    def test_portal_page_shows_no_internals_and_no_internal_notes(self):
+        self.open_ticket.sudo().write({"root_cause": "Our picker swapped labels"})
+        self.open_ticket.message_post(
+            body="Internal: customer is on the lead tier",
+            subtype_xmlid="mail.mt_note",
+        )
+        self.open_ticket.message_post(
+            body="Your pump leaves Wuxi today.",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.authenticate("zz_portal", "zz_portal")
+        page = self._get(self.open_ticket.access_url).text
+        self.assertIn(self.open_ticket.number, page)
+        self.assertNotIn("Our picker", page)
+        messages = self.make_jsonrpc_request(
+            "/mail/thread/messages",
+            {"thread_model": self.open_ticket._name, "thread_id": self.open_ticket.id},
+        )
+        bodies = " ".join(str(m["body"]) for m in messages["data"]["mail.message"])
+        self.assertIn("leaves Wuxi", bodies)
+        self.assertNotIn("lead tier", bodies)
+
+    def test_integrator_text_shows_as_text_on_the_portal(self):
+        self.env["zhongzheng.tracking.event"].create(
+            {
+                "picking_id": self.delivery.id,
+                "kind": "exception",
+                "location": "<b>Nanjing</b>",
+                "note": '<a href="https://evil.example/">pay here</a><img src="x">',
+            }
+        )
+        self.authenticate("zz_portal", "zz_portal")
+        for url in (f"/my/deliveries/{self.delivery.id}", self.open_ticket.access_url):
+            page = self._get(url).text
+            self.assertNotIn('<a href="https://evil.example/">', page, url)
+            self.assertNotIn('<img src="x">', page, url)
+            self.assertIn("&lt;a href=", page, url)
+        ticket = self.delivery.tracking_event_ids.ticket_id
+        page = self._get(ticket.access_url).text
+        self.assertNotIn('<a href="https://evil.example/">', page)
+        self.assertIn("&lt;a href=", page)
+
+    def test_no_rating_through_the_chatter(self):
+        """Odoo's chatter takes a rating_value along with a message: on a
+        ticket it would rate again, unconfirmed and unmarked."""
+        self.authenticate("zz_portal", "zz_portal")
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/mail/message/post",
+                {
+                    "thread_model": "zhongzheng.service.ticket",
+                    "thread_id": self.closed_ticket.id,
+                    "post_data": {
+                        "body": "one star",
+                        "message_type": "comment",
+                        "rating_value": 1,
+                    },
+                },
+            )
+        self.assertFalse(self.closed_ticket.rating_ids.filtered("consumed"))
+        self.assertFalse(self.closed_ticket.rating_last_value)
