@@ -12,7 +12,7 @@ import xmlrpc.client
 
 import pytest
 
-from .conftest import copy_db, drop_db, query, run_odoo, running_server
+from harness import copy_db, drop_db, query, run_odoo, running_server
 
 REFUSED = 2  # faultCode of UserError / ValidationError on /xmlrpc/2
 DENIED = 4  # faultCode of AccessError

@@ -1,0 +1,143 @@
+"""End-to-end (issue 14, point 4): customer figures are for Customer
+Relations users, over XML-RPC with ordinary logins. A plain employee, a
+salesperson without the CRM group and a portal user of the customer itself
+read none of the classification, neither on the customer nor through the
+badges on its orders; a CRM user reads it and still cannot type it."""
+
+import json
+import xmlrpc.client
+
+import pytest
+
+from harness import copy_db, drop_db, run_odoo, running_server
+
+DENIED = 4  # faultCode of AccessError
+FIGURES = ("tier_id", "relationship_class", "value_score", "rfm_segment_id")
+
+SETUP = """
+import json
+from odoo import Command
+
+def make(login, groups, **values):
+    password = login + "-Pass-2026!"
+    user = env["res.users"].with_context(no_reset_password=True).create({
+        "name": login.replace("_", " ").title(),
+        "login": login,
+        "password": password,
+        "email": login + "@example.com",
+        "groups_id": [Command.set([env.ref(g).id for g in groups])],
+        **values,
+    })
+    return {"login": login, "uid": user.id, "password": password}
+
+customer = env["res.partner"].search(
+    [("ref", "=", "C-0001"), ("parent_id", "=", False)]
+)
+buyer = env["res.partner"].create(
+    {"name": "Figures Buyer", "parent_id": customer.id, "email": "fig@example.com"}
+)
+order = env["sale.order"].search([("partner_id", "child_of", customer.id)], limit=1)
+users = {
+    "plain": make("fig_plain", ["base.group_user"]),
+    "sales": make("fig_sales", [
+        "base.group_user", "sales_team.group_sale_salesman_all_leads",
+    ]),
+    "crm": make("fig_crm", [
+        "base.group_user", "sales_team.group_sale_salesman_all_leads",
+        "crm_zhongzheng.group_crm_user",
+    ]),
+    "portal": make("fig_portal", ["base.group_portal"], partner_id=buyer.id),
+}
+env.cr.commit()
+print("FIG=" + json.dumps({
+    "users": users, "customer": customer.id, "order": order.id,
+    "tier": customer.tier_id.id,
+}))
+"""
+
+
+class Caller:
+    def __init__(self, server, setup):
+        self.server, self.setup = server, setup
+
+    def execute(self, user, model, method, *args, **kwargs):
+        who = self.setup["users"][user]
+        return self.server.proxy("object").execute_kw(
+            self.server.db,
+            who["uid"],
+            who["password"],
+            model,
+            method,
+            list(args),
+            kwargs,
+        )
+
+
+@pytest.fixture(scope="module")
+def figures(odoo_db):
+    db = f"{odoo_db}_figures"
+    copy_db(odoo_db, db)
+    try:
+        code, log = run_odoo(db, "--no-http", command="shell", stdin=SETUP)
+        lines = [line for line in log.splitlines() if line.startswith("FIG=")]
+        assert code == 0 and lines, log[-3000:]
+        setup = json.loads(lines[0][len("FIG=") :])
+        assert setup["tier"] and setup["order"], setup
+        with running_server(db) as server:
+            yield Caller(server, setup)
+    finally:
+        drop_db(db)
+
+
+def _denied(call):
+    with pytest.raises(xmlrpc.client.Fault) as fault:
+        call()
+    assert fault.value.faultCode == DENIED, fault.value.faultString
+
+
+@pytest.mark.parametrize("user", ["plain", "sales", "portal"])
+def test_no_classification_for_others(figures, user):
+    customer = figures.setup["customer"]
+    described = figures.execute(user, "res.partner", "fields_get", attributes=["type"])
+    for name in FIGURES:
+        assert name not in described, name
+    for name in FIGURES:
+        _denied(
+            lambda name=name: figures.execute(
+                user, "res.partner", "read", [customer], [name]
+            )
+        )
+    # what the customer's form reads: name, address and contacts, no figure
+    [row] = figures.execute(
+        user, "res.partner", "read", [customer], ["name", "child_ids"]
+    )
+    assert row["name"] and not set(FIGURES) & set(row)
+
+
+@pytest.mark.parametrize("user", ["plain", "sales"])
+def test_no_tier_badge_on_the_order(figures, user):
+    order = figures.setup["order"]
+    if user == "plain":  # no Sales rights: no order at all
+        _denied(lambda: figures.execute(user, "sale.order", "read", [order], ["name"]))
+        return
+    [row] = figures.execute(user, "sale.order", "read", [order])
+    assert "partner_tier_id" not in row and "partner_relationship_class" not in row
+    _denied(
+        lambda: figures.execute(
+            user, "sale.order", "read", [order], ["partner_tier_id"]
+        )
+    )
+
+
+def test_crm_user_reads_but_cannot_type_the_figures(figures):
+    customer, order = figures.setup["customer"], figures.setup["order"]
+    [row] = figures.execute("crm", "res.partner", "read", [customer], list(FIGURES))
+    assert row["tier_id"][0] == figures.setup["tier"]
+    [badge] = figures.execute("crm", "sale.order", "read", [order], ["partner_tier_id"])
+    assert badge["partner_tier_id"][0] == figures.setup["tier"]
+    with pytest.raises(xmlrpc.client.Fault):
+        figures.execute(
+            "crm", "res.partner", "write", [customer], {"value_score": 99.0}
+        )
+    [after] = figures.execute("crm", "res.partner", "read", [customer], ["value_score"])
+    assert after["value_score"] == row["value_score"]
