@@ -144,7 +144,7 @@ class TestRecomputeEdgeCases(ValueCase):
             raise ValueError("bad input")
 
         with (
-            patch.object(type(self.Fit), "_apply_last", broken),
+            patch.object(clv_math, "predict", broken),
             self.assertLogs(
                 "odoo.addons.crm_zhongzheng.models.value_engine", level="WARNING"
             ) as logs,
