@@ -12,7 +12,7 @@ import numpy as np
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from . import clv_math
@@ -21,6 +21,8 @@ from .value_sql import partner_filter
 _logger = logging.getLogger(__name__)
 CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
 # the figures this step writes
+# what a user chooses of a fit; the rest is the fit's output
+FIT_INPUTS = frozenset({"company_id", "as_of_date"})
 CLV_FIELDS = ("clv_prob_alive", "clv_expected_purchases", "clv_value")
 CLV_PREDICTION_DAYS = 90
 
@@ -112,6 +114,45 @@ class ClvFit(models.Model):
     backtest_actual = fields.Integer(string="Actual Repeat Purchases", readonly=True)
     line_ids = fields.One2many("zhongzheng.clv.fit.line", "fit_id", readonly=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                # a form sends the outputs' defaults along (empty, draft)
+                defaults = self.default_get(list(vals))
+                self._check_only_inputs(
+                    {k: v for k, v in vals.items() if v and v != defaults.get(k)}
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_only_inputs(vals)
+            if self.filtered(lambda fit: fit.state != "draft"):
+                raise UserError(
+                    self.env._(
+                        "A fit that has run is a record of its date: create a "
+                        "new fit instead of changing it."
+                    )
+                )
+        return super().write(vals)
+
+    def _check_only_inputs(self, vals):
+        """Users choose a fit's company and date; its parameters, state,
+        lines and whether it is applied are the fit's own output."""
+        typed = set(vals) - FIT_INPUTS
+        if typed:
+            raise AccessError(
+                self.env._(
+                    "These are computed by the fit and cannot be written: %(fields)s",
+                    fields=", ".join(sorted(typed)),
+                )
+            )
+
+    def _write_result(self, vals):
+        # the check above is for users; the fit writes its own output
+        return self.sudo().write(vals)
+
     @api.depends("as_of_date", "company_id")
     def _compute_name(self):
         for fit in self:
@@ -168,7 +209,7 @@ class ClvFit(models.Model):
 
     def _record_error(self, error):
         self.ensure_one()
-        self.write(
+        self._write_result(
             {
                 "state": "error",
                 "run_date": fields.Datetime.now(),
@@ -313,7 +354,7 @@ class ClvFit(models.Model):
                     detail=str(error),
                 ),
             )
-            self.write(vals)
+            self._write_result(vals)
             return
         params = (bg.r, bg.alpha, bg.a, bg.b, gg.p, gg.q, gg.v)
         if not all(math.isfinite(value) and value > 0 for value in params):
@@ -359,7 +400,7 @@ class ClvFit(models.Model):
             gamma_gamma_log_likelihood=gg.log_likelihood,
             converged=bool(bg.converged and gg.converged),
         )
-        self.write(vals)
+        self._write_result(vals)
         today = fields.Date.context_today(self)
         if self.as_of_date < today:
             self._backtest(ids, x, t_x, T, monetary, (today - self.as_of_date).days)
@@ -401,7 +442,7 @@ class ClvFit(models.Model):
         # them (ACL), the fit writes them once its own write was allowed
         self.check_access("write")
         self.env["zhongzheng.clv.fit.line"].sudo().create(lines)
-        self.write(
+        self._write_result(
             {
                 "backtest_days": days,
                 "backtest_predicted": float(np.nansum(predicted)),
@@ -430,7 +471,7 @@ class ClvFit(models.Model):
                 for pid, a, e, v in zip(inputs.ids, alive, expected, value, strict=True)
             ]
             self.env["zhongzheng.value.writer"]._write_rows(company, rows, CLV_FIELDS)
-        self.applied = True
+        self._write_result({"applied": True})
 
     def _predict(self, inputs):
         """(probability alive, expected purchases in CLV_PREDICTION_DAYS,

@@ -89,17 +89,19 @@ class SaleOrder(models.Model):
                 )
         return reasons
 
-    def _customer_risk_message(self, reasons=None):
+    def _customer_risk_message(self, reasons=None, name_tier=None):
         """The reasons as the current user may read them: the tier is named
         to Customer Relations users only, others learn that Customer
-        Relations flagged the customer."""
+        Relations flagged the customer. ``name_tier=False`` gives the words
+        for everyone who reads the order (its chatter, its activities)."""
         self.ensure_one()
         if reasons is None:
             reasons = self._customer_risk_reasons()
-        crm_user = self.env.su or self.env.user.has_group(CRM_USER)
+        if name_tier is None:
+            name_tier = self.env.su or self.env.user.has_group(CRM_USER)
         texts = [
             message
-            if kind != "lead" or crm_user
+            if kind != "lead" or name_tier
             else self.env._(
                 "Customer Relations flagged this customer for a review before "
                 "selling to it."
@@ -148,8 +150,10 @@ class SaleOrder(models.Model):
             )
         result = super().action_confirm()
         for order, reasons in risky.items():
-            # internal notes: never shown on the portal nor mailed to the customer
-            message = " ".join(text for _kind, text in reasons)
+            # internal notes: never shown on the portal nor mailed to the
+            # customer, and read by every employee who reads the order, so
+            # they do not name the tier (the badge does, to CRM users)
+            message = order._customer_risk_message(reasons, name_tier=False)
             if by_customer:
                 order._schedule_risk_review(message)
             else:

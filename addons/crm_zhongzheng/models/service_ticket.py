@@ -320,27 +320,27 @@ class ServiceTicket(models.Model):
         )
 
     def _check_closed_write(self, vals):
-        """A closed ticket is the record of what was done: only a service
-        manager changes it or reopens it, whatever fields come with the
-        write (the chatter's attachment and the rating may change, and it
-        may move on to another closed stage)."""
+        """A closed ticket is the record of what was done: it changes only by
+        being reopened, which only a service manager may do, and the reopening
+        write carries nothing else, whatever fields come with it (the
+        chatter's attachment and the rating may change, and it may move on
+        to another closed stage)."""
         closed = self.filtered("is_closed")
-        if not closed or self.env.user.has_group(SERVICE_MANAGER):
+        if not closed:
             return
         stage = self.env["zhongzheng.service.ticket.stage"].browse(vals.get("stage_id"))
-        if "stage_id" in vals and stage and not stage.is_closed:
+        reopening = "stage_id" in vals and stage and not stage.is_closed
+        if reopening and not self.env.user.has_group(SERVICE_MANAGER):
             self._raise_reopen_denied()
         # moving on between closed stages (resolved, then closed) is the
-        # flow itself; nothing else changes along with it
-        allowed = {"message_main_attachment_id", "rating_last_value"}
-        if stage.is_closed:
-            allowed.add("stage_id")
+        # flow itself, and so is reopening; nothing else changes along
+        allowed = {"message_main_attachment_id", "rating_last_value", "stage_id"}
         changed = closed._fields_changing(vals) - allowed
         if changed:
             raise UserError(
                 self.env._(
-                    "Ticket %(number)s is closed: only a service manager "
-                    "can change it, or reopen it.",
+                    "Ticket %(number)s is closed: a service manager reopens it "
+                    "first, then it can be changed.",
                     number=closed[0].number,
                 )
             )

@@ -25,9 +25,11 @@ class TestSaleWarnings(ValueCase):
         self.assertIn("is in the lead tier", order.customer_risk_warning)
         order.action_confirm()
         self.assertEqual(order.state, "sale")
-        self.assertIn(
-            "Confirmed despite a warning", order.message_ids[:3].mapped("body")[0]
-        )
+        note = order.message_ids[:3].mapped("body")[0]
+        self.assertIn("Confirmed despite a warning", note)
+        # the chatter is read by employees who may not know the tiers
+        self.assertIn("Customer Relations flagged this customer", note)
+        self.assertNotIn("lead tier", note)
         self.company.sale_block_risky = True
         blocked = self._order(self.customer, AS_OF, 100, confirm=False)
         with self.assertRaisesRegex(UserError, "cannot be confirmed"):

@@ -326,8 +326,13 @@ class TestRiskySaleOnline(FiguresCase):
         activity = self.order.activity_ids
         self.assertEqual(activity.user_id, self.salesman)
         self.assertIn("confirmed", activity.summary)
-        note = self.order.message_ids.filtered(lambda m: "lead tier" in (m.body or ""))
+        note = self.order.message_ids.filtered(lambda m: "despite" in (m.body or ""))
         self.assertTrue(note and all(note.subtype_id.mapped("internal")))
+        # every employee reading the order reads the chatter and the
+        # activity: neither names the tier
+        self.assertIn("flagged this customer", note.body)
+        for text in self.order.message_ids.mapped("body") + [activity.note]:
+            self.assertNotIn("lead tier", str(text))
 
     def test_captured_payment_confirms_the_order(self):
         self.company.sale_block_risky = True
@@ -463,6 +468,28 @@ class TestDeliberateMethods(ValueCase):
             self.env["zhongzheng.clv.fit.line"].with_user(self.crm_manager).create(
                 {"fit_id": fit.id, "partner_id": self.company.partner_id.id}
             )
+        # the fit's parameters, state and use are its output: a manager
+        # cannot forge a fit the customers would then be valued by
+        before = fit.read(["r", "alpha", "state", "applied", "as_of_date"])[0]
+        for vals in ({"r": 99.0}, {"applied": True}, {"state": "draft"}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                fit.with_user(self.crm_manager).write(vals)
+        with self.assertRaisesRegex(UserError, "create a new fit"):
+            fit.with_user(self.crm_manager).as_of_date = AS_OF - timedelta(days=9)
+        with self.assertRaises(AccessError):
+            Fit.create(
+                {
+                    "company_id": self.company.id,
+                    "state": "done",
+                    "applied": True,
+                    "r": 1.0,
+                    "alpha": 1.0,
+                }
+            )
+        fit.invalidate_recordset()
+        self.assertEqual(
+            fit.read(["r", "alpha", "state", "applied", "as_of_date"])[0], before
+        )
 
 
 @tagged("post_install", "-at_install")

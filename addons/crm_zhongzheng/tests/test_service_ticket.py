@@ -58,7 +58,7 @@ class TestServiceTicket(ZhongzhengCase):
         )
         self.assertIn(ticket.number, ticket.display_name)
 
-    def test_closed_ticket_is_read_only_except_to_managers(self):
+    def test_closed_ticket_changes_after_a_manager_reopens_it(self):
         ticket = self.Ticket.with_user(self.service_user).create(
             {
                 "name": "Gloves box count",

@@ -196,7 +196,16 @@ class TestServiceTrust(ValueCase):
             as_user.write({"stage_id": self.stage["in_progress"].id, "name": "y"})
         self.assertEqual(ticket.name, "Pump housings cracked")
         self.assertTrue(ticket.is_closed)
-        ticket.with_user(self.service_manager).action_reopen()
+        # a manager too reopens first: no change rides along, not even
+        # with the reopening write itself
+        as_manager = ticket.with_user(self.service_manager)
+        with self.assertRaisesRegex(UserError, "is closed"):
+            as_manager.name = "Rewritten by the manager"
+        with self.assertRaisesRegex(UserError, "is closed"):
+            as_manager.write({"stage_id": self.stage["in_progress"].id, "name": "z"})
+        self.assertEqual(ticket.name, "Pump housings cracked")
+        self.assertTrue(ticket.is_closed)
+        as_manager.action_reopen()
         self.assertFalse(ticket.is_closed)
         self.assertEqual(ticket.reopen_count, 1)
         as_user.name = "Editable again"
