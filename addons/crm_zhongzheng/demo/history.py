@@ -506,6 +506,9 @@ class _HistoryBuilder:
             )
         )
         quants._apply_inventory()
+        # as stock's own action_apply_inventory leaves them: counted, applied,
+        # nothing left pending in the physical inventory
+        quants.inventory_quantity_set = False
         opening = self._at(min(o["ordered"] for o in plan).date() - timedelta(days=2))
         moves = self.env["stock.move"].search(
             [
