@@ -21,7 +21,8 @@ from pathlib import Path
 import odoorpc
 import pytest
 
-from harness import copy_db, drop_db, query, run_odoo, running_server
+from harness import copy_db, drop_db, query, running_server
+from harness.users import Caller, run_setup
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -29,30 +30,16 @@ README = ROOT / "README.md"
 ADDON_TESTS = ROOT / "addons" / "crm_zhongzheng" / "tests"
 
 SETUP_USERS = """
-import json
-from odoo import Command
-
-def make(login, groups):
-    password = login + "-Pass-2026!"
-    user = env["res.users"].with_context(no_reset_password=True).create({
-        "name": login.replace("_", " ").title(),
-        "login": login,
-        "password": password,
-        "groups_id": [Command.set([env.ref(g).id for g in groups])],
-    })
-    key = env["res.users.apikeys"].with_user(user).sudo()._generate(None, "tests", None)
-    return {"login": login, "uid": user.id, "key": key, "password": password}
-
 users = {
-    "integrator": make("integrator", [
+    "integrator": make("integrator", key=True, groups=[
         "base.group_user", "stock.group_stock_user",
         "crm_zhongzheng.group_crm_user", "crm_zhongzheng.group_service_user",
     ]),
-    "manager": make("bi_manager", [
+    "manager": make("bi_manager", key=True, groups=[
         "base.group_user", "crm_zhongzheng.group_crm_manager",
         "crm_zhongzheng.group_service_manager",
     ]),
-    "plain": make("plain_employee", ["base.group_user"]),
+    "plain": make("plain_employee", ["base.group_user"], key=True),
 }
 env.cr.commit()
 print("USERS=" + json.dumps(users))
@@ -77,19 +64,8 @@ def snapshot(db):
     }
 
 
-class Api:
+class Api(Caller):
     """The test database, its server and one XML-RPC caller per user."""
-
-    def __init__(self, server, users, refs):
-        self.server, self.users, self.refs = server, users, refs
-        self.db = server.db
-
-    def execute(self, user, model, method, *args, **kwargs):
-        models = self.server.proxy("object")
-        who = self.users[user]
-        return models.execute_kw(
-            self.db, who["uid"], who["key"], model, method, list(args), kwargs
-        )
 
     def call(self, user, method, *args, **kwargs):
         return self.execute(user, "zhongzheng.api", method, *args, **kwargs)
@@ -136,10 +112,7 @@ def api(odoo_db):
     db = f"{odoo_db}_api"
     copy_db(odoo_db, db)
     try:
-        code, log = run_odoo(db, "--no-http", command="shell", stdin=SETUP_USERS)
-        lines = [line for line in log.splitlines() if line.startswith("USERS=")]
-        assert code == 0 and lines, log[-3000:]
-        users = json.loads(lines[0][len("USERS=") :])
+        users = run_setup(db, SETUP_USERS, "USERS")
         with running_server(db) as server:
             client = Api(server, users, _references(db))
             # an event the "reused id" refusal needs

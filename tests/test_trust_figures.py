@@ -4,35 +4,18 @@ salesperson without the CRM group and a portal user of the customer itself
 read none of the classification, neither on the customer nor through the
 badges on its orders; a CRM user reads it and still cannot type it."""
 
-import json
 import xmlrpc.client
 
 import pytest
 
-from harness import copy_db, drop_db, run_odoo, running_server
+from harness import copy_db, drop_db, running_server
+from harness.users import Caller, run_setup
 
 DENIED = 4  # faultCode of AccessError
 FIGURES = ("tier_id", "relationship_class", "value_score", "rfm_segment_id")
 
 SETUP = """
-import json
-from odoo import Command
-
-def make(login, groups, **values):
-    password = login + "-Pass-2026!"
-    user = env["res.users"].with_context(no_reset_password=True).create({
-        "name": login.replace("_", " ").title(),
-        "login": login,
-        "password": password,
-        "email": login + "@example.com",
-        "groups_id": [Command.set([env.ref(g).id for g in groups])],
-        **values,
-    })
-    return {"login": login, "uid": user.id, "password": password}
-
-customer = env["res.partner"].search(
-    [("ref", "=", "C-0001"), ("parent_id", "=", False)]
-)
+customer = customer("C-0001")
 buyer = env["res.partner"].create(
     {"name": "Figures Buyer", "parent_id": customer.id, "email": "fig@example.com"}
 )
@@ -56,35 +39,15 @@ print("FIG=" + json.dumps({
 """
 
 
-class Caller:
-    def __init__(self, server, setup):
-        self.server, self.setup = server, setup
-
-    def execute(self, user, model, method, *args, **kwargs):
-        who = self.setup["users"][user]
-        return self.server.proxy("object").execute_kw(
-            self.server.db,
-            who["uid"],
-            who["password"],
-            model,
-            method,
-            list(args),
-            kwargs,
-        )
-
-
 @pytest.fixture(scope="module")
 def figures(odoo_db):
     db = f"{odoo_db}_figures"
     copy_db(odoo_db, db)
     try:
-        code, log = run_odoo(db, "--no-http", command="shell", stdin=SETUP)
-        lines = [line for line in log.splitlines() if line.startswith("FIG=")]
-        assert code == 0 and lines, log[-3000:]
-        setup = json.loads(lines[0][len("FIG=") :])
+        setup = run_setup(db, SETUP, "FIG")
         assert setup["tier"] and setup["order"], setup
         with running_server(db) as server:
-            yield Caller(server, setup)
+            yield Caller(server, setup["users"], setup)
     finally:
         drop_db(db)
 
@@ -97,7 +60,7 @@ def _denied(call):
 
 @pytest.mark.parametrize("user", ["plain", "sales", "portal"])
 def test_no_classification_for_others(figures, user):
-    customer = figures.setup["customer"]
+    customer = figures.refs["customer"]
     described = figures.execute(user, "res.partner", "fields_get", attributes=["type"])
     for name in FIGURES:
         assert name not in described, name
@@ -116,7 +79,7 @@ def test_no_classification_for_others(figures, user):
 
 @pytest.mark.parametrize("user", ["plain", "sales"])
 def test_no_tier_badge_on_the_order(figures, user):
-    order = figures.setup["order"]
+    order = figures.refs["order"]
     if user == "plain":  # no Sales rights: no order at all
         _denied(lambda: figures.execute(user, "sale.order", "read", [order], ["name"]))
         return
@@ -130,11 +93,11 @@ def test_no_tier_badge_on_the_order(figures, user):
 
 
 def test_crm_user_reads_but_cannot_type_the_figures(figures):
-    customer, order = figures.setup["customer"], figures.setup["order"]
+    customer, order = figures.refs["customer"], figures.refs["order"]
     [row] = figures.execute("crm", "res.partner", "read", [customer], list(FIGURES))
-    assert row["tier_id"][0] == figures.setup["tier"]
+    assert row["tier_id"][0] == figures.refs["tier"]
     [badge] = figures.execute("crm", "sale.order", "read", [order], ["partner_tier_id"])
-    assert badge["partner_tier_id"][0] == figures.setup["tier"]
+    assert badge["partner_tier_id"][0] == figures.refs["tier"]
     with pytest.raises(xmlrpc.client.Fault):
         figures.execute(
             "crm", "res.partner", "write", [customer], {"value_score": 99.0}

@@ -7,35 +7,18 @@ cannot be typed over (2), a portal user reads customer-facing ticket fields
 only (5), an integrator's text stays text (7) and ``create_ticket`` links
 only the named customer's own documents (8)."""
 
-import json
 import xmlrpc.client
 
 import pytest
 
-from harness import copy_db, drop_db, query, run_odoo, running_server
+from harness import copy_db, drop_db, query, running_server
+from harness.users import Caller, run_setup
 
 REFUSED = 2  # faultCode of UserError / ValidationError on /xmlrpc/2
 DENIED = 4  # faultCode of AccessError
 
 SETUP = """
-import json
-from odoo import Command
-
-def make(login, groups, **values):
-    password = login + "-Pass-2026!"
-    user = env["res.users"].with_context(no_reset_password=True).create({
-        "name": login.replace("_", " ").title(),
-        "login": login,
-        "password": password,
-        "email": login + "@example.com",
-        "groups_id": [Command.set([env.ref(g).id for g in groups])],
-        **values,
-    })
-    return {"login": login, "uid": user.id, "password": password}
-
-customer = env["res.partner"].search(
-    [("ref", "=", "C-0001"), ("parent_id", "=", False)]
-)
+customer = customer("C-0001")
 buyer = env["res.partner"].create(
     {"name": "Trust Buyer", "parent_id": customer.id, "email": "trust@example.com"}
 )
@@ -71,17 +54,7 @@ print("TRUST=" + json.dumps({"users": users, "claim": claim.id, "closed": closed
 TICKET = "zhongzheng.service.ticket"
 
 
-class Caller:
-    def __init__(self, server, users, refs):
-        self.server, self.users, self.refs = server, users, refs
-        self.db = server.db
-
-    def execute(self, user, model, method, *args, **kwargs):
-        who = self.users[user]
-        return self.server.proxy("object").execute_kw(
-            self.db, who["uid"], who["password"], model, method, list(args), kwargs
-        )
-
+class TrustCaller(Caller):
     def ticket(self, ticket_id, *names):
         return self.execute("manager", TICKET, "read", [ticket_id], list(names))[0]
 
@@ -105,10 +78,7 @@ def trust(odoo_db):
     db = f"{odoo_db}_trust"
     copy_db(odoo_db, db)
     try:
-        code, log = run_odoo(db, "--no-http", command="shell", stdin=SETUP)
-        lines = [line for line in log.splitlines() if line.startswith("TRUST=")]
-        assert code == 0 and lines, log[-3000:]
-        setup = json.loads(lines[0][len("TRUST=") :])
+        setup = run_setup(db, SETUP, "TRUST")
         refs = {
             "claim": setup["claim"],
             "closed": setup["closed"],
@@ -116,7 +86,7 @@ def trust(odoo_db):
             "other_picking": _delivery_of(db, "C-0002"),
         }
         with running_server(db) as server:
-            yield Caller(server, setup["users"], refs)
+            yield TrustCaller(server, setup["users"], refs)
     finally:
         drop_db(db)
 

@@ -12,7 +12,6 @@ class ActivityRule(models.Model):
     _name = "zhongzheng.activity.rule"
     _inherit = ["zhongzheng.company.sequence.mixin"]
     _description = "Customer Follow-up Rule"
-    _order = "sequence, id"
 
     tier_ids = fields.Many2many(
         "zhongzheng.customer.tier", string="Tiers", help="Empty: any tier."

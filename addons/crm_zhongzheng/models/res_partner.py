@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
 
+from .field_kinds import notification
 from .relationship_history import CLASSES
 
 CRM_USER = "crm_zhongzheng.group_crm_user"
@@ -296,15 +297,10 @@ class ResPartner(models.Model):
             count = queue._enqueue(self.commercial_partner_id, self.env.companies)
         else:
             count = queue._enqueue_all(self.env.companies)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "%(count)s customers queued; their figures are recomputed "
-                    "in the background within a few minutes.",
-                    count=count,
-                ),
-            },
-        }
+        return notification(
+            self.env._(
+                "%(count)s customers queued; their figures are recomputed "
+                "in the background within a few minutes.",
+                count=count,
+            )
+        )

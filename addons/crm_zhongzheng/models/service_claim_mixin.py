@@ -1,6 +1,8 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .field_kinds import EMPLOYEES, internal, measured
+
 SERVICE_MANAGER = "crm_zhongzheng.group_service_manager"
 
 # a service manager's decision on a claim and what settles it
@@ -36,12 +38,8 @@ class ServiceClaimMixin(models.AbstractModel):
     claim_amount = fields.Float(
         string="Claimed Amount", digits="Account", tracking=True
     )
-    claim_approved_amount = fields.Float(
-        string="Approved Compensation",
-        digits="Account",
-        tracking=True,
-        copy=False,
-        groups="base.group_user",
+    claim_approved_amount = internal(
+        fields.Float, string="Approved Compensation", digits="Account", tracking=True
     )
     claim_cause = fields.Selection(
         [
@@ -54,7 +52,7 @@ class ServiceClaimMixin(models.AbstractModel):
         ],
         string="Cause",
         tracking=True,
-        groups="base.group_user",
+        groups=EMPLOYEES,
     )
     claim_state = fields.Selection(
         [
@@ -68,29 +66,15 @@ class ServiceClaimMixin(models.AbstractModel):
         readonly=True,
         copy=False,
         tracking=True,
-        groups="base.group_user",
+        groups=EMPLOYEES,
     )
-    claim_approved_by = fields.Many2one(
-        "res.users", readonly=True, copy=False, tracking=True, groups="base.group_user"
+    claim_approved_by = measured(fields.Many2one, "res.users", tracking=True)
+    claim_approved_date = measured(fields.Date, tracking=True)
+    refund_id = measured(
+        fields.Many2one, "account.move", string="Credit Note", tracking=True
     )
-    claim_approved_date = fields.Date(
-        readonly=True, copy=False, tracking=True, groups="base.group_user"
-    )
-    refund_id = fields.Many2one(
-        "account.move",
-        string="Credit Note",
-        readonly=True,
-        copy=False,
-        tracking=True,
-        groups="base.group_user",
-    )
-    return_picking_id = fields.Many2one(
-        "stock.picking",
-        string="Return",
-        readonly=True,
-        copy=False,
-        tracking=True,
-        groups="base.group_user",
+    return_picking_id = measured(
+        fields.Many2one, "stock.picking", string="Return", tracking=True
     )
 
     @api.depends("type_id")

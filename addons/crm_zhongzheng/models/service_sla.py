@@ -11,7 +11,6 @@ class ServiceSla(models.Model):
     _name = "zhongzheng.service.sla"
     _inherit = ["zhongzheng.company.sequence.mixin"]
     _description = "Service Level Agreement"
-    _order = "sequence, id"
 
     type_ids = fields.Many2many(
         "zhongzheng.service.ticket.type", string="Ticket Types", help="Empty: any."

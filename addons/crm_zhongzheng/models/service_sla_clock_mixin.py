@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .field_kinds import EMPLOYEES, measured
+
 
 class ServiceSlaClockMixin(models.AbstractModel):
     """The SLA clock of a service ticket: the policy for its type and
@@ -21,47 +23,21 @@ class ServiceSlaClockMixin(models.AbstractModel):
     _inherit = ["mail.thread"]
 
     # service level agreement: clocks in the team's working hours
-    sla_id = fields.Many2one(
-        "zhongzheng.service.sla",
-        string="SLA Policy",
-        readonly=True,
-        copy=False,
-        tracking=True,
-        groups="base.group_user",
+    sla_id = measured(
+        fields.Many2one, "zhongzheng.service.sla", string="SLA Policy", tracking=True
     )
-    sla_start = fields.Datetime(
-        string="SLA Clock Start",
-        readonly=True,
-        copy=False,
-        default=fields.Datetime.now,
-        groups="base.group_user",
+    sla_start = measured(
+        fields.Datetime, string="SLA Clock Start", default=fields.Datetime.now
     )
-    date_first_response = fields.Datetime(
-        readonly=True, copy=False, groups="base.group_user"
+    date_first_response = measured(fields.Datetime)
+    sla_paused_since = measured(fields.Datetime)
+    sla_paused_hours = measured(
+        fields.Float, string="Paused (working hours)", digits=(16, 2)
     )
-    sla_paused_since = fields.Datetime(
-        readonly=True, copy=False, groups="base.group_user"
-    )
-    sla_paused_hours = fields.Float(
-        string="Paused (working hours)",
-        readonly=True,
-        copy=False,
-        digits=(16, 2),
-        groups="base.group_user",
-    )
-    sla_response_deadline = fields.Datetime(
-        string="First Response Deadline",
-        readonly=True,
-        copy=False,
-        groups="base.group_user",
-    )
-    sla_resolution_deadline = fields.Datetime(
-        string="Resolution Deadline",
-        readonly=True,
-        copy=False,
-        groups="base.group_user",
-    )
-    sla_status = fields.Selection(
+    sla_response_deadline = measured(fields.Datetime, string="First Response Deadline")
+    sla_resolution_deadline = measured(fields.Datetime, string="Resolution Deadline")
+    sla_status = measured(
+        fields.Selection,
         [
             ("on_track", "On Track"),
             ("at_risk", "At Risk"),
@@ -69,16 +45,10 @@ class ServiceSlaClockMixin(models.AbstractModel):
             ("met", "Met"),
         ],
         string="SLA Status",
-        readonly=True,
-        copy=False,
         index=True,
-        groups="base.group_user",
     )
-    sla_alerted = fields.Selection(
-        [("at_risk", "At Risk"), ("breached", "Breached")],
-        readonly=True,
-        copy=False,
-        groups="base.group_user",
+    sla_alerted = measured(
+        fields.Selection, [("at_risk", "At Risk"), ("breached", "Breached")]
     )
     sla_compliance = fields.Float(
         string="SLA Compliance (%)",
@@ -87,21 +57,13 @@ class ServiceSlaClockMixin(models.AbstractModel):
         aggregator="avg",
         help="100 when the SLA was met, 0 when breached: averaged, the "
         "compliance rate.",
-        groups="base.group_user",
+        groups=EMPLOYEES,
     )
-    first_response_hours = fields.Float(
-        string="First Response Time (h)",
-        readonly=True,
-        copy=False,
-        digits=(16, 2),
-        groups="base.group_user",
+    first_response_hours = measured(
+        fields.Float, string="First Response Time (h)", digits=(16, 2)
     )
-    resolution_hours = fields.Float(
-        string="Resolution Time (h)",
-        readonly=True,
-        copy=False,
-        digits=(16, 2),
-        groups="base.group_user",
+    resolution_hours = measured(
+        fields.Float, string="Resolution Time (h)", digits=(16, 2)
     )
 
     @api.depends("sla_status")

@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .field_kinds import internal, measured
 from .service_claim_mixin import SERVICE_MANAGER
 
 # what the SLA clock and the stage flow compute (service_sla_clock_mixin.py,
@@ -144,18 +145,19 @@ class ServiceTicket(models.Model):
         tracking=True,
         groups="base.group_user",
     )
-    supplier_id = fields.Many2one(
+    supplier_id = internal(
+        fields.Many2one,
         "res.partner",
         string="Responsible Supplier",
         compute="_compute_supplier_id",
         store=True,
         readonly=False,
         help="The supplier whose quality incident this is.",
-        groups="base.group_user",
     )
-    reopen_count = fields.Integer(readonly=True, copy=False, groups="base.group_user")
+    reopen_count = measured(fields.Integer)
     handling_cost = fields.Float(
         digits="Account",
+        tracking=True,
         groups=SERVICE_MANAGER,
         help="What handling the ticket cost us; part of the customer's cost-to-serve.",
     )

@@ -46,6 +46,8 @@ class ValueCase(ZhongzhengCase):
             context=dict(cls.env.context, allowed_company_ids=[cls.company.id])
         )
         cls.engine = cls.env["zhongzheng.value.engine"]
+        # the loss-making tier (code "lead", 铅层)
+        cls.lead = cls.env.ref("crm_zhongzheng.customer_tier_lead")
         # a service product: confirming orders creates no pickings (fast)
         cls.monitor = cls.env["product.product"].create(
             {
@@ -114,6 +116,23 @@ class ValueCase(ZhongzhengCase):
         )
         order.button_confirm()
         return order
+
+    @classmethod
+    def _repeat_buyers(cls, customers=25, name="Repeat Buyer"):
+        """Customers with 2 to 6 orders before AS_OF; every third one buys
+        again twice after it (25 customers: 9 of them, 18 orders after)."""
+        partners = []
+        for i in range(customers):
+            partner = cls._customer(f"{name} {i:02d}")
+            for k in range(2 + i % 5):
+                cls._order(
+                    partner, AS_OF - timedelta(days=20 + 45 * k + 3 * i), 100 + i
+                )
+            if i % 3 == 0:
+                cls._order(partner, AS_OF + timedelta(days=10), 150)
+                cls._order(partner, AS_OF + timedelta(days=40), 150)
+            partners.append(partner)
+        return partners
 
     def _recompute(self, as_of=AS_OF, **kwargs):
         self.engine._recompute(companies=self.company, as_of=as_of, **kwargs)

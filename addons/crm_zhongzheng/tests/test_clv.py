@@ -1,5 +1,4 @@
 import csv
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -56,25 +55,8 @@ class TestClvMath(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestClvFit(ValueCase):
-    @classmethod
-    def _history(cls, customers=25):
-        """Customers with 2 to 6 orders before AS_OF; every third one buys
-        again twice after it."""
-        partners = []
-        for i in range(customers):
-            partner = cls._customer(f"Repeat Buyer {i:02d}")
-            for k in range(2 + i % 5):
-                cls._order(
-                    partner, AS_OF - timedelta(days=20 + 45 * k + 3 * i), 100 + i
-                )
-            if i % 3 == 0:
-                cls._order(partner, AS_OF + timedelta(days=10), 150)
-                cls._order(partner, AS_OF + timedelta(days=40), 150)
-            partners.append(partner)
-        return partners
-
     def test_fit_as_of_a_past_date_ignores_later_orders_and_backtests(self):
-        partners = self._history()
+        partners = self._repeat_buyers()
         ids, x, t_x, T, monetary = self.env["zhongzheng.clv.fit"]._inputs(
             self.company, AS_OF
         )
@@ -98,7 +80,7 @@ class TestClvFit(ValueCase):
         self.assertFalse(partners[0].clv_prob_alive)
 
     def test_applied_fit_gives_each_customer_clv(self):
-        partners = self._history()
+        partners = self._repeat_buyers()
         self._recompute(as_of=AS_OF)
         fit = self.env["zhongzheng.clv.fit"].search(
             [("company_id", "=", self.company.id)], limit=1
@@ -112,7 +94,7 @@ class TestClvFit(ValueCase):
         self.assertGreater(manager.value_points_potential, 0)
 
     def test_too_little_data_gives_a_message_not_a_crash(self):
-        self._history(customers=5)
+        self._repeat_buyers(customers=5)
         self._recompute(as_of=AS_OF)
         fit = self.env["zhongzheng.clv.fit"].search(
             [("company_id", "=", self.company.id)], limit=1

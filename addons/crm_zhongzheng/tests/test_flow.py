@@ -13,7 +13,6 @@ class TestSaleWarnings(ValueCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._load_chart()
-        cls.lead = cls.env.ref("crm_zhongzheng.customer_tier_lead")
         cls.customer = cls._customer("Below Cost Trading Co.")
 
     def test_lead_tier_warns_and_blocks_only_if_enabled(self):

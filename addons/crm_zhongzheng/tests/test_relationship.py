@@ -14,7 +14,6 @@ class RelationshipCase(ValueCase):
         cls.platinum = cls.env.ref("crm_zhongzheng.customer_tier_platinum")
         cls.gold = cls.env.ref("crm_zhongzheng.customer_tier_gold")
         cls.iron = cls.env.ref("crm_zhongzheng.customer_tier_iron")
-        cls.lead = cls.env.ref("crm_zhongzheng.customer_tier_lead")
 
     @classmethod
     def _sell(cls, partner, when, margin):

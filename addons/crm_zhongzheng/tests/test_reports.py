@@ -279,23 +279,7 @@ class TestAnalysisViews(ReportCase):
     def test_daily_trade_matches_orders(self):
         Trade = self.env["zhongzheng.trade.daily.report"]
         vendor = self._customer("Medical Gloves Supplier")
-        purchase = self.env["purchase.order"].create(
-            {
-                "partner_id": vendor.id,
-                "date_order": datetime(2026, 3, 5, 9),
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.monitor.id,
-                            "product_qty": 5,
-                            "price_unit": 60.0,
-                            "taxes_id": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        purchase.button_confirm()
+        purchase = self._purchase(vendor, self.monitor, 5, 60.0)
         purchase.date_order = datetime(2026, 3, 5, 9)
         day = {
             day: (sales, purchases)

@@ -139,7 +139,6 @@ class FiguresCase(ValueCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._load_chart()
-        cls.lead = cls.env.ref("crm_zhongzheng.customer_tier_lead")
         cls.customer = cls._customer("Lead Tier Clinic")
         cls.env["zhongzheng.tier.override"].create(
             {"partner_id": cls.customer.id, "tier_id": cls.lead.id, "reason": "Audit"}
@@ -446,16 +445,7 @@ class TestDeliberateMethods(ValueCase):
         self.assertEqual(customer.sale_count_window, 1, "figures as they were")
 
     def test_crm_manager_runs_a_backtest(self):
-        # test_clv's history: 25 repeat buyers, 9 of them buy twice after AS_OF
-        for i in range(25):
-            partner = self._customer(f"Backtest Buyer {i:02d}")
-            for k in range(2 + i % 5):
-                self._order(
-                    partner, AS_OF - timedelta(days=20 + 45 * k + 3 * i), 100 + i
-                )
-            if i % 3 == 0:
-                self._order(partner, AS_OF + timedelta(days=10), 150)
-                self._order(partner, AS_OF + timedelta(days=40), 150)
+        self._repeat_buyers(name="Backtest Buyer")
         Fit = self.env["zhongzheng.clv.fit"].with_user(self.crm_manager)
         fit = Fit.create({"company_id": self.company.id, "as_of_date": AS_OF})
         fit.action_run()
@@ -545,22 +535,7 @@ class TestAnalysesFollowDocuments(ReportCase):
 
     def test_purchase_amounts_for_purchase_users(self):
         vendor = self._customer("Glove Supplier")
-        purchase = self.env["purchase.order"].create(
-            {
-                "partner_id": vendor.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.monitor.id,
-                            "product_qty": 5,
-                            "price_unit": 60.0,
-                            "taxes_id": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        purchase.button_confirm()
+        self._purchase(vendor, self.monitor, 5, 60.0)
         model = "zhongzheng.trade.daily.report"
         domain = [("partner_id", "=", vendor.id)]
         trade = self._as(self.all_salesman)[model]

@@ -10,18 +10,11 @@ class TestStaffTours(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.demo = cls.env.ref("crm_zhongzheng.res_partner_beijing_union_demo", False)
-        cls.sales_user = new_test_user(
-            cls.env,
-            login="zz_tour_sales",
-            groups="base.group_user,sales_team.group_sale_salesman,"
-            "crm_zhongzheng.group_crm_user",
-        )
-        cls.service_user = new_test_user(
-            cls.env,
-            login="zz_tour_service",
-            groups="base.group_user,stock.group_stock_user,"
-            "crm_zhongzheng.group_service_user",
-        )
+        # Zhongzheng's salespeople are Customer Relations users
+        sales = "sales_team.group_sale_salesman,crm_zhongzheng.group_crm_user"
+        service = "stock.group_stock_user,crm_zhongzheng.group_service_user"
+        cls.sales_user = new_test_user(cls.env, "zz_tour_sales", groups=sales)
+        cls.service_user = new_test_user(cls.env, "zz_tour_service", groups=service)
 
     def setUp(self):
         super().setUp()

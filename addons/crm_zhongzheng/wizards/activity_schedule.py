@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.field_kinds import notification
 from ..models.relationship_history import CLASSES
 
 
@@ -70,14 +71,8 @@ class ActivitySchedule(models.TransientModel):
             fields.Date.context_today(self) + timedelta(days=self.deadline_days),
             self.user_id,
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "%(count)s follow-ups scheduled.", count=len(activities)
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            self.env._("%(count)s follow-ups scheduled.", count=len(activities)),
+            "success",
+            next={"type": "ir.actions.act_window_close"},
+        )
