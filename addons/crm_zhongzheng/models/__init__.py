@@ -28,6 +28,7 @@ from . import service_ticket
 from . import service_ticket_costs
 from . import tracking_event
 from . import clv_fit
+from . import clv_fit_failure
 from . import clv_fit_line
 from . import value_queue
 from . import customer_segment
