@@ -103,7 +103,7 @@ class TestRecomputeEdgeCases(ValueCase):
         with (
             patch.object(clv_math, "fit_bgnbd", broken),
             self.assertLogs(
-                "odoo.addons.crm_zhongzheng.models.clv_fit", level="WARNING"
+                "odoo.addons.crm_zhongzheng.models.clv_fit_failure", level="WARNING"
             ) as logs,
         ):
             self._recompute()
@@ -166,7 +166,7 @@ class TestRecomputeEdgeCases(ValueCase):
         with (
             patch.object(clv_math, "fit_gamma_gamma", broken),
             self.assertLogs(
-                "odoo.addons.crm_zhongzheng.models.clv_fit", level="WARNING"
+                "odoo.addons.crm_zhongzheng.models.clv_fit_failure", level="WARNING"
             ),
         ):
             queue._cron_nightly()
@@ -181,7 +181,7 @@ class TestRecomputeEdgeCases(ValueCase):
         with (
             patch.object(clv_math, "fit_gamma_gamma", degenerate),
             self.assertLogs(
-                "odoo.addons.crm_zhongzheng.models.clv_fit", level="WARNING"
+                "odoo.addons.crm_zhongzheng.models.clv_fit_failure", level="WARNING"
             ),
         ):
             self._recompute()

@@ -98,6 +98,9 @@ tours.add("crm_zhongzheng_ticket_from_delivery", {
         {trigger: ".o_statusbar_status button:contains(Resolved)", run: "click"},
         {trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Resolved)"},
         {trigger: ".o_statusbar_status button:contains(Closed)", run: "click"},
+        // Resolved shows the ribbon already: wait for the Closed stage's save
+        {trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Closed)"},
+        {trigger: ".o_form_saved"},
         {trigger: ".ribbon:contains(Closed)"},
         {trigger: "button[name=action_record_rating]"},
         {trigger: ".o_field_widget[name=name].o_readonly_modifier"},
