@@ -20,6 +20,7 @@ same size.
 """
 
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -57,20 +58,19 @@ KPI_MEASURES = [
 
 def parse_args(argv=None):
     """The value engine benchmark's options (data size, --db, --reuse,
-    --keep), plus --profiles and --year."""
+    --keep), plus --profiles (customers in the profile PDF, 100), --year
+    (of the pyramid, this year) and --phases (letters of those to run:
+    p pyramid, c profile, k key figures; all by default)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    profiles, year = 100, None
-    for option in ("--profiles", "--year"):
+    own = {"--profiles": "100", "--year": "0", "--phases": "pck"}
+    for option in own:
         if option in argv:
             at = argv.index(option)
-            value = int(argv[at + 1])
+            own[option] = argv[at + 1]
             del argv[at : at + 2]
-            if option == "--profiles":
-                profiles = value
-            else:
-                year = value
     args = engine_args([*argv, "--orm-sample", "0"])
-    args.profiles, args.year = profiles, year
+    args.profiles, args.year = int(own["--profiles"]), int(own["--year"])
+    args.phases = own["--phases"]
     return args
 
 
@@ -127,14 +127,32 @@ def report_env(env, company):
     )
 
 
+def patched_wkhtmltopdf():
+    """Whether wkhtmltopdf has its patched Qt: without it, it cannot print
+    several HTML documents (Odoo's one per record) into one PDF."""
+    version = subprocess.run(
+        ["wkhtmltopdf", "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    return "patched qt" in version.lower()
+
+
 def render(env, figures, label, report, ids, data=None):
     Report = env["ir.actions.report"]
     env.invalidate_all()
     with phase(figures, f"{label} html"):
         html, _kind = Report._render_qweb_html(report, ids, data=data)
     env.invalidate_all()
-    with phase(figures, f"{label} pdf"):
-        pdf, _kind = Report._render_qweb_pdf(report, ids, data=data)
+    if len(ids) == 1 or patched_wkhtmltopdf():
+        with phase(figures, f"{label} pdf"):
+            pdf, _kind = Report._render_qweb_pdf(report, ids, data=data)
+    else:
+        print(
+            "  (this wkhtmltopdf lacks the patched Qt that prints one document"
+            " per record: the PDF is the same HTML printed as one document)"
+        )
+        with phase(figures, f"{label} pdf"):
+            html, _kind = Report._render_qweb_html(report, ids, data=data)
+            pdf = Report._run_wkhtmltopdf([html.decode()], report_ref=report)
     print(f"  {len(html) / 1024:.0f} KiB of HTML, {len(pdf) / 1024:.0f} KiB of PDF")
 
 
@@ -149,55 +167,65 @@ def run_reports(env, args, company, as_of):
         [args.profiles],
     )
     customers = [row[0] for row in cr.fetchall()]
-    print(f"\n--- (p) customer pyramid PDF, year {year}")
-    render(
-        user_env,
-        figures,
-        "pyramid",
-        PYRAMID,
-        company.ids,
-        data={"period": "year", "date": str(date(year, 6, 30))},
-    )
-    print(f"\n--- (c) customer profile PDF, {len(customers)} customers")
-    render(user_env, figures, "profile", PROFILE, customers)
-    print("\n--- (k) key figures view, months, grouped by month")
-    Kpi = user_env["zhongzheng.crm.kpi.report"]
-    domain = [("period", "=", "month")]
-    user_env.invalidate_all()
-    with phase(figures, "kpi grouped"):
-        groups = Kpi.web_read_group(domain, KPI_MEASURES, ["date:month"], lazy=False)
-    with phase(figures, "kpi list"):
-        Kpi.web_search_read(
-            domain, {name.split(":")[0]: {} for name in KPI_MEASURES}, limit=80
+    if "p" in args.phases:
+        print(f"\n--- (p) customer pyramid PDF, year {year}")
+        render(
+            user_env,
+            figures,
+            "pyramid",
+            PYRAMID,
+            company.ids,
+            data={"period": "year", "date": str(date(year, 6, 30))},
         )
-    print(f"  {groups['length']} months")
+    if "c" in args.phases:
+        print(f"\n--- (c) customer profile PDF, {len(customers)} customers")
+        render(user_env, figures, "profile", PROFILE, customers)
+    if "k" in args.phases:
+        print("\n--- (k) key figures view, months, grouped by month")
+        Kpi = user_env["zhongzheng.crm.kpi.report"]
+        domain = [("period", "=", "month")]
+        user_env.invalidate_all()
+        with phase(figures, "kpi grouped"):
+            groups = Kpi.web_read_group(
+                domain, KPI_MEASURES, ["date:month"], lazy=False
+            )
+        with phase(figures, "kpi list"):
+            Kpi.web_search_read(
+                domain, {name.split(":")[0]: {} for name in KPI_MEASURES}, limit=80
+            )
+        print(f"  {groups['length']} months")
     return figures
 
 
 def summary(figures, counts, profiles):
-    view = figures["kpi grouped"][0] + figures["kpi list"][0]
+    if "kpi grouped" in figures:
+        figures["kpi view"] = (
+            figures["kpi grouped"][0] + figures["kpi list"][0],
+            figures["kpi grouped"][1] + figures["kpi list"][1],
+        )
     print("\n==== summary " + "=" * 60)
     parts = [f"customers={counts['customers']}", f"lines={counts['lines']}"]
-    for key, label in (("pyramid", "pyramid_year"), ("profile", f"profile_{profiles}")):
+    checks = []
+    for key, label, target in (
+        ("pyramid", "pyramid_year", "pyramid_pdf"),
+        ("profile", f"profile_{profiles}", "profile_pdf"),
+    ):
+        if f"{key} pdf" in figures:
+            parts += [
+                f"{label}_pdf={figures[f'{key} pdf'][0]:.2f}s",
+                f"{label}_html={figures[f'{key} html'][0]:.2f}s",
+                f"{label}_queries={figures[f'{key} html'][1]}",
+            ]
+            checks.append((f"{label} PDF", figures[f"{key} pdf"][0], TARGETS[target]))
+    if "kpi view" in figures:
         parts += [
-            f"{label}_pdf={figures[f'{key} pdf'][0]:.2f}s",
-            f"{label}_html={figures[f'{key} html'][0]:.2f}s",
-            f"{label}_queries={figures[f'{key} html'][1]}",
+            f"kpi_view={figures['kpi view'][0]:.2f}s",
+            f"kpi_queries={figures['kpi view'][1]}",
         ]
-    parts += [
-        f"kpi_view={view:.2f}s",
-        f"kpi_queries={figures['kpi grouped'][1] + figures['kpi list'][1]}",
-    ]
+        checks.append(
+            ("key figures view by month", figures["kpi view"][0], TARGETS["kpi_view"])
+        )
     print(" ".join(parts))
-    checks = [
-        ("pyramid PDF of a year", figures["pyramid pdf"][0], TARGETS["pyramid_pdf"]),
-        (
-            f"profile PDF of {profiles} customers",
-            figures["profile pdf"][0],
-            TARGETS["profile_pdf"],
-        ),
-        ("key figures view by month", view, TARGETS["kpi_view"]),
-    ]
     for label, seconds, target in checks:
         print(f"  {'PASS' if seconds <= target else 'FAIL'}  {label} <= {target:.0f} s")
     print("=" * 73)

@@ -86,11 +86,17 @@ class CustomerProfileReport(models.AbstractModel):
     @api.model
     def _monthly_revenue(self, partners, company, first_month):
         """{(partner id, first day of month): revenue} since `first_month`."""
+        # the analysis' rows of these customers only, with its access rules
+        Value = self.env["zhongzheng.customer.value.report"].with_context(
+            zz_value_scope={
+                "company_id": company.id,
+                "start": first_month,
+                "partner_ids": partners.ids,
+            }
+        )
         return {
             (partner.id, month): revenue
-            for partner, month, revenue in self.env[
-                "zhongzheng.customer.value.report"
-            ]._read_group(
+            for partner, month, revenue in Value._read_group(
                 [
                     ("company_id", "=", company.id),
                     ("partner_id", "in", partners.ids),

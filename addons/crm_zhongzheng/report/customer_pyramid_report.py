@@ -65,11 +65,14 @@ class CustomerPyramidReport(models.AbstractModel):
         lifetime value included). Each customer is looked up once, by id:
         the figures per tier are sums over dicts, not list scans."""
         tier_of = self._tiers_at(company, end - timedelta(days=1))
+        # the analysis of this company and period only (not all its rows
+        # computed, then filtered), with its access rules
+        Value = self.env["zhongzheng.customer.value.report"].with_context(
+            zz_value_scope={"company_id": company.id, "start": start, "end": end}
+        )
         sales = {
             partner: (revenue, margin)
-            for partner, revenue, margin in self.env[
-                "zhongzheng.customer.value.report"
-            ]._read_group(
+            for partner, revenue, margin in Value._read_group(
                 [
                     ("company_id", "=", company.id),
                     ("date", ">=", start),
