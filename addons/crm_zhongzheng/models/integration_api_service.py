@@ -50,12 +50,16 @@ class IntegrationApi(models.AbstractModel):
                 )
             )
         Picking = self.env["stock.picking"]
-        if reference:
-            pickings = Picking.search([("name", "=", reference)], limit=2)
-        else:
-            pickings = Picking.search(
-                [("carrier_tracking_ref", "=", tracking)], limit=2
-            )
+        domain = (
+            [("name", "=", reference)]
+            if reference
+            else [("carrier_tracking_ref", "=", tracking)]
+        )
+        # with what the event's related fields and the answer read of it,
+        # in the same query
+        pickings = Picking.search_fetch(
+            domain, ["name", "company_id", "partner_id"], limit=2
+        )
         if not pickings:
             raise UserError(
                 self.env._(

@@ -38,12 +38,26 @@ class StockPicking(models.Model):
 
     @api.depends("tracking_event_ids.kind", "tracking_event_ids.event_time")
     def _compute_tracking_status(self):
+        stored = self.filtered("id")
+        latest = {}
+        if stored:
+            # one query, newest first, for the saved deliveries (not all
+            # their events' ids, then their fields)
+            for event in self.env["zhongzheng.tracking.event"].search_fetch(
+                [("picking_id", "in", stored.ids)],
+                ["picking_id", "kind", "event_time"],
+                order="event_time desc, id desc",
+            ):
+                latest.setdefault(event.picking_id.id, event)
         for picking in self:
-            latest = picking.tracking_event_ids.sorted(
-                lambda e: (e.event_time, e.id), reverse=True
-            )[:1]
-            picking.tracking_status = latest.kind
-            picking.tracking_status_time = latest.event_time
+            if picking.id:
+                event = latest.get(picking.id) or self.env["zhongzheng.tracking.event"]
+            else:
+                event = picking.tracking_event_ids.sorted(
+                    lambda e: (e.event_time, e.id), reverse=True
+                )[:1]
+            picking.tracking_status = event.kind
+            picking.tracking_status_time = event.event_time
 
     def _service_ticket_defaults(self):
         return {

@@ -30,9 +30,15 @@ class TrackingEvent(models.Model):
         ondelete="cascade",
         index=True,
     )
-    company_id = fields.Many2one(related="picking_id.company_id", store=True)
+    # computed before the INSERT: no UPDATE of the new row right after it
+    company_id = fields.Many2one(
+        related="picking_id.company_id", store=True, precompute=True
+    )
     partner_id = fields.Many2one(
-        related="picking_id.partner_id", string="Customer", store=True
+        related="picking_id.partner_id",
+        string="Customer",
+        store=True,
+        precompute=True,
     )
     kind = fields.Selection(EVENT_KINDS, string="Event", required=True)
     event_time = fields.Datetime(
@@ -61,7 +67,9 @@ class TrackingEvent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         events = super().create(vals_list)
-        events.filtered(lambda e: e.kind == "exception")._open_exception_tickets()
+        exceptions = events.filtered(lambda e: e.kind == "exception")
+        if exceptions:
+            exceptions._open_exception_tickets()
         return events
 
     def _open_exception_tickets(self):

@@ -113,6 +113,11 @@ class CrmKpiReport(models.Model):
                      WHERE claim_approved_date IS NOT NULL
                 ) days GROUP BY company_id
             ),
+            kinds AS (
+                SELECT * FROM (VALUES ('month', interval '1 month'),
+                                      ('quarter', interval '3 months'),
+                                      ('year', interval '1 year')) AS k(period, step)
+            ),
             periods AS (
                 SELECT DISTINCT b.company_id, k.period,
                        date_trunc(k.period, m)::date AS date_start,
@@ -121,58 +126,87 @@ class CrmKpiReport(models.Model):
                  CROSS JOIN generate_series(date_trunc('month', b.first_day),
                                             date_trunc('month', b.last_day),
                                             interval '1 month') AS m
-                 CROSS JOIN (VALUES ('month', interval '1 month'),
-                                    ('quarter', interval '3 months'),
-                                    ('year', interval '1 year')) AS k(period, step)
+                 CROSS JOIN kinds k
             ),
-            starters AS (
-                SELECT pe.company_id, pe.period, pe.date_start, f.partner_id
-                  FROM periods pe
-                  JOIN firsts f ON f.company_id = pe.company_id
+            -- Every period starts on the first of a month: the customers at
+            -- the start of a period are counted once per company and day,
+            -- as those who bought before it less those of them lost then.
+            starts AS (
+                SELECT DISTINCT company_id, date_start FROM periods
+            ),
+            first_months AS (
+                SELECT company_id, date_trunc('month', first_sale)::date AS month,
+                       COUNT(*) AS customers
+                  FROM firsts GROUP BY 1, 2
+            ),
+            bought_before AS (
+                SELECT s.company_id, s.date_start, SUM(fm.customers) AS customers
+                  FROM starts s
+                  JOIN first_months fm ON fm.company_id = s.company_id
+                                      AND fm.month < s.date_start
+                 GROUP BY 1, 2
+            ),
+            lost_at_start AS (
+                SELECT s.company_id, s.date_start,
+                       COUNT(DISTINCT l.partner_id) AS customers
+                  FROM starts s
+                  JOIN lost_spans l ON l.company_id = s.company_id
+                                   AND l.valid_from < s.date_start
+                                   AND (l.valid_to IS NULL
+                                        OR l.valid_to >= s.date_start)
+                  JOIN firsts f ON f.company_id = l.company_id
+                               AND f.partner_id = l.partner_id
+                               AND f.first_sale < s.date_start
+                 GROUP BY 1, 2
+            ),
+            -- the customers at the start who turned lost during the period
+            lost_during AS (
+                SELECT pe.company_id, pe.period, pe.date_start,
+                       COUNT(DISTINCT h.partner_id) AS customers
+                  FROM zhongzheng_relationship_history h
+                 CROSS JOIN kinds k
+                  JOIN periods pe
+                    ON pe.company_id = h.company_id AND pe.period = k.period
+                   AND pe.date_start = date_trunc(k.period, h.date::timestamp)::date
+                  JOIN firsts f ON f.company_id = h.company_id
+                               AND f.partner_id = h.partner_id
                                AND f.first_sale < pe.date_start
-                 WHERE NOT EXISTS (
-                     SELECT 1 FROM lost_spans l
-                      WHERE l.company_id = f.company_id
-                        AND l.partner_id = f.partner_id
-                        AND l.valid_from < pe.date_start
-                        AND (l.valid_to IS NULL OR l.valid_to >= pe.date_start))
-            ),
-            customers AS (
-                SELECT s.company_id, s.period, s.date_start,
-                       COUNT(*) AS customers_start,
-                       COUNT(*) FILTER (WHERE EXISTS (
-                           SELECT 1 FROM zhongzheng_relationship_history h
-                            WHERE h.company_id = s.company_id
-                              AND h.partner_id = s.partner_id
-                              AND h.kind = 'class' AND h.class_to = 'lost'
-                              AND h.date >= pe.date_start AND h.date < pe.date_end
-                       )) AS lost_customers
-                  FROM starters s
-                  JOIN periods pe ON pe.company_id = s.company_id
-                                 AND pe.period = s.period
-                                 AND pe.date_start = s.date_start
+                 WHERE h.kind = 'class' AND h.class_to = 'lost'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM lost_spans l
+                        WHERE l.company_id = h.company_id
+                          AND l.partner_id = h.partner_id
+                          AND l.valid_from < pe.date_start
+                          AND (l.valid_to IS NULL OR l.valid_to >= pe.date_start))
                  GROUP BY 1, 2, 3
             ),
-            news AS (
+            customers AS (
                 SELECT pe.company_id, pe.period, pe.date_start,
-                       COUNT(*) AS new_customers
+                       bb.customers - COALESCE(ls.customers, 0) AS customers_start,
+                       COALESCE(ld.customers, 0) AS lost_customers
                   FROM periods pe
-                  JOIN firsts f ON f.company_id = pe.company_id
-                               AND f.first_sale >= pe.date_start
-                               AND f.first_sale < pe.date_end
+                  JOIN bought_before bb USING (company_id, date_start)
+                  LEFT JOIN lost_at_start ls USING (company_id, date_start)
+                  LEFT JOIN lost_during ld USING (company_id, period, date_start)
+                 WHERE bb.customers > COALESCE(ls.customers, 0)
+            ),
+            news AS (
+                SELECT f.company_id, k.period,
+                       date_trunc(k.period, f.first_sale)::date AS date_start,
+                       COUNT(*) AS new_customers
+                  FROM firsts f CROSS JOIN kinds k
                  GROUP BY 1, 2, 3
             ),
             buyers AS (
-                SELECT pe.company_id, pe.period, pe.date_start,
+                SELECT so.company_id, k.period,
+                       date_trunc(k.period, so.date_order)::date AS date_start,
                        p.commercial_partner_id AS partner_id,
                        SUM(so.amount_untaxed
                            / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS revenue
-                  FROM periods pe
-                  JOIN sale_order so ON so.company_id = pe.company_id
-                                    AND so.state = 'sale'
-                                    AND so.date_order >= pe.date_start
-                                    AND so.date_order < pe.date_end
+                  FROM sale_order so
                   JOIN res_partner p ON p.id = so.partner_id
+                 CROSS JOIN kinds k
+                 WHERE so.state = 'sale'
                  GROUP BY 1, 2, 3, 4
             ),
             ranked AS (
@@ -192,28 +226,25 @@ class CrmKpiReport(models.Model):
                   FROM ranked GROUP BY 1, 2, 3
             ),
             service AS (
-                SELECT pe.company_id, pe.period, pe.date_start,
+                SELECT t.company_id, k.period,
+                       date_trunc(k.period, t.date_closed)::date AS date_start,
                        COUNT(*) AS tickets_closed,
                        COUNT(*) FILTER (WHERE t.sla_status = 'met') AS sla_met,
                        COUNT(*) FILTER (WHERE t.sla_status IN ('met', 'breached'))
                            AS sla_due,
                        AVG(NULLIF(t.rating_last_value, 0)) AS satisfaction
-                  FROM periods pe
-                  JOIN zhongzheng_service_ticket t
-                    ON t.company_id = pe.company_id
-                   AND t.date_closed >= pe.date_start
-                   AND t.date_closed < pe.date_end
+                  FROM zhongzheng_service_ticket t CROSS JOIN kinds k
+                 WHERE t.date_closed IS NOT NULL
                  GROUP BY 1, 2, 3
             ),
             claims AS (
-                SELECT pe.company_id, pe.period, pe.date_start,
+                SELECT t.company_id, k.period,
+                       date_trunc(k.period, t.claim_approved_date::timestamp)::date
+                           AS date_start,
                        SUM(t.claim_approved_amount) AS claims_paid
-                  FROM periods pe
-                  JOIN zhongzheng_service_ticket t
-                    ON t.company_id = pe.company_id
-                   AND t.claim_state = 'approved'
-                   AND t.claim_approved_date >= pe.date_start
-                   AND t.claim_approved_date < pe.date_end
+                  FROM zhongzheng_service_ticket t CROSS JOIN kinds k
+                 WHERE t.claim_state = 'approved'
+                   AND t.claim_approved_date IS NOT NULL
                  GROUP BY 1, 2, 3
             )
             SELECT ROW_NUMBER() OVER (ORDER BY pe.company_id, pe.period, pe.date_start)

@@ -65,11 +65,14 @@ class CustomerPyramidReport(models.AbstractModel):
         lifetime value included). Each customer is looked up once, by id:
         the figures per tier are sums over dicts, not list scans."""
         tier_of = self._tiers_at(company, end - timedelta(days=1))
+        # the analysis of this company and period only (not all its rows
+        # computed, then filtered), with its access rules
+        Value = self.env["zhongzheng.customer.value.report"].with_context(
+            zz_value_scope={"company_id": company.id, "start": start, "end": end}
+        )
         sales = {
             partner: (revenue, margin)
-            for partner, revenue, margin in self.env[
-                "zhongzheng.customer.value.report"
-            ]._read_group(
+            for partner, revenue, margin in Value._read_group(
                 [
                     ("company_id", "=", company.id),
                     ("date", ">=", start),
@@ -87,7 +90,10 @@ class CustomerPyramidReport(models.AbstractModel):
             .sorted(lambda t: (t.is_lead, t.sequence, t.id))
         )
         partners = self.env["res.partner"].browse(list(tier_of)).with_company(company)
-        clv = {partner.id: partner.clv_value for partner in partners}
+        # the one figure needed, in one query (not every partner field for
+        # each thousand customers of the pyramid)
+        partners.fetch(["clv_value"])
+        clv = dict(zip(partners.ids, partners.mapped("clv_value"), strict=True))
         members = defaultdict(list)
         for partner_id, tier_id in tier_of.items():
             members[tier_id].append(partner_id)

@@ -19,6 +19,99 @@ def partner_figure(column, sql_type, company=("m", "company_id"), alias="p"):
     )
 
 
+def value_events(env, company_id=None, start=None, end=None, partner_ids=None):
+    """The analysis' `orders`, `margins` and `events` CTEs (for a WITH):
+    each confirmed order (revenue and margin), ticket and approved claim
+    with its company, customer and month; with `company_id`, `start` and
+    `end` (first days of months) only that company's in [start, end), and
+    with `partner_ids` only those customers'."""
+
+    def within(company_column, date_column, partner_column):
+        terms = []
+        if company_id is not None:
+            terms.append(SQL("%s = %s", SQL.identifier(*company_column), company_id))
+        if start is not None:
+            terms.append(SQL("%s >= %s", SQL.identifier(*date_column), start))
+        if end is not None:
+            terms.append(SQL("%s < %s", SQL.identifier(*date_column), end))
+        if partner_ids is not None:
+            terms.append(
+                SQL("%s IN %s", SQL.identifier(*partner_column), tuple(partner_ids))
+                if partner_ids
+                else SQL("FALSE")
+            )
+        return SQL(" AND ").join(terms) if terms else SQL("TRUE")
+
+    return SQL(
+        """
+        orders AS (
+            SELECT so.id, so.company_id,
+                   p.commercial_partner_id AS partner_id,
+                   date_trunc('month', so.date_order)::date AS date,
+                   so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
+                       AS revenue
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.state = 'sale' AND %(orders)s
+        ),
+        margins AS (
+            -- the engine's line margin: so.rate, pp.cost and pp.factor
+            -- are what its expression reads
+            SELECT so.id, SUM(%(margin)s) AS margin
+              FROM (SELECT so.id, so.company_id,
+                           COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
+                      FROM sale_order so JOIN orders o ON o.id = so.id) so
+              JOIN sale_order_line sol ON sol.order_id = so.id
+              JOIN uom_uom lu ON lu.id = sol.product_uom
+             CROSS JOIN LATERAL (
+                   SELECT COALESCE((prod.standard_price->>so.company_id::text)
+                                   ::float8, 0) AS cost,
+                          pu.factor
+                     FROM product_product prod
+                     JOIN product_template pt ON pt.id = prod.product_tmpl_id
+                     JOIN uom_uom pu ON pu.id = pt.uom_id
+                    WHERE prod.id = sol.product_id) pp
+             WHERE sol.display_type IS NULL
+               AND sol.is_downpayment IS NOT TRUE
+             GROUP BY so.id
+        ),
+        events AS (
+            SELECT o.company_id, o.partner_id, o.date, 1 AS orders,
+                   o.revenue, COALESCE(m.margin, 0) AS margin,
+                   0 AS tickets, 0 AS claims, 0.0 AS claims_paid
+              FROM orders o LEFT JOIN margins m ON m.id = o.id
+            UNION ALL
+            SELECT t.company_id, t.commercial_partner_id,
+                   date_trunc('month', t.create_date)::date, 0, 0, 0,
+                   1, CASE WHEN ty.is_claim THEN 1 ELSE 0 END, 0
+              FROM zhongzheng_service_ticket t
+              JOIN zhongzheng_service_ticket_type ty ON ty.id = t.type_id
+             WHERE t.commercial_partner_id IS NOT NULL AND %(tickets)s
+            UNION ALL
+            SELECT t.company_id, t.commercial_partner_id,
+                   date_trunc('month', t.claim_approved_date)::date, 0, 0, 0,
+                   0, 0, COALESCE(t.claim_approved_amount, 0)
+              FROM zhongzheng_service_ticket t
+             WHERE t.commercial_partner_id IS NOT NULL
+               AND t.claim_state = 'approved'
+               AND t.claim_approved_date IS NOT NULL AND %(claims)s
+        )
+        """,
+        margin=env["zhongzheng.value.facts"]._sale_margin_sql(),
+        orders=within(
+            ("so", "company_id"), ("so", "date_order"), ("p", "commercial_partner_id")
+        ),
+        tickets=within(
+            ("t", "company_id"), ("t", "create_date"), ("t", "commercial_partner_id")
+        ),
+        claims=within(
+            ("t", "company_id"),
+            ("t", "claim_approved_date"),
+            ("t", "commercial_partner_id"),
+        ),
+    )
+
+
 class CustomerValueReport(models.Model):
     """Customer value per month: what each customer bought, cost and claimed
     in a month, with its current tier, class, RFM segment and ABC class.
@@ -101,58 +194,7 @@ class CustomerValueReport(models.Model):
     def _table_query(self):
         return SQL(
             """
-            WITH orders AS (
-                SELECT so.id, so.company_id,
-                       p.commercial_partner_id AS partner_id,
-                       date_trunc('month', so.date_order)::date AS date,
-                       so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
-                           AS revenue
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.state = 'sale'
-            ),
-            margins AS (
-                -- the engine's line margin: so.rate, pp.cost and pp.factor
-                -- are what its expression reads
-                SELECT so.id, SUM(%(margin)s) AS margin
-                  FROM (SELECT id, company_id,
-                               COALESCE(NULLIF(currency_rate, 0), 1) AS rate
-                          FROM sale_order WHERE state = 'sale') so
-                  JOIN sale_order_line sol ON sol.order_id = so.id
-                  JOIN uom_uom lu ON lu.id = sol.product_uom
-                 CROSS JOIN LATERAL (
-                       SELECT COALESCE((prod.standard_price->>so.company_id::text)
-                                       ::float8, 0) AS cost,
-                              pu.factor
-                         FROM product_product prod
-                         JOIN product_template pt ON pt.id = prod.product_tmpl_id
-                         JOIN uom_uom pu ON pu.id = pt.uom_id
-                        WHERE prod.id = sol.product_id) pp
-                 WHERE sol.display_type IS NULL
-                   AND sol.is_downpayment IS NOT TRUE
-                 GROUP BY so.id
-            ),
-            events AS (
-                SELECT o.company_id, o.partner_id, o.date, 1 AS orders,
-                       o.revenue, COALESCE(m.margin, 0) AS margin,
-                       0 AS tickets, 0 AS claims, 0.0 AS claims_paid
-                  FROM orders o LEFT JOIN margins m ON m.id = o.id
-                UNION ALL
-                SELECT t.company_id, t.commercial_partner_id,
-                       date_trunc('month', t.create_date)::date, 0, 0, 0,
-                       1, CASE WHEN ty.is_claim THEN 1 ELSE 0 END, 0
-                  FROM zhongzheng_service_ticket t
-                  JOIN zhongzheng_service_ticket_type ty ON ty.id = t.type_id
-                 WHERE t.commercial_partner_id IS NOT NULL
-                UNION ALL
-                SELECT t.company_id, t.commercial_partner_id,
-                       date_trunc('month', t.claim_approved_date)::date, 0, 0, 0,
-                       0, 0, COALESCE(t.claim_approved_amount, 0)
-                  FROM zhongzheng_service_ticket t
-                 WHERE t.commercial_partner_id IS NOT NULL
-                   AND t.claim_state = 'approved'
-                   AND t.claim_approved_date IS NOT NULL
-            ),
+            WITH %(events)s,
             monthly AS (
                 SELECT company_id, partner_id, date,
                        SUM(orders) AS order_count, SUM(revenue) AS revenue,
@@ -179,7 +221,10 @@ class CustomerValueReport(models.Model):
               FROM monthly m
               JOIN res_partner p ON p.id = m.partner_id
             """,
-            margin=self.env["zhongzheng.value.facts"]._sale_margin_sql(),
+            # a report reading one company, period or customers sets
+            # zz_value_scope (value_events' keyword arguments): only those
+            # rows are computed, the "latest month" then being the scope's
+            events=value_events(self.env, **self.env.context.get("zz_value_scope", {})),
             tier=partner_figure("tier_id", "integer"),
             klass=partner_figure(
                 "relationship_class", "varchar", company=("m", "company_id")

@@ -407,6 +407,61 @@ class TestReportPdf(ReportCase):
         self.assertNotIn("Margin (window)", user_text)
         self.assertNotIn("Cost-to-Serve", user_text)
 
+    def test_profile_queries_do_not_grow_with_customers(self):
+        """Printing ten customers' profiles costs the queries of printing
+        one: every section is read for all of them at once."""
+        report = "crm_zhongzheng.customer_profile_report_action"
+        customers = self.env["res.partner"].browse(
+            [c.id for c in self.customers.values()]
+        )
+        for number in range(5):
+            customer = self._customer(f"Customer {number}")
+            self._order(customer, date(2026, 3, 1 + number), price=10.0 * number)
+            customers |= customer
+        # reads the opportunities section too (a salesman of all leads)
+        self.crm_manager.groups_id |= self.env.ref(
+            "sales_team.group_sale_salesman_all_leads"
+        )
+        stage = self.env["crm.stage"].search([], limit=1)
+        self.env["crm.lead"].create(
+            [
+                {
+                    "name": f"Renewal {customer.name}",
+                    "type": "opportunity",
+                    "partner_id": customer.id,
+                    "stage_id": stage.id,
+                    "company_id": self.company.id,
+                }
+                for customer in customers
+            ]
+        )
+        for customer in customers:
+            customer.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=f"Call {customer.name}",
+                user_id=self.crm_manager.id,
+            )
+        env = self._as(self.crm_manager)
+        self.env.flush_all()
+
+        def queries(partners):
+            env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            html, _kind = env["ir.actions.report"]._render_qweb_html(
+                report, partners.ids
+            )
+            return self.env.cr.sql_log_count - before, html.decode()
+
+        queries(customers)  # templates compiled, caches warm
+        one, html_one = queries(customers[:1])
+        ten, html_ten = queries(customers)
+        self.assertEqual(len(customers), 10)
+        self.assertIn("Renewal Customer A", html_one)
+        for customer in customers:
+            self.assertIn(f"Renewal {customer.name}", html_ten)
+            self.assertIn(f"Call {customer.name}", html_ten)
+        self.assertLessEqual(ten, one, f"{one} queries for 1 customer, {ten} for 10")
+
     def test_service_quality_pdf(self):
         text = self._pdf(
             self.service_manager,
