@@ -1,7 +1,7 @@
 from datetime import date, datetime, timedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import ValueCase
@@ -89,6 +89,22 @@ class TestHealthSignals(HealthCase):
         self.assertEqual(profile["health"]["status"], "critical")
         self.assertEqual(profile["health"]["reasons"][0]["signal"], "rhythm")
         self.assertEqual(profile["history"][0]["kind"], "health")
+        # BI tools poll the changes
+        api = self.env["zhongzheng.api"].with_context(
+            allowed_company_ids=[self.company.id]
+        )
+        polled = api.with_user(self.crm_user).health_changes("2000-01-01T00:00:00")
+        self.assertEqual(
+            [(c["customer"]["id"], c["from"], c["to"]) for c in polled["changes"]],
+            [
+                (customer.id, "healthy", "watch"),
+                (customer.id, "watch", "at_risk"),
+                (customer.id, "at_risk", "critical"),
+            ],
+        )
+        self.assertFalse(polled["more"])
+        with self.assertRaises(AccessError):
+            api.with_user(self.plain_user).health_changes("2000-01-01T00:00:00")
 
     def test_complaint_and_sla_breach_lower_health_with_reasons(self):
         today = fields.Date.context_today(self.env.user)
@@ -146,6 +162,41 @@ class TestHealthSignals(HealthCase):
         )
         quotation.invalidate_recordset()
         self.assertFalse(banner.partner_health_warning)
+
+
+class TestHealthPaths(HealthCase):
+    def test_one_customer_alone_and_weights_per_company(self):
+        today = fields.Date.context_today(self.env.user)
+        lapsed = self._monthly("Lapsed Clinic", last=today - timedelta(days=100))
+        steady = self._monthly("Quiet Clinic", last=today - timedelta(days=100))
+        self._recompute(as_of=today, fit_clv=False)
+        lapsed, steady = (
+            lapsed.with_company(self.company),
+            steady.with_company(self.company),
+        )
+        self.assertEqual((lapsed.health_status, steady.health_status), ("at_risk",) * 2)
+        kept = self._signals(steady)
+        # the incremental path (the queue's): the same statements for one
+        self._order(lapsed, datetime.now(), 1000.0)
+        self.engine._recompute_partners(self.company, lapsed.ids, rank=False)
+        self.assertEqual(lapsed.health_status, "healthy")
+        self.assertEqual(lapsed.health_since, today)
+        self.assertFalse(self._signals(lapsed).filtered(lambda s: s.signal == "rhythm"))
+        self.assertEqual(steady.health_status, "at_risk")
+        self.assertEqual(self._signals(steady), kept, "the others' reasons stay")
+
+        # the weights are the company's; bad ones change nothing
+        Settings = self.env["zhongzheng.value.settings"].with_user(self.crm_manager)
+        with self.assertRaises(ValidationError):
+            Settings.create({"health_weight_rhythm": -5.0}).action_save()
+        self.assertEqual(self.company.health_weight_rhythm, 40.0)
+        with self.assertRaises(ValidationError):
+            Settings.create({"health_at_risk_below": 90.0}).action_save()
+        Settings.create({"health_weight_rhythm": 0.0}).action_save()
+        self._recompute(as_of=today, fit_clv=False)
+        self.assertEqual(set(self._signals(steady).mapped("signal")), {"trend"})
+        # the trend alone, its weight now 25 / 60 of the points
+        self.assertAlmostEqual(steady.health_score, 100 - 100 * 25 / 60, delta=0.1)
 
 
 class TestHealthAlerts(HealthCase):
