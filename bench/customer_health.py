@@ -24,6 +24,7 @@ from bench._profiling import peak_rss_mb
 from bench._value_data import data_counts, generate, reset_figures
 from bench.value_engine import (
     addon_fingerprint,
+    data_label,
     new_env,
     parse_args,
     prepare_database,
@@ -44,7 +45,8 @@ def main(argv=None):
         f"benchmark: customer health, {args.customers} customers, "
         f"{args.lines} lines, database {args.db}"
     )
-    reused = prepare_database(args, addon_fingerprint())
+    fingerprint = addon_fingerprint()
+    reused = prepare_database(args, fingerprint)
     odoo, registry = harness.load_odoo(args.db, "--log-level=warn")
     with registry.cursor() as cr:
         env = new_env(odoo, cr)
@@ -57,6 +59,8 @@ def main(argv=None):
         counts = data_counts(cr, company.id)
         cr.commit()
     vacuum_analyze(args.db, ["res_partner", "sale_order", "account_move"])
+    if not reused:
+        harness.set_db_comment(args.db, f"addon={fingerprint} {data_label(args)}")
     print("data: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     with registry.cursor() as cr:
         env = new_env(odoo, cr)

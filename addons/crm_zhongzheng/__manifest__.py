@@ -74,6 +74,7 @@
         "demo/zhongzheng_history_demo.xml",
         "demo/customer_value_demo.xml",
         "demo/service_ticket_demo.xml",
+        "demo/customer_health_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

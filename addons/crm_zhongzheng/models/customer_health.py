@@ -143,25 +143,62 @@ class CustomerHealth(models.AbstractModel):
 
     @api.model
     def _write_signals(self, company, signals, everyone):
-        """Replace the population's reasons with the signals that take points
-        off; returns the number of customers."""
+        """Make the population's reasons the signals that take points off:
+        rows that vanished are deleted, changed ones updated, new ones
+        inserted (a pass that changes nothing writes nothing). Returns the
+        number of customers."""
         cr = self.env.cr
         Signal = self.env["zhongzheng.health.signal"]
         Signal.flush_model()
-        cr.execute(
-            SQL(
-                "DELETE FROM zhongzheng_health_signal WHERE company_id = %s AND %s",
-                company.id,
-                SQL("TRUE")
-                if everyone
-                else SQL("partner_id IN (SELECT id FROM zz_health_population)"),
-            )
-        )
         cr.execute("DROP TABLE IF EXISTS zz_health_signals")
         cr.execute(
-            SQL("CREATE TEMP TABLE zz_health_signals ON COMMIT DROP AS %s", signals)
+            SQL(
+                "CREATE TEMP TABLE zz_health_signals ON COMMIT DROP AS"
+                " SELECT partner_id, signal, ROUND(points::numeric, 1) AS points,"
+                " value, reference, segment_from_id, segment_to_id"
+                " FROM (%s) s WHERE points >= 0.05",
+                signals,
+            )
         )
-        now = fields.Datetime.now()
+        cr.execute("ANALYZE zz_health_signals")
+        params = {
+            "company": company.id,
+            "uid": self.env.uid,
+            "now": fields.Datetime.now(),
+            "mine": SQL("TRUE")
+            if everyone
+            else SQL("h.partner_id IN (SELECT id FROM zz_health_population)"),
+            "same": SQL("n.partner_id = h.partner_id AND n.signal = h.signal"),
+        }
+        cr.execute(
+            SQL(
+                """
+            DELETE FROM zhongzheng_health_signal h
+             WHERE h.company_id = %(company)s AND %(mine)s
+               AND NOT EXISTS (SELECT 1 FROM zz_health_signals n WHERE %(same)s)
+            """,
+                **params,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            UPDATE zhongzheng_health_signal h
+               SET points = n.points, value = n.value, reference = n.reference,
+                   segment_from_id = n.segment_from_id,
+                   segment_to_id = n.segment_to_id,
+                   write_uid = %(uid)s, write_date = %(now)s
+              FROM zz_health_signals n
+             WHERE h.company_id = %(company)s AND %(same)s
+               AND (h.points IS DISTINCT FROM n.points
+                    OR h.value IS DISTINCT FROM n.value::numeric
+                    OR h.reference IS DISTINCT FROM n.reference::numeric
+                    OR h.segment_from_id IS DISTINCT FROM n.segment_from_id
+                    OR h.segment_to_id IS DISTINCT FROM n.segment_to_id)
+            """,
+                **params,
+            )
+        )
         cr.execute(
             SQL(
                 """
@@ -169,14 +206,15 @@ class CustomerHealth(models.AbstractModel):
                    (partner_id, company_id, signal, points, value, reference,
                     segment_from_id, segment_to_id,
                     create_uid, write_uid, create_date, write_date)
-            SELECT partner_id, %(company)s, signal, ROUND(points::numeric, 1),
-                   value, reference, segment_from_id, segment_to_id,
+            SELECT n.partner_id, %(company)s, n.signal, n.points, n.value,
+                   n.reference, n.segment_from_id, n.segment_to_id,
                    %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM zz_health_signals WHERE points >= 0.05
+              FROM zz_health_signals n
+             WHERE NOT EXISTS (
+                SELECT 1 FROM zhongzheng_health_signal h
+                 WHERE h.company_id = %(company)s AND %(same)s)
             """,
-                company=company.id,
-                uid=self.env.uid,
-                now=now,
+                **params,
             )
         )
         Signal.invalidate_model()
@@ -212,11 +250,13 @@ class CustomerHealth(models.AbstractModel):
                    CASE WHEN p.old_status IS DISTINCT FROM %(status)s
                         THEN %(as_of)s::date ELSE p.old_since END AS since
               FROM zz_health_prev p
+              LEFT JOIN (
+                SELECT partner_id, SUM(points) AS points FROM zz_health_signals
+                 GROUP BY partner_id
+              ) g ON g.partner_id = p.partner_id
               CROSS JOIN LATERAL (
-                SELECT ROUND(GREATEST(0, 100 - COALESCE(SUM(points), 0))::numeric,
+                SELECT ROUND(GREATEST(0, 100 - COALESCE(g.points, 0))::numeric,
                              1)::float8 AS score
-                  FROM zz_health_signals g
-                 WHERE g.partner_id = p.partner_id AND g.points >= 0.05
               ) s
             """,
                 status=self._status_sql(company, SQL("s.score")),
@@ -293,7 +333,7 @@ class CustomerHealth(models.AbstractModel):
         )
         return SQL(
             """
-            WITH orders AS (
+            WITH orders AS MATERIALIZED (
                 SELECT p.commercial_partner_id AS partner_id,
                        so.date_order::date AS day,
                        so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
@@ -336,22 +376,22 @@ class CustomerHealth(models.AbstractModel):
                 SELECT partner_id, SUM(units) AS units FROM service
                  GROUP BY partner_id
             ),
-            inv AS (
+            inv AS MATERIALIZED (
                 SELECT m.commercial_partner_id AS partner_id, m.invoice_date,
                        m.invoice_date_due, m.payment_state,
                        m.amount_total_signed, m.amount_residual_signed,
-                       m.amount_untaxed_signed,
-                       (SELECT MAX(apr.max_date) FROM account_move_line l
-                          JOIN account_partial_reconcile apr
-                            ON apr.debit_move_id = l.id
-                         WHERE l.move_id = m.id AND l.display_type = 'payment_term')
-                           AS paid_date
+                       m.amount_untaxed_signed, MAX(apr.max_date) AS paid_date
                   FROM account_move m
+                  LEFT JOIN account_move_line l
+                    ON l.move_id = m.id AND l.display_type = 'payment_term'
+                  LEFT JOIN account_partial_reconcile apr
+                    ON apr.debit_move_id = l.id
                  WHERE m.company_id = %(company)s AND m.state = 'posted'
                    AND m.move_type = 'out_invoice'
                    AND m.invoice_date <= %(as_of)s
                    AND m.invoice_date > %(history_start)s
                    AND m.commercial_partner_id IN (SELECT id FROM zz_health_population)
+                 GROUP BY m.id
             ),
             pay AS (
                 SELECT partner_id,

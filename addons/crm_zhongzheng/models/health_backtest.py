@@ -8,7 +8,9 @@ shared among the others: probability alive (a lifetime value fit as of the
 date would be needed) and the RFM segment move (the ranks of all customers
 as of two dates).
 
-The outcome is not made of the predictors: a customer churned when its
+The customers: those with revenue in the 12 months before the date whose
+class was not lost yet then. The outcome is not made of the predictors: a
+customer churned when its
 revenue in the 12 months after the date is below 20% of its revenue in the
 12 months before. Recall: of the churned, the share flagged at risk or
 critical as of the date; precision: of the flagged, the share that churned;
@@ -127,14 +129,18 @@ class HealthBacktest(models.Model):
             " WHERE so.company_id = %s AND so.state = 'sale'",
             company.id,
         )
-        # customers with revenue in the 12 months before the date
+        # customers with revenue in the 12 months before the date, not lost
+        # yet then (an order within the lost-after days): a warning is for
+        # those who can still be kept
         health._population(
             SQL(
                 "SELECT partner_id FROM (%s) o WHERE o.date_order >= %s"
-                " AND o.date_order < %s GROUP BY partner_id HAVING SUM(amount) > 0",
+                " AND o.date_order < %s GROUP BY partner_id"
+                " HAVING SUM(amount) > 0 AND MAX(o.date_order) >= %s",
                 orders,
                 end - timedelta(days=BACKTEST_DAYS),
                 end,
+                end - timedelta(days=company.class_lost_after_days + 1),
             )
         )
         weights = company._health_weights()

@@ -78,8 +78,8 @@ class HealthSignal(models.Model):
                 before=100 * ref,
             ),
             "trend": lambda: _(
-                "revenue %(recent).2f in the last months, %(before).2f in the "
-                "same months before",
+                "revenue %(recent).2f in the last months, against %(before).2f "
+                "on average over as many months of the year before",
                 recent=value,
                 before=ref,
             ),
