@@ -48,4 +48,3 @@ from . import health_history
 from . import customer_alert
 from . import customer_health_banner
 from . import health_backtest
-from . import integration_api_health
