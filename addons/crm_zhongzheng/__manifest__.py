@@ -39,6 +39,7 @@
         "data/service_ticket_data.xml",
         "data/mail_template_data.xml",
         "data/report_cron_data.xml",
+        "data/health_data.xml",
         "views/res_partner_views.xml",
         "views/rfm_segment_views.xml",
         "views/clv_fit_views.xml",
@@ -50,6 +51,7 @@
         "wizards/activity_schedule_views.xml",
         "wizards/ticket_rating_views.xml",
         "views/activity_rule_views.xml",
+        "views/customer_health_views.xml",
         "views/service_ticket_views.xml",
         "views/rating_rating_views.xml",
         "views/stock_picking_views.xml",
@@ -72,6 +74,7 @@
         "demo/zhongzheng_history_demo.xml",
         "demo/customer_value_demo.xml",
         "demo/service_ticket_demo.xml",
+        "demo/customer_health_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

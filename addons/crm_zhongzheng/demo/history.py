@@ -184,6 +184,47 @@ GROUPS = [
             "unpaid": 0.0,
         },
     ),
+    (
+        # A big hospital that ordered every few weeks and stopped about three
+        # months ago: at risk (客户健康度) long before it would count as lost.
+        "slipping",
+        {
+            "partners": ["shanxi"],
+            "first": (430, 450),
+            "last": (85, 90),
+            "gap": (22, 28),
+            "basket": [
+                ("ultrasound", 1, 2, 0.6),
+                ("monitor", 2, 6, 0.9),
+                ("pump", 2, 8, 0.5),
+            ],
+            "discount": (0, 5),
+            "promise": (5, 10),
+            "late": 0.1,
+            "pay": (10, 30),
+            "unpaid": 0.0,
+        },
+    ),
+    (
+        # A distributor whose orders have slowed: on watch.
+        "cooling",
+        {
+            "partners": ["guangxi"],
+            "first": (420, 450),
+            "last": (45, 48),
+            "gap": (22, 28),
+            "basket": [
+                ("monitor", 1, 3, 0.8),
+                ("syringe", 30, 100, 0.6),
+                ("gloves", 50, 150, 0.5),
+            ],
+            "discount": (0, 5),
+            "promise": (5, 10),
+            "late": 0.1,
+            "pay": (10, 30),
+            "unpaid": 0.0,
+        },
+    ),
 ]
 # Customers that buy in euros from the export pricelist.
 EUR_CUSTOMERS = ("medtrade", "nordklinik", "isar")

@@ -42,3 +42,11 @@ from . import crm_lead
 from . import stock_picking
 from . import integration_api
 from . import integration_api_service
+from . import res_partner_health
+from . import health_signal
+from . import customer_health
+from . import service_ticket_health
+from . import health_history
+from . import customer_alert
+from . import customer_health_banner
+from . import health_backtest

@@ -151,9 +151,12 @@ class IntegrationApi(models.AbstractModel):
             analysis window and all time), ``rfm`` (recency in days,
             frequency, monetary, R/F/M scores 1-5, ``segment``), ``clv``
             (probability alive, expected purchases in 90 days), ``score``
-            (``total`` out of 100 and its breakdown in points) and
-            ``history`` (latest first: ``date``, ``kind``, ``from``, ``to``,
-            ``origin``, ``reason``). CRM managers also get the margins and
+            (``total`` out of 100 and its breakdown in points), ``health``
+            (``status``: healthy, watch, at_risk or critical; ``score`` 0-100;
+            ``since``; ``reasons``: ``signal``, ``points`` off the score and
+            ``reason`` in words, the largest first) and ``history`` (latest
+            first: ``date``, ``kind`` (tier, class or health), ``from``,
+            ``to``, ``origin``, ``reason``). CRM managers also get the margins and
             cost-to-serve in ``facts`` and the lifetime value in
             ``clv["value"]``. Dates are ISO strings, empty values False.
         :raises AccessError: the caller is not a CRM user.
@@ -203,6 +206,19 @@ class IntegrationApi(models.AbstractModel):
             "rfm": rfm,
             "clv": clv,
             "score": section(SCORE),
+            "health": {
+                "status": partner.health_status or False,
+                "score": partner.health_score,
+                "since": plain(partner.health_since),
+                "reasons": [
+                    {
+                        "signal": line.signal,
+                        "points": line.points,
+                        "reason": line.reason,
+                    }
+                    for line in partner.health_signal_ids
+                ],
+            },
         }
         if history_limit:
             history = self.env["zhongzheng.relationship.history"].search(
@@ -213,15 +229,17 @@ class IntegrationApi(models.AbstractModel):
                 {
                     "date": plain(line.date),
                     "kind": line.kind,
-                    "from": (
-                        line.tier_from_id.code
-                        if line.kind == "tier"
-                        else line.class_from
-                    )
+                    "from": {
+                        "tier": line.tier_from_id.code,
+                        "class": line.class_from,
+                        "health": line.health_from,
+                    }[line.kind]
                     or False,
-                    "to": (
-                        line.tier_to_id.code if line.kind == "tier" else line.class_to
-                    )
+                    "to": {
+                        "tier": line.tier_to_id.code,
+                        "class": line.class_to,
+                        "health": line.health_to,
+                    }[line.kind]
                     or False,
                     "origin": line.origin,
                     "reason": line.reason or False,
@@ -285,3 +303,55 @@ class IntegrationApi(models.AbstractModel):
                 }
             )
         return result
+
+    @api.model
+    def health_changes(self, since, limit=200):
+        """Customers' health status changes since a moment, in the caller's
+        current company, oldest first; polled as ticket_changes is (same
+        ``since``, ``cursor`` and overlap rules; the moment is when the
+        change was recorded).
+
+        :param since: str, ISO 8601 date-time (UTC without an offset), or
+            the ``cursor`` of the previous answer.
+        :param limit: int, 1 to 500 (default 200).
+        :returns: dict ``changes`` (list of ``id`` of the change,
+            ``customer`` (``id``, ``name``, ``ref``), ``date`` (the day the
+            figures are as of), ``from`` and ``to`` (healthy, watch,
+            at_risk, critical or False), ``score`` (the customer's health
+            score now), ``changed_at``), ``more``, ``cursor`` and
+            ``next_since``, as ticket_changes answers them.
+        :raises AccessError: the caller is not a CRM user.
+        :raises ValidationError: bad date, cursor or limit.
+        """
+        check_group(
+            self.env,
+            CRM_USER,
+            self.env._("Only CRM users can follow customer health."),
+        )
+        company = self.env.company
+        lines, page = self._poll(
+            self.env["zhongzheng.relationship.history"],
+            "create_date",
+            since,
+            limit,
+            [("kind", "=", "health"), ("company_id", "=", company.id)],
+        )
+        return {
+            "changes": [
+                {
+                    "id": line.id,
+                    "customer": {
+                        "id": line.partner_id.id,
+                        "name": line.partner_id.name,
+                        "ref": line.partner_id.ref or False,
+                    },
+                    "date": plain(line.date),
+                    "from": line.health_from or False,
+                    "to": line.health_to or False,
+                    "score": line.partner_id.with_company(company).health_score,
+                    "changed_at": plain(line.create_date),
+                }
+                for line in lines
+            ],
+            **page,
+        }

@@ -432,31 +432,9 @@ class IntegrationApi(models.AbstractModel):
         :raises ValidationError: bad date, cursor or limit.
         :raises AccessError: the caller may not read tickets.
         """
-        moment, last_id = self._check_poll_position(since)
-        limit = check_int(self.env, limit, "limit", 1, MAX_POLL)
-        Ticket = self.env["zhongzheng.service.ticket"]
-        Ticket.check_access("read")
-        tickets = Ticket.search(
-            [
-                "|",
-                ("write_date", ">", moment),
-                "&",
-                ("write_date", "=", moment),
-                ("id", ">", last_id),
-            ],
-            order="write_date, id",
-            limit=limit + 1,
+        tickets, page = self._poll(
+            self.env["zhongzheng.service.ticket"], "write_date", since, limit
         )
-        more = len(tickets) > limit
-        tickets = tickets[:limit]
-        if more:
-            position = (tickets[-1].write_date, tickets[-1].id)
-        else:
-            # step back (see above), but not before a date-time the caller
-            # chose: only a cursor of ours may go back
-            position = (fields.Datetime.now() - POLL_OVERLAP, 0)
-            if "|" not in since:
-                position = max(position, (moment, 0))
         changes = [self._ticket_answer(ticket) for ticket in tickets]
         return {
             "changes": changes,
@@ -465,6 +443,40 @@ class IntegrationApi(models.AbstractModel):
                 for change in changes
                 if change["sla_status"] == "breached"
             ],
+            **page,
+        }
+
+    @api.model
+    def _poll(self, model, date_field, since, limit, domain=()):
+        """One page of a poll (see ticket_changes): the records of `model`
+        matching `domain` with (date_field, id) after `since`, oldest first,
+        and {"more", "cursor", "next_since"} for the answer."""
+        moment, last_id = self._check_poll_position(since)
+        limit = check_int(self.env, limit, "limit", 1, MAX_POLL)
+        model.check_access("read")
+        records = model.search(
+            [
+                *domain,
+                "|",
+                (date_field, ">", moment),
+                "&",
+                (date_field, "=", moment),
+                ("id", ">", last_id),
+            ],
+            order=f"{date_field}, id",
+            limit=limit + 1,
+        )
+        more = len(records) > limit
+        records = records[:limit]
+        if more:
+            position = (records[-1][date_field], records[-1].id)
+        else:
+            # step back (see ticket_changes), but not before a date-time the
+            # caller chose: only a cursor of ours may go back
+            position = (fields.Datetime.now() - POLL_OVERLAP, 0)
+            if "|" not in since:
+                position = max(position, (moment, 0))
+        return records, {
             "more": more,
             "cursor": "{:%Y-%m-%dT%H:%M:%S.%fZ}|{}".format(*position),
             "next_since": plain(position[0]),

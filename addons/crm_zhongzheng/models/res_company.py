@@ -1,6 +1,21 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# customer health (客户健康度): signal weights, status thresholds, alerts
+HEALTH_SETTINGS = (
+    "health_weight_rhythm",
+    "health_weight_alive",
+    "health_weight_trend",
+    "health_weight_segment",
+    "health_weight_service",
+    "health_weight_payment",
+    "health_trend_months",
+    "health_watch_below",
+    "health_at_risk_below",
+    "health_critical_below",
+    "health_episode_days",
+    "activity_cap_days",
+)
 # The customer value settings, declared once: as fields of the company
 # below. The CRM managers' settings wizard (wizards/value_settings.py) and
 # Odoo's settings page (res_config_settings.py) derive theirs from these
@@ -25,6 +40,7 @@ VALUE_SETTINGS = (
     "class_loyal_max_gap_days",
     "class_lost_after_days",
     "sale_block_risky",
+    *HEALTH_SETTINGS,
 )
 # only on Odoo's settings page (administrators)
 ADMIN_SETTINGS = ("followup_days", "followup_tier_ids", "pyramid_report_user_ids")
@@ -132,6 +148,39 @@ class ResCompany(models.Model):
         "overdue receivable exceeds its credit limit (otherwise only warn).",
     )
 
+    # customer health: each signal's weight (normalised to 100 points)
+    health_weight_rhythm = fields.Float(string="Health: Order Rhythm", default=40.0)
+    health_weight_alive = fields.Float(string="Health: Probability Alive", default=10.0)
+    health_weight_trend = fields.Float(string="Health: Revenue Trend", default=25.0)
+    health_weight_segment = fields.Float(string="Health: RFM Segment Down", default=5.0)
+    health_weight_service = fields.Float(string="Health: Service", default=15.0)
+    health_weight_payment = fields.Float(string="Health: Payment", default=5.0)
+    health_trend_months = fields.Integer(
+        string="Health: Trend Months",
+        default=3,
+        help="Revenue of the last this many months against the average of as "
+        "many months in the year before them.",
+    )
+    health_watch_below = fields.Float(
+        string="Watch below",
+        default=80.0,
+        help="A health score below this is Watch (at or above: Healthy).",
+    )
+    health_at_risk_below = fields.Float(string="At Risk below", default=60.0)
+    health_critical_below = fields.Float(string="Critical below", default=40.0)
+    health_episode_days = fields.Integer(
+        string="Episode Ends after (days)",
+        default=30,
+        help="A health alert's episode ends once the customer has been healthy "
+        "or on watch this many days: only then can it be alerted again.",
+    )
+    activity_cap_days = fields.Integer(
+        string="One Automatic Activity per (days)",
+        default=7,
+        help="Follow-up rules give a customer at most one automatic activity "
+        "in this many days, whichever rules match it.",
+    )
+
     @api.constrains("pyramid_report_user_ids")
     def _check_pyramid_report_users(self):
         for company in self:
@@ -200,6 +249,55 @@ class ResCompany(models.Model):
                         "all be zero."
                     )
                 )
+
+    @api.constrains(*HEALTH_SETTINGS)
+    def _check_health_settings(self):
+        for company in self:
+            weights = company._health_weights()
+            if min(weights.values()) < 0 or not sum(weights.values()):
+                raise ValidationError(
+                    self.env._(
+                        "Health signal weights must not be negative and must not "
+                        "all be zero."
+                    )
+                )
+            if not (
+                0
+                <= company.health_critical_below
+                <= company.health_at_risk_below
+                <= company.health_watch_below
+                <= 100
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Health thresholds must satisfy 0 <= critical <= at risk "
+                        "<= watch <= 100."
+                    )
+                )
+            if (
+                min(
+                    company.health_trend_months,
+                    company.health_episode_days,
+                    company.activity_cap_days,
+                )
+                < 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The trend months, the episode days and the activity cap "
+                        "days must be at least 1."
+                    )
+                )
+
+    def _health_weights(self):
+        """{signal group: weight in points, the weights normalised to 100}."""
+        self.ensure_one()
+        weights = {
+            name: self[f"health_weight_{name}"]
+            for name in ("rhythm", "alive", "trend", "segment", "service", "payment")
+        }
+        total = sum(weights.values()) or 1.0
+        return {name: 100.0 * weight / total for name, weight in weights.items()}
 
     def _value_weights(self):
         self.ensure_one()

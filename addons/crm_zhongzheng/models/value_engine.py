@@ -147,6 +147,12 @@ class ValueEngine(models.AbstractModel):
             )
         # further optional steps (health, recommendations...) go here, each
         # as self._optional_step(step[model]._compute_..., company, as_of)
+        self._optional_step(
+            step["zhongzheng.customer.health"]._compute_health,
+            company,
+            as_of,
+            None if rank else partner_ids,
+        )
         return staged._stage_flush(company)
 
     @api.model

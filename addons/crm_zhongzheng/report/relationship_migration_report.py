@@ -1,7 +1,11 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..models.health_states import HEALTH_STATES
 from ..models.relationship_history import CHANGE_COLUMNS, CLASSES
+
+# best first: a move towards the start is "up"
+HEALTH_ORDER = [state for state, _label in HEALTH_STATES]
 
 
 class RelationshipMigrationReport(models.Model):
@@ -20,6 +24,8 @@ class RelationshipMigrationReport(models.Model):
             "date",
             "company_id",
             *CHANGE_COLUMNS[: CHANGE_COLUMNS.index("reason")],
+            "health_from",
+            "health_to",
         ],
         "zhongzheng.customer.tier": ["sequence"],
         "res.partner": ["user_id"],
@@ -32,7 +38,8 @@ class RelationshipMigrationReport(models.Model):
     # see their customers' moves only (report_rules.xml)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     kind = fields.Selection(
-        [("tier", "Tier"), ("class", "Relationship Class")], readonly=True
+        [("tier", "Tier"), ("class", "Relationship Class"), ("health", "Health")],
+        readonly=True,
     )
     tier_from_id = fields.Many2one(
         "zhongzheng.customer.tier", string="From Tier", readonly=True
@@ -42,6 +49,8 @@ class RelationshipMigrationReport(models.Model):
     )
     class_from = fields.Selection(CLASSES, string="From Class", readonly=True)
     class_to = fields.Selection(CLASSES, string="To Class", readonly=True)
+    health_from = fields.Selection(HEALTH_STATES, string="From Health", readonly=True)
+    health_to = fields.Selection(HEALTH_STATES, string="To Health", readonly=True)
     direction = fields.Selection(
         [("new", "New"), ("up", "Up"), ("down", "Down"), ("out", "Out")],
         readonly=True,
@@ -58,8 +67,13 @@ class RelationshipMigrationReport(models.Model):
             """
             SELECT h.id, h.date, h.company_id, h.partner_id, h.kind,
                    h.tier_from_id, h.tier_to_id, h.class_from, h.class_to,
-                   h.origin, p.user_id,
-                   CASE WHEN h.kind <> 'tier' THEN NULL
+                   h.origin, p.user_id, h.health_from, h.health_to,
+                   CASE WHEN h.kind = 'health' THEN
+                            CASE WHEN h.health_from IS NULL THEN 'new'
+                                 WHEN array_position(%s, h.health_to)
+                                    < array_position(%s, h.health_from)
+                                 THEN 'up' ELSE 'down' END
+                        WHEN h.kind <> 'tier' THEN NULL
                         WHEN h.tier_from_id IS NULL THEN 'new'
                         WHEN h.tier_to_id IS NULL THEN 'out'
                         WHEN tt.sequence < tf.sequence
@@ -71,5 +85,7 @@ class RelationshipMigrationReport(models.Model):
               JOIN res_partner p ON p.id = h.partner_id
               LEFT JOIN zhongzheng_customer_tier tf ON tf.id = h.tier_from_id
               LEFT JOIN zhongzheng_customer_tier tt ON tt.id = h.tier_to_id
-            """
+            """,
+            HEALTH_ORDER,
+            HEALTH_ORDER,
         )

@@ -46,6 +46,7 @@ class TestFoundation(ZhongzhengCase):
             "customer_value_report_menu",
             "relationship_migration_report_menu",
             "relationship_migration_report_menu_class",
+            "relationship_migration_report_menu_health",
             "trade_daily_report_menu",
         }
         crm_manager = crm_user | {
@@ -55,6 +56,7 @@ class TestFoundation(ZhongzhengCase):
             "activity_rule_menu",
             "rfm_segment_menu",
             "clv_fit_menu",
+            "health_backtest_menu",
             "res_partner_category_menu",
             "report_period_menu_pyramid",
             "crm_kpi_report_menu",
