@@ -111,6 +111,7 @@ class ClvFit(models.Model):
     )
     backtest_actual = fields.Integer(string="Actual Repeat Purchases", readonly=True)
     line_ids = fields.One2many("zhongzheng.clv.fit.line", "fit_id", readonly=True)
+    inputs_digest = fields.Char(readonly=True, help="Of the summaries fitted.")
 
     @api.depends("as_of_date", "company_id")
     def _compute_name(self):
@@ -150,7 +151,13 @@ class ClvFit(models.Model):
         inputs = self._inputs(company, as_of)
         if not inputs.ids:
             return self.browse()
+        digest, last = clv_math.digest(inputs), self._last_applied(company)
+        if last.as_of_date == as_of and last.inputs_digest == digest:
+            # the same purchase summaries as of the same day: the same fit
+            _logger.info("lifetime value: fit %s reused (no new purchases)", last.id)
+            return last._apply(inputs=inputs) if apply else last
         fit = self.create({"company_id": company.id, "as_of_date": as_of})
+        fit.inputs_digest = digest
         try:
             with self.env.cr.savepoint():
                 fit._run(inputs)
@@ -431,6 +438,7 @@ class ClvFit(models.Model):
             ]
             self.env["zhongzheng.value.writer"]._write_rows(company, rows, CLV_FIELDS)
         self.applied = True
+        return self
 
     def _predict(self, inputs):
         """(probability alive, expected purchases in CLV_PREDICTION_DAYS,

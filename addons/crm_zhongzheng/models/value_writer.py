@@ -169,12 +169,15 @@ class ValueWriter(models.AbstractModel):
         return self._apply_rows(company, columns)
 
     @api.model
-    def _write_query(self, company, query, columns):
+    def _write_query(self, company, query, columns, then=None):
         """Write what a query computes (a `partner_id` column and one per
-        figure in `columns`, same names) without a round trip through Python."""
+        figure in `columns`, same names) without a round trip through Python;
+        `then` (a function) may read its rows in zz_value_rows first."""
         cr = self.env.cr
         cr.execute("DROP TABLE IF EXISTS zz_value_rows")
         cr.execute(SQL("CREATE TEMP TABLE zz_value_rows ON COMMIT DROP AS %s", query))
+        if then:
+            then()
         return self._apply_rows(company, columns)
 
     @api.model

@@ -16,3 +16,4 @@ from . import test_value_edge_cases
 from . import test_api_refusals
 from . import test_rights_figures
 from . import test_service_trust
+from . import test_value_cuts
