@@ -376,5 +376,5 @@ def measure_floor(cr, company_id, start, end, as_of):
 def percentile(values, share):
     """The value below which `share` (0-1) of the values fall (nearest rank)."""
     ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, int(round(share * len(ordered) + 0.5)) - 1))
+    index = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
     return ordered[index]

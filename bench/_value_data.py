@@ -549,7 +549,9 @@ def figures_snapshot(env, company):
     env["res.partner"].flush_model()
     env.cr.execute(writer._figures_query(company))
     names = [d[0] for d in env.cr.description]
-    return {row[0]: dict(zip(names[2:], row[2:], strict=True)) for row in env.cr.fetchall()}
+    return {
+        row[0]: dict(zip(names[2:], row[2:], strict=True)) for row in env.cr.fetchall()
+    }
 
 
 def data_counts(cr, company_id):

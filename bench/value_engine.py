@@ -323,15 +323,18 @@ def check_from_scratch(bench, env, company, as_of):
     bench.from_scratch_differ = len(differ)
     print(
         f"  after the next full pass vs from scratch: {len(differ)} of"
-        f" {len(scratch)} partners differ"
-        + (f" (e.g. {differ[:5]})" if differ else "")
+        f" {len(scratch)} partners differ" + (f" (e.g. {differ[:5]})" if differ else "")
     )
     for pid in differ[:3]:
         a, b = after.get(pid) or {}, scratch.get(pid) or {}
-        print(f"    {pid}: " + ", ".join(
-            f"{k} {a.get(k)!r} != {b.get(k)!r}" for k in sorted(set(a) | set(b))
-            if a.get(k) != b.get(k)
-        ))
+        print(
+            f"    {pid}: "
+            + ", ".join(
+                f"{k} {a.get(k)!r} != {b.get(k)!r}"
+                for k in sorted(set(a) | set(b))
+                if a.get(k) != b.get(k)
+            )
+        )
     env.cr.rollback()
 
 

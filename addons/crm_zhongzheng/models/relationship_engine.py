@@ -225,8 +225,7 @@ class RelationshipEngine(models.AbstractModel):
             "cumulative share before %(share)s"
         )
         class_text = self.env._(
-            "orders in window %(window)s; last order %(last)s; "
-            "longest gap %(gap)s days"
+            "orders in window %(window)s; last order %(last)s; longest gap %(gap)s days"
         )
         updates, changes = [], []
         for row in rows:
@@ -282,7 +281,9 @@ class RelationshipEngine(models.AbstractModel):
                         % {
                             "window": row["sale_count_window"],
                             "last": str(row["last_sale_date"] or "-"),
-                            "gap": "-" if row["max_gap"] is None else str(row["max_gap"]),
+                            "gap": "-"
+                            if row["max_gap"] is None
+                            else str(row["max_gap"]),
                         },
                     }
                 )

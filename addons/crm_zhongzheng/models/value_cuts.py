@@ -64,8 +64,7 @@ class ValueCuts(models.Model):
     )
     tiers = fields.Json(
         readonly=True,
-        help="The pyramid's cumulative share by tier basis of the last full "
-        "ranking.",
+        help="The pyramid's cumulative share by tier basis of the last full ranking.",
     )
     rerank_pending = fields.Boolean(
         readonly=True,
@@ -135,4 +134,3 @@ class ValueCuts(models.Model):
             )
         )
         self.invalidate_model()
-

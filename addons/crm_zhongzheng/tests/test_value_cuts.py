@@ -5,8 +5,8 @@ from odoo.tests import tagged
 from ..models.relationship_engine import RELATIONSHIP_FIELDS
 from ..models.value_facts import FACT_FIELDS
 from ..models.value_ranks import RANK_FIELDS
-from .test_relationship import RelationshipCase
 from .common import AS_OF
+from .test_relationship import RelationshipCase
 
 FIGURES = [*FACT_FIELDS, *RANK_FIELDS, *RELATIONSHIP_FIELDS]
 
@@ -73,6 +73,7 @@ class TestIncrementalCutPoints(RelationshipCase):
         self.assertEqual(mover.rfm_r_score, 5, "its last order is the newest")
         a_min, b_min = ranks["abc"]
         self.assertEqual(mover.abc_class, "a" if 660.0 >= a_min else "b")
+        self.assertLessEqual(b_min, a_min)
         self.assertEqual(mover.abc_class, like.abc_class)
         self.assertEqual(mover.tier_id, like.tier_id, "the same margin, the same tier")
         self.assertEqual(mover.tier_id, self.gold)
