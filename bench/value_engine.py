@@ -600,9 +600,9 @@ def main(argv=None):
     print(f"after loading Odoo: rss {rss_mb():.0f} MB, peak {peak_rss_mb():.0f} MB")
     field_kinds = {}
     for module, kind in (
-        ("value_engine", "FACT_FIELDS"),
-        ("value_engine", "RANK_FIELDS"),
-        ("value_engine", "CLV_FIELDS"),
+        ("value_facts", "FACT_FIELDS"),
+        ("value_ranks", "RANK_FIELDS"),
+        ("clv_fit", "CLV_FIELDS"),
         ("relationship_engine", "RELATIONSHIP_FIELDS"),
         ("supplier_engine", "SUPPLIER_FIELDS"),
     ):

@@ -149,12 +149,17 @@ class ValueEngine(models.AbstractModel):
             changes = step["zhongzheng.relationship.engine"]._compute_relationships(
                 company, as_of, partner_ids, cuts
             )
-            step["zhongzheng.relationship.history"]._log_changes(
-                company, as_of, changes
-            )
+        else:
+            changes = []
         # further optional steps (health, recommendations...) go here, each
         # as self._optional_step(step[model]._compute_..., company, as_of)
-        return staged._stage_flush(company)
+        written = staged._stage_flush(company)
+        # after the flush: the history's foreign-key checks lock partner rows
+        # the flush has just rewritten (pages in memory), not old versions
+        self.env["zhongzheng.relationship.history"]._log_changes(
+            company, as_of, changes
+        )
+        return written
 
     @api.model
     def _usable_cuts(self, company, pending_ok=False):
@@ -189,6 +194,14 @@ class ValueEngine(models.AbstractModel):
     @api.model
     def _tune(self):
         """Session settings for the big set-based statements: no JIT (its
-        compile time exceeds the run time of these plans) and room to sort
-        in memory."""
-        self.env.cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        compile time exceeds the run time of these plans), room to sort in
+        memory and to keep the stage (a temporary table) in memory; the
+        latter only where the session has not used temporary tables yet
+        (PostgreSQL refuses it afterwards, unless to the same size)."""
+        cr = self.env.cr
+        cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute("SET LOCAL temp_buffers = '256MB'")
+        except psycopg2.Error:
+            _logger.debug("customer value: temp_buffers kept", exc_info=True)

@@ -140,9 +140,19 @@ class ValueFacts(models.AbstractModel):
         cr = self.env.cr
         # Population: partners with any activity in this company, plus those
         # already holding figures for it (their activity may have vanished).
+        # (a table, not a 100,000-element array literal repeated per source)
+        cr.execute("DROP TABLE IF EXISTS zz_value_population")
+        cr.execute(
+            "CREATE TEMP TABLE zz_value_population (id integer PRIMARY KEY)"
+            " ON COMMIT DROP"
+        )
+        extra = SQL("SELECT NULL::integer WHERE FALSE")
+        if partner_ids is not None:
+            extra = SQL("SELECT unnest(%s::integer[])", list(partner_ids))
         cr.execute(
             SQL(
                 """
+            INSERT INTO zz_value_population
             SELECT DISTINCT cp FROM (
                 SELECT p.commercial_partner_id AS cp FROM sale_order so
                   JOIN res_partner p ON p.id = so.partner_id
@@ -163,31 +173,21 @@ class ValueFacts(models.AbstractModel):
                    AND spt.code = 'outgoing'
                 UNION ALL
                 SELECT f.partner_id FROM %(figures)s f WHERE %(holds)s
+                UNION ALL
+                %(extra)s
             ) pop WHERE cp IS NOT NULL AND %(filter)s
             """,
                 **params,
                 figures=writer._figures(company),
                 holds=writer._holds("f", ["sale_count_total", "purchase_count_window"]),
                 filter=partner_filter(("pop", "cp"), partner_ids),
+                extra=extra,
             )
         )
-        population = [r[0] for r in cr.fetchall()]
-        if partner_ids is not None:
-            population = sorted(set(population) | set(partner_ids))
+        population = cr.rowcount
         if not population:
+            cr.execute("DROP TABLE zz_value_population")
             return 0
-        # a table, not a 100,000-element array literal repeated per source
-        cr.execute("DROP TABLE IF EXISTS zz_value_population")
-        cr.execute(
-            "CREATE TEMP TABLE zz_value_population (id integer PRIMARY KEY)"
-            " ON COMMIT DROP"
-        )
-        cr.execute(
-            SQL(
-                "INSERT INTO zz_value_population SELECT unnest(%s::integer[])",
-                population,
-            )
-        )
         cr.execute("ANALYZE zz_value_population")
         query = SQL(
             """
@@ -353,7 +353,7 @@ class ValueFacts(models.AbstractModel):
         _logger.info(
             "customer value facts: company %s, %s partners, %s changed",
             company.id,
-            len(population),
+            population,
             written,
         )
-        return len(population)
+        return population

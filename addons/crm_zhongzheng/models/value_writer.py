@@ -126,6 +126,24 @@ class ValueWriter(models.AbstractModel):
             mask |= bits[name]
         return SQL("%s.zz_keys & %s <> 0", SQL.identifier(alias), mask)
 
+    @api.model
+    def _hold_all(self, company, partner_ids, names):
+        """Whether every one of these partners holds all these figures (as
+        written so far)."""
+        bits = self._stage_bits()
+        mask = sum(bits[name] for name in names)
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM %s f WHERE f.partner_id = ANY(%s)"
+                " AND f.zz_keys & %s = %s",
+                self._figures(company),
+                list(partner_ids),
+                mask,
+                mask,
+            )
+        )
+        return self.env.cr.fetchone()[0] == len(set(partner_ids))
+
     # ------------------------------------------------------------------
     # writing
     # ------------------------------------------------------------------
