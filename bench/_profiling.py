@@ -204,7 +204,8 @@ def count_writes(func, profiler, field_kinds):
     def counted(self, company, rows, columns, *args, **kwargs):
         changed = func(self, company, rows, columns, *args, **kwargs)
         kind = field_kinds.get(columns[0], columns[0]) if columns else "?"
-        profiler.writes.append((kind, len(rows), changed))
+        if profiler.enabled:
+            profiler.writes.append((kind, len(rows), changed))
         return changed
 
     counted.__dict__.update(getattr(func, "__dict__", {}))
@@ -216,7 +217,8 @@ def count_flush(func, profiler):
 
     def counted(self, company, *args, **kwargs):
         changed = func(self, company, *args, **kwargs)
-        profiler.writes.append(("res_partner", "staged", changed))
+        if profiler.enabled:
+            profiler.writes.append(("res_partner", "staged", changed))
         return changed
 
     counted.__dict__.update(getattr(func, "__dict__", {}))

@@ -91,8 +91,8 @@ def parse_args(argv=None):
         "--scale",
         nargs="?",
         const=DEFAULT_SCALE,
-        help="a growth series: CUSTOMERS:LINES,... each in its own database "
-        "(full recompute and floor only)",
+        help="a growth series: CUSTOMERS:LINES,... each in a database of its "
+        "own, kept and reused by the next series (full recompute and floor only)",
     )
     parser.add_argument(
         "--full-only",
@@ -282,7 +282,7 @@ def timed_updates(bench, env, company, customers, product, name, update):
     each of `customers` in turn (the order's confirmation is not timed);
     the first update is profiled, the rest only timed."""
     times = []
-    with bench.phase(name, env.cr) as res:
+    with bench.phase(name, env.cr, profile=False) as res:
         for i, partner_id in enumerate(customers):
             confirm_new_order(env, company, partner_id, product)
             env.cr.commit()
@@ -291,13 +291,15 @@ def timed_updates(bench, env, company, customers, product, name, update):
             update(partner_id)
             times.append(time.perf_counter() - begin)
             env.cr.commit()
-        bench.profiler.enabled = True
+        bench.profiler.enabled = False
         res["p50"], res["p95"] = percentile(times, 0.5), percentile(times, 0.95)
         res["n"] = len(times)
+    print("  where the first update's time went (inclusive):")
+    print(bench.profiler.report(times[0]))
     print(
         f"  {len(times)} updates: p50 {1000 * res['p50']:.1f} ms,"
         f" p95 {1000 * res['p95']:.1f} ms, max {1000 * max(times):.1f} ms"
-        " (engine time; the profile above is the first update's)"
+        " (engine time)"
     )
     return res
 
@@ -497,8 +499,9 @@ def summary(bench, args, counts):
 
 def run_scale(args):
     """The growth series: one run per size, each in a database of its own
-    (dropped after it), the full recompute only; time must grow at most
-    linearly (<= 11x per 10x lines) and peak RSS stay under the target."""
+    (PREFIX_sCUSTOMERS, kept: the next series reuses it), the floor and the
+    full recompute only; time must grow at most linearly (<= 11x per 10x
+    lines) and peak RSS stay under the target."""
     results = []
     for size in args.scale.split(","):
         customers, lines = (int(n) for n in size.split(":"))
@@ -513,7 +516,8 @@ def run_scale(args):
             "--orm-sample",
             "0",
             "--db",
-            f"{PREFIX}_scale",
+            f"{PREFIX}_s{customers}",
+            "--reuse",
             "--seed",
             str(args.seed),
         ]
