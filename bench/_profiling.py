@@ -234,6 +234,7 @@ class Bench:
         self.figures = {}
         self.phase_peak = 0.0
         self.floors = []  # seconds of each floor measurement
+        self.floor_cpus = []  # and the PostgreSQL backend's CPU seconds
         self.from_scratch_differ = None
 
     @contextmanager

@@ -33,6 +33,7 @@ import harness
 from bench._orm_baseline import run_orm_sample
 from bench._profiling import (
     Bench,
+    backend_stats,
     instrument,
     measure_floor,
     peak_rss_mb,
@@ -267,12 +268,17 @@ def floor_phase(bench, env, company, as_of, label):
     from odoo.addons.crm_zhongzheng.models.value_sql import window
 
     start, end = window(company, as_of)
+    before = backend_stats(env.cr)
     facts, ranks = measure_floor(env.cr, company.id, start, end, as_of)
+    after = backend_stats(env.cr)
     env.cr.commit()
     bench.floors.append(facts + ranks)
+    cpu = after[2] - before[2] if before and after else float("nan")
+    bench.floor_cpus.append(cpu)
     print(
         f"\n--- floor before {label}: {facts + ranks:.2f} s (facts {facts:.2f} s,"
-        f" ranks {ranks:.2f} s); load average {os.getloadavg()[0]:.1f}",
+        f" ranks {ranks:.2f} s; PostgreSQL backend CPU {cpu:.2f} s);"
+        f" load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
@@ -429,6 +435,13 @@ def summary(bench, args, counts):
     orm = next((v for k, v in f.items() if k.startswith("(d)")), None)
     speedup = orm["extrapolated"] / full["wall"] if orm else None
     floor = min(bench.floors)
+    floor_cpu = min(bench.floor_cpus)
+
+    def cpu_ratio(phase):
+        # CPU of this process and its backend against the floor's backend CPU
+        # (less dependent on the machine's load than wall time)
+        return (phase["cpu"] + phase.get("pg_cpu", float("nan"))) / floor_cpu
+
     peak = bench.engine_peak
     print("\n==== summary " + "=" * 60)
     parts = [
@@ -443,6 +456,8 @@ def summary(bench, args, counts):
         f"second_recompute={second['wall']:.1f}s",
         f"second_ratio={second['wall'] / floor:.2f}x",
         f"second_changed={second.get('changed', 0)}",
+        f"floor_cpu={floor_cpu:.1f}s",
+        f"cpu_ratios={cpu_ratio(full):.2f}x/{cpu_ratio(second):.2f}x",
         f"incremental={1000 * incr['p95']:.1f}ms",
         f"(p50={1000 * incr['p50']:.1f}ms n={incr['n']})",
         f"queue={1000 * queue['p95']:.1f}ms",
@@ -460,7 +475,9 @@ def summary(bench, args, counts):
     print(" ".join(parts))
     print(
         "(floor: the bare SQL of the facts and ranks, the lower of the two"
-        " timings; incremental and queue: p95 engine time per customer;"
+        " timings; cpu_ratios: full/no-change recompute, Python + backend CPU"
+        " over the floor's backend CPU; incremental and queue: p95 engine time"
+        " per customer;"
         " peak_rss: this Python process up to the end of the engine phases,"
         " ru_maxrss; PostgreSQL runs in its own processes, not counted)"
     )

@@ -201,7 +201,8 @@ class ValueFacts(models.AbstractModel):
         if not population:
             cr.execute("DROP TABLE zz_value_population")
             return 0
-        cr.execute("ANALYZE zz_value_population")
+        if partner_ids is None:  # a few ids need no statistics
+            cr.execute("ANALYZE zz_value_population")
         query = SQL(
             """
             WITH costs AS (%(costs)s),

@@ -196,29 +196,47 @@ class ValueRanks(models.AbstractModel):
                 a_share=company.abc_a_share,
                 b_share=company.abc_b_share,
             )
-        ranks = cuts["ranks"]
 
-        def score(edges, value):
+        # read in SQL from the stored cut points, unnested once (not as
+        # thousands of parameters, nor the jsonb read once per point)
+        def score(key, value):
             # 1 + the quintile edges at or below the value
             return SQL(
-                "1 + (SELECT count(*) FROM unnest(%s::float8[]) e WHERE e <= %s)::int",
-                edges,
+                "1 + (SELECT count(*) FROM jsonb_array_elements_text(k.%s) e"
+                " WHERE e::float8 <= %s)::int",
+                SQL(key),
                 value,
             )
 
-        def cume(curve, value):
+        def cume(key, value):
             # the cumulative share of the last stored point at or below
             return SQL(
-                "COALESCE((SELECT max(u.c) FROM unnest(%s::float8[], %s::float8[])"
-                " AS u(v, c) WHERE u.v <= %s), 0)",
-                curve[0] or [],
-                curve[1] or [],
+                "COALESCE((SELECT max(pt.c) FROM points pt"
+                " WHERE pt.key = %s AND pt.v <= %s), 0)",
+                key,
                 value,
             )
 
-        a_min, b_min = ranks["abc"]
         return SQL(
             """
+            WITH k AS MATERIALIZED (
+                SELECT ranks->'r' AS r, ranks->'f' AS f, ranks->'m' AS m,
+                       (ranks->'abc'->>0)::float8 AS a_min,
+                       (ranks->'abc'->>1)::float8 AS b_min, ranks
+                  FROM zhongzheng_value_cuts WHERE company_id = %(company)s
+            ),
+            points AS MATERIALIZED (
+                SELECT n.key, a.v::float8 AS v, b.c::float8 AS c
+                  FROM k
+                 CROSS JOIN unnest(ARRAY['current', 'potential', 'frequency',
+                                         'first']) AS n(key)
+                 CROSS JOIN LATERAL jsonb_array_elements_text(COALESCE(
+                       NULLIF(k.ranks->n.key->0, 'null'::jsonb), '[]'::jsonb))
+                       WITH ORDINALITY AS a(v, i)
+                  JOIN LATERAL jsonb_array_elements_text(COALESCE(
+                       NULLIF(k.ranks->n.key->1, 'null'::jsonb), '[]'::jsonb))
+                       WITH ORDINALITY AS b(c, i) ON b.i = a.i
+            )
             SELECT c.*,
                    %(as_of)s::date - last_sale AS recency,
                    %(as_of)s::date - first_sale AS tenure,
@@ -226,25 +244,24 @@ class ValueRanks(models.AbstractModel):
                    %(f_score)s AS f_score,
                    %(m_score)s AS m_score,
                    CASE WHEN monetary <= 0 THEN 'c'
-                        WHEN monetary >= %(a_min)s THEN 'a'
-                        WHEN monetary >= %(b_min)s THEN 'b'
+                        WHEN monetary >= k.a_min THEN 'a'
+                        WHEN monetary >= k.b_min THEN 'b'
                         ELSE 'c' END AS abc,
                    CASE WHEN margin > 0 THEN %(current)s ELSE 0 END AS c_current,
                    CASE WHEN clv > 0 THEN %(potential)s ELSE 0 END AS c_potential,
                    (CASE WHEN freq > 0 THEN %(frequency)s ELSE 0 END
                     + %(first)s) / 2 AS c_loyalty
-              FROM c
+              FROM c, k
             """,
             as_of=as_of,
-            r_score=score(ranks["r"], SQL("(last_sale - DATE '1970-01-01')::float8")),
-            f_score=score(ranks["f"], SQL("freq::float8")),
-            m_score=score(ranks["m"], SQL("monetary::float8")),
-            a_min=a_min,
-            b_min=b_min,
-            current=cume(ranks["current"], SQL("GREATEST(margin, 0)::float8")),
-            potential=cume(ranks["potential"], SQL("GREATEST(clv, 0)::float8")),
-            frequency=cume(ranks["frequency"], SQL("freq::float8")),
-            first=cume(ranks["first"], SQL("(DATE '1970-01-01' - first_sale)::float8")),
+            company=company.id,
+            r_score=score("r", SQL("(last_sale - DATE '1970-01-01')::float8")),
+            f_score=score("f", SQL("freq::float8")),
+            m_score=score("m", SQL("monetary::float8")),
+            current=cume("current", SQL("GREATEST(margin, 0)::float8")),
+            potential=cume("potential", SQL("GREATEST(clv, 0)::float8")),
+            frequency=cume("frequency", SQL("freq::float8")),
+            first=cume("first", SQL("(DATE '1970-01-01' - first_sale)::float8")),
         )
 
     @api.model
