@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..models.relationship_engine import RELATIONSHIP_FIELDS
@@ -143,3 +144,16 @@ class TestIncrementalCutPoints(RelationshipCase):
         top.invalidate_recordset()
         self.assertFalse(self._cuts()["pending"], "re-ranked: new cut points")
         self.assertEqual(top.rfm_m_score, 4, "ranked again among all customers")
+
+    def test_cut_points_are_for_crm_administrators_and_the_engine(self):
+        self._recompute()
+        Cuts = self.env["zhongzheng.value.cuts"]
+        cuts = Cuts.search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(cuts), 1)
+        with self.assertRaises(AccessError):
+            cuts.with_user(self.crm_user).read(["ranks"])
+        self.assertTrue(cuts.with_user(self.crm_manager).read(["ranks"])[0]["ranks"])
+        with self.assertRaises(AccessError):
+            cuts.with_user(self.crm_manager).write({"rerank_pending": True})
+        with self.assertRaises(AccessError):
+            Cuts.with_user(self.crm_manager).create({"company_id": self.company.id})
