@@ -201,8 +201,9 @@ class ValueFacts(models.AbstractModel):
         if not population:
             cr.execute("DROP TABLE zz_value_population")
             return 0
-        if partner_ids is None:  # a few ids need no statistics
-            cr.execute("ANALYZE zz_value_population")
+        # statistics even for one id: without them the planner expects
+        # thousands and scans every order
+        cr.execute("ANALYZE zz_value_population")
         query = SQL(
             """
             WITH costs AS (%(costs)s),
