@@ -186,10 +186,10 @@ def compare_facts(stored, naive):
 
 
 def run_orm_sample(bench, env, company, as_of, sample, population):
-    engine = env["zhongzheng.value.engine"]
-    start, end = engine._window(company, as_of)
+    value_sql = sys.modules[f"odoo.addons.{ADDON}.models.value_sql"]
+    start, end = value_sql.window(company, as_of)
     fact_names = list(
-        sys.modules[f"odoo.addons.{ADDON}.models.value_engine"].FACT_FIELDS
+        sys.modules[f"odoo.addons.{ADDON}.models.value_facts"].FACT_FIELDS
     )
     stored = engine_facts(env.cr, company, sample, fact_names)
     env.invalidate_all()

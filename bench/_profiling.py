@@ -204,7 +204,8 @@ def count_writes(func, profiler, field_kinds):
     def counted(self, company, rows, columns, *args, **kwargs):
         changed = func(self, company, rows, columns, *args, **kwargs)
         kind = field_kinds.get(columns[0], columns[0]) if columns else "?"
-        profiler.writes.append((kind, len(rows), changed))
+        if profiler.enabled:
+            profiler.writes.append((kind, len(rows), changed))
         return changed
 
     counted.__dict__.update(getattr(func, "__dict__", {}))
@@ -216,7 +217,8 @@ def count_flush(func, profiler):
 
     def counted(self, company, *args, **kwargs):
         changed = func(self, company, *args, **kwargs)
-        profiler.writes.append(("res_partner", "staged", changed))
+        if profiler.enabled:
+            profiler.writes.append(("res_partner", "staged", changed))
         return changed
 
     counted.__dict__.update(getattr(func, "__dict__", {}))
@@ -231,6 +233,9 @@ class Bench:
         self.profiler = Profiler()
         self.figures = {}
         self.phase_peak = 0.0
+        self.floors = []  # seconds of each floor measurement
+        self.floor_cpus = []  # and the PostgreSQL backend's CPU seconds
+        self.from_scratch_differ = None
 
     @contextmanager
     def phase(self, name, cr, profile=True):
@@ -271,3 +276,109 @@ class Bench:
         if profile and self.profiler.nodes:
             print("  where the time went (inclusive; SQL = one statement's text):")
             print(self.profiler.report(wall))
+
+
+# ----------------------------------------------------------------------
+# the floor: the bare SQL any engine must run over the same data
+# ----------------------------------------------------------------------
+FLOOR_FACTS = """
+CREATE UNLOGGED TABLE zz_floor_facts AS
+WITH so AS (
+    SELECT so.id, p.commercial_partner_id AS cp, so.date_order,
+           so.amount_untaxed AS amount
+      FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
+     WHERE so.company_id = %(company)s AND so.state = 'sale'
+       AND so.date_order < %(end)s
+),
+margins AS (
+    SELECT sol.order_id AS id,
+           SUM(sol.price_subtotal - COALESCE((pp.standard_price->>%(key)s)::float8, 0)
+               * sol.product_uom_qty) AS margin
+      FROM sale_order_line sol JOIN product_product pp ON pp.id = sol.product_id
+     WHERE sol.display_type IS NULL
+     GROUP BY sol.order_id
+),
+sales AS (
+    SELECT so.cp, MIN(so.date_order) AS first_sale, MAX(so.date_order) AS last_sale,
+           COUNT(*) AS n, COUNT(*) FILTER (WHERE so.date_order >= %(start)s) AS n_w,
+           SUM(so.amount) AS revenue,
+           SUM(so.amount) FILTER (WHERE so.date_order >= %(start)s) AS revenue_w,
+           SUM(m.margin) AS margin,
+           SUM(m.margin) FILTER (WHERE so.date_order >= %(start)s) AS margin_w
+      FROM so JOIN margins m ON m.id = so.id GROUP BY so.cp
+),
+invoices AS (
+    SELECT m.commercial_partner_id AS cp, SUM(m.amount_untaxed_signed) AS invoiced,
+           SUM(m.amount_residual_signed) FILTER (
+               WHERE m.invoice_date_due < %(as_of)s) AS overdue
+      FROM account_move m
+     WHERE m.company_id = %(company)s AND m.state = 'posted'
+       AND m.move_type IN ('out_invoice', 'out_refund')
+     GROUP BY 1
+),
+paid AS (
+    SELECT m.commercial_partner_id AS cp, AVG(apr.max_date - m.invoice_date) AS days
+      FROM account_move m
+      JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'payment_term'
+      JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
+     WHERE m.company_id = %(company)s AND m.state = 'posted'
+       AND m.move_type = 'out_invoice'
+     GROUP BY 1
+),
+deliveries AS (
+    SELECT p.commercial_partner_id AS cp, COUNT(*) AS n,
+           COUNT(*) FILTER (WHERE sp.date_done <= sp.scheduled_date) AS on_time
+      FROM stock_picking sp JOIN res_partner p ON p.id = sp.partner_id
+     WHERE sp.company_id = %(company)s AND sp.state = 'done'
+     GROUP BY 1
+)
+SELECT s.*, i.invoiced, i.overdue, pa.days, d.n AS deliveries, d.on_time
+  FROM sales s
+  LEFT JOIN invoices i ON i.cp = s.cp
+  LEFT JOIN paid pa ON pa.cp = s.cp
+  LEFT JOIN deliveries d ON d.cp = s.cp
+"""
+FLOOR_RANKS = """
+CREATE UNLOGGED TABLE zz_floor_ranks AS
+SELECT cp,
+       NTILE(5) OVER (ORDER BY last_sale) AS r,
+       NTILE(5) OVER (ORDER BY n_w) AS f,
+       NTILE(5) OVER (ORDER BY revenue_w) AS m,
+       SUM(revenue_w) OVER (ORDER BY revenue_w DESC, cp) AS abc_cumulative,
+       SUM(margin_w) OVER (ORDER BY margin_w DESC, cp) AS tier_cumulative,
+       CUME_DIST() OVER (ORDER BY margin_w) AS score_current,
+       CUME_DIST() OVER (ORDER BY first_sale DESC) AS score_loyalty
+  FROM zz_floor_facts
+"""
+
+
+def measure_floor(cr, company_id, start, end, as_of):
+    """Seconds of the bare SQL of a recompute over this data: the facts
+    aggregated per customer (sales and margins over every order line,
+    invoices, payments, deliveries) and the RFM/ABC/tier/score ranking
+    windows over them; results materialised in unlogged tables (not
+    temporary ones: the engine sizes its session's temporary buffers
+    first) and dropped. Returns (facts, ranks) seconds."""
+    params = {
+        "company": company_id,
+        "start": start,
+        "end": end,
+        "as_of": as_of,
+        "key": str(company_id),
+    }
+    cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+    begin = time.perf_counter()
+    cr.execute(FLOOR_FACTS, params)
+    facts = time.perf_counter() - begin
+    begin = time.perf_counter()
+    cr.execute(FLOOR_RANKS)
+    ranks = time.perf_counter() - begin
+    cr.execute("DROP TABLE zz_floor_facts; DROP TABLE zz_floor_ranks")
+    return facts, ranks
+
+
+def percentile(values, share):
+    """The value below which `share` (0-1) of the values fall (nearest rank)."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
+    return ordered[index]

@@ -518,22 +518,40 @@ def insert_accounting(env, cr, p):
     cr.execute("DROP TABLE zzb_inv")
 
 
-def reset_figures(env, company):
-    """Back to a database without any figure (for --reuse): the first
-    recompute then writes every customer, as after a fresh generation."""
+def reset_figures(env, company, orders=True):
+    """Back to a database without any figure (for --reuse; orders=False
+    keeps the orders the benchmark confirmed, for the from-scratch check):
+    the first recompute then writes every customer, as after a fresh
+    generation."""
     cr = env.cr
     columns = list(env["zhongzheng.value.writer"]._figure_types())
     sets = ", ".join(f'"{c}" = NULL' for c in columns)
     where = " OR ".join(f'"{c}" IS NOT NULL' for c in columns)
     execute(cr, "figures reset", f"UPDATE res_partner SET {sets} WHERE {where}")
-    cr.execute("DELETE FROM sale_order WHERE client_order_ref = %s", [INCREMENTAL_REF])
+    if orders:
+        cr.execute(
+            "DELETE FROM sale_order WHERE client_order_ref = %s", [INCREMENTAL_REF]
+        )
     for table in (
         "zhongzheng_clv_fit",
         "zhongzheng_relationship_history",
         "zhongzheng_value_queue",
+        "zhongzheng_value_cuts",
     ):
         cr.execute(f"DELETE FROM {table}")
     env.invalidate_all()
+
+
+def figures_snapshot(env, company):
+    """{partner id: its figures for the company} of every partner holding
+    any (a from-scratch recompute must give the same)."""
+    writer = env["zhongzheng.value.writer"]
+    env["res.partner"].flush_model()
+    env.cr.execute(writer._figures_query(company))
+    names = [d[0] for d in env.cr.description]
+    return {
+        row[0]: dict(zip(names[2:], row[2:], strict=True)) for row in env.cr.fetchall()
+    }
 
 
 def data_counts(cr, company_id):

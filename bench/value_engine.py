@@ -20,8 +20,10 @@ bench/README.md).
 
 import argparse
 import hashlib
+import math
 import os
 import random
+import subprocess
 import sys
 import time
 
@@ -29,14 +31,30 @@ import psutil
 
 import harness
 from bench._orm_baseline import run_orm_sample
-from bench._profiling import Bench, instrument, peak_rss_mb, rss_mb
-from bench._value_data import INCREMENTAL_REF, data_counts, generate, reset_figures
+from bench._profiling import (
+    Bench,
+    backend_stats,
+    instrument,
+    measure_floor,
+    peak_rss_mb,
+    percentile,
+    rss_mb,
+)
+from bench._value_data import (
+    INCREMENTAL_REF,
+    data_counts,
+    figures_snapshot,
+    generate,
+    reset_figures,
+)
 
 ADDON = harness.ADDON
 ADDON_DIR = harness.ROOT / "addons" / ADDON
 # Database names start with this prefix (the benchmark drops them).
 PREFIX = os.environ.get("ZZ_BENCH_PREFIX", "zzbench")
+DEFAULT_SCALE = "10000:100000,100000:1000000,300000:3000000"
 TARGET_SECONDS, TARGET_RSS_MB, TARGET_SPEEDUP = 60.0, 1500.0, 20.0
+TARGET_FULL_RATIO, TARGET_SECOND_RATIO, TARGET_INCREMENTAL = 2.5, 1.5, 0.050
 
 
 # ----------------------------------------------------------------------
@@ -57,6 +75,30 @@ def parse_args(argv=None):
         type=int,
         default=500,
         help="partners timed with the per-partner ORM computation (0: skip)",
+    )
+    parser.add_argument(
+        "--updates",
+        type=int,
+        default=50,
+        help="single-customer updates timed per incremental path",
+    )
+    parser.add_argument(
+        "--no-check",
+        dest="check",
+        action="store_false",
+        help="skip the check that the next full pass equals a from-scratch one",
+    )
+    parser.add_argument(
+        "--scale",
+        nargs="?",
+        const=DEFAULT_SCALE,
+        help="a growth series: CUSTOMERS:LINES,... each in a database of its "
+        "own, kept and reused by the next series (full recompute and floor only)",
+    )
+    parser.add_argument(
+        "--full-only",
+        action="store_true",
+        help="time only the floor and the first full recompute (--scale runs)",
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--db", default=PREFIX)
@@ -220,6 +262,90 @@ def pick_repeat_customers(cr, count, seed):
     return random.Random(seed).sample(ids, min(count, len(ids)))
 
 
+def floor_phase(bench, env, company, as_of, label):
+    """The bare SQL of a recompute (see _profiling.measure_floor), timed in
+    the same session as the engine, right before one of its phases."""
+    from odoo.addons.crm_zhongzheng.models.value_sql import window
+
+    start, end = window(company, as_of)
+    before = backend_stats(env.cr)
+    facts, ranks = measure_floor(env.cr, company.id, start, end, as_of)
+    after = backend_stats(env.cr)
+    env.cr.commit()
+    bench.floors.append(facts + ranks)
+    cpu = after[2] - before[2] if before and after else float("nan")
+    bench.floor_cpus.append(cpu)
+    print(
+        f"\n--- floor before {label}: {facts + ranks:.2f} s (facts {facts:.2f} s,"
+        f" ranks {ranks:.2f} s; PostgreSQL backend CPU {cpu:.2f} s);"
+        f" load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+
+
+def timed_updates(bench, env, company, customers, product, name, update):
+    """Engine time of one customer's update after confirming an order, for
+    each of `customers` in turn (the order's confirmation is not timed);
+    the first update is profiled, the rest only timed."""
+    times = []
+    with bench.phase(name, env.cr, profile=False) as res:
+        for i, partner_id in enumerate(customers):
+            confirm_new_order(env, company, partner_id, product)
+            env.cr.commit()
+            bench.profiler.enabled = i == 0
+            begin = time.perf_counter()
+            update(partner_id)
+            times.append(time.perf_counter() - begin)
+            env.cr.commit()
+        bench.profiler.enabled = False
+        res["p50"], res["p95"] = percentile(times, 0.5), percentile(times, 0.95)
+        res["n"] = len(times)
+    print("  where the first update's time went (inclusive):")
+    print(bench.profiler.report(times[0]))
+    print(
+        f"  {len(times)} updates: p50 {1000 * res['p50']:.1f} ms,"
+        f" p95 {1000 * res['p95']:.1f} ms, max {1000 * max(times):.1f} ms"
+        " (engine time)"
+    )
+    return res
+
+
+def check_from_scratch(bench, env, company, as_of):
+    """(e) the next full pass after the incremental updates, then (f) a
+    recompute from scratch (no figures, no history, no cut points): both
+    must give every customer the same figures. The tier stability rules
+    (minimum stay, hysteresis) keep a customer's previous tier by design, so
+    the check runs without them, and is rolled back."""
+    engine = env["zhongzheng.value.engine"]
+    company.write({"tier_min_stay_days": 0, "tier_hysteresis": 0.0})
+    with bench.phase("(e) next full pass", env.cr, profile=False):
+        engine._recompute(companies=company, as_of=as_of, fit_clv=True)
+    after = figures_snapshot(env, company)
+    reset_figures(env, company, orders=False)
+    with bench.phase("(f) from scratch", env.cr, profile=False):
+        engine._recompute(companies=company, as_of=as_of, fit_clv=True)
+    scratch = figures_snapshot(env, company)
+    differ = [
+        pid for pid in set(after) | set(scratch) if after.get(pid) != scratch.get(pid)
+    ]
+    bench.from_scratch_differ = len(differ)
+    print(
+        f"  after the next full pass vs from scratch: {len(differ)} of"
+        f" {len(scratch)} partners differ" + (f" (e.g. {differ[:5]})" if differ else "")
+    )
+    for pid in differ[:3]:
+        a, b = after.get(pid) or {}, scratch.get(pid) or {}
+        print(
+            f"    {pid}: "
+            + ", ".join(
+                f"{k} {a.get(k)!r} != {b.get(k)!r}"
+                for k in sorted(set(a) | set(b))
+                if a.get(k) != b.get(k)
+            )
+        )
+    env.cr.rollback()
+
+
 def run_phases(bench, odoo, registry, args, as_of, population):
     engine_name = "zhongzheng.value.engine"
     with registry.cursor() as cr:
@@ -229,28 +355,43 @@ def run_phases(bench, odoo, registry, args, as_of, population):
             [("default_code", "=", "ZZB-SRV")], limit=1
         )
         engine = env[engine_name]
+        floor_phase(bench, env, company, as_of, "(a)")
         with bench.phase("(a) full recompute", cr):
             engine._recompute(companies=company, as_of=as_of, fit_clv=True)
             cr.commit()
+        if args.full_only:
+            bench.engine_peak = peak_rss_mb()
+            cr.rollback()
+            return
+        floor_phase(bench, env, company, as_of, "(b)")
         with bench.phase("(b) second full recompute", cr):
             engine._recompute(companies=company, as_of=as_of, fit_clv=True)
             cr.commit()
-        first, second = pick_repeat_customers(cr, 2, args.seed)
-        confirm_new_order(env, company, first, service)
-        cr.commit()
-        with bench.phase("(c) incremental: _recompute_partners, 1 partner", cr):
-            engine._recompute_partners(company, [first], as_of=as_of)
-            cr.commit()
-        cr.execute("DELETE FROM zhongzheng_value_queue")  # done just above
-        confirm_new_order(env, company, second, service)  # queues it
-        cr.commit()
+        picked = pick_repeat_customers(cr, 2 * args.updates, args.seed)
+        timed_updates(
+            bench,
+            env,
+            company,
+            picked[: args.updates],
+            service,
+            f"(c) incremental: _recompute_partners, {args.updates}x 1 partner",
+            lambda pid: engine._recompute_partners(company, [pid], as_of=as_of),
+        )
         queue = env["zhongzheng.value.queue"]
-        with bench.phase("(c') incremental: queue _enqueue + _process", cr) as res:
-            queue._enqueue(env["res.partner"].browse(second), company)
-            res["done"], res["left"] = queue._process()
-            cr.commit()
-        print(f"  queue: {res['done']} processed, {res['left']} left")
+        cr.execute("DELETE FROM zhongzheng_value_queue")  # done just above
+        cr.commit()
+        timed_updates(
+            bench,
+            env,
+            company,
+            picked[args.updates :],
+            service,
+            f"(c') incremental: queue _process, {args.updates}x 1 partner",
+            lambda pid: queue._process(),
+        )
         bench.engine_peak = peak_rss_mb()
+        if args.check:
+            check_from_scratch(bench, env, company, as_of)
         sample = []
         if args.orm_sample:
             cr.execute("SELECT id FROM res_partner WHERE ref LIKE 'ZZB%' ORDER BY id")
@@ -279,11 +420,28 @@ def print_environment(cr):
 def summary(bench, args, counts):
     f = bench.figures
     full = f["(a) full recompute"]
+    if args.full_only:
+        floor = min(bench.floors)
+        print(
+            f"SCALE customers={counts['customers']} lines={counts['lines']}"
+            f" full_recompute={full['wall']:.1f}s floor={floor:.1f}s"
+            f" full_ratio={full['wall'] / floor:.2f}x"
+            f" peak_rss={bench.engine_peak:.0f}MB"
+        )
+        return full["wall"] <= TARGET_FULL_RATIO * floor
     second = f["(b) second full recompute"]
-    incr = f["(c) incremental: _recompute_partners, 1 partner"]
-    queue = f["(c') incremental: queue _enqueue + _process"]
+    incr = next(v for k, v in f.items() if k.startswith("(c) "))
+    queue = next(v for k, v in f.items() if k.startswith("(c') "))
     orm = next((v for k, v in f.items() if k.startswith("(d)")), None)
     speedup = orm["extrapolated"] / full["wall"] if orm else None
+    floor = min(bench.floors)
+    floor_cpu = min(bench.floor_cpus)
+
+    def cpu_ratio(phase):
+        # CPU of this process and its backend against the floor's backend CPU
+        # (less dependent on the machine's load than wall time)
+        return (phase["cpu"] + phase.get("pg_cpu", float("nan"))) / floor_cpu
+
     peak = bench.engine_peak
     print("\n==== summary " + "=" * 60)
     parts = [
@@ -293,11 +451,20 @@ def summary(bench, args, counts):
         f"full_recompute={full['wall']:.1f}s",
         f"(python_cpu={full['cpu']:.1f}s",
         f"pg_backend_cpu={full.get('pg_cpu', float('nan')):.1f}s)",
+        f"floor={floor:.1f}s",
+        f"full_ratio={full['wall'] / floor:.2f}x",
         f"second_recompute={second['wall']:.1f}s",
+        f"second_ratio={second['wall'] / floor:.2f}x",
         f"second_changed={second.get('changed', 0)}",
-        f"incremental={incr['wall']:.2f}s",
-        f"queue={queue['wall']:.2f}s",
+        f"floor_cpu={floor_cpu:.1f}s",
+        f"cpu_ratios={cpu_ratio(full):.2f}x/{cpu_ratio(second):.2f}x",
+        f"incremental={1000 * incr['p95']:.1f}ms",
+        f"(p50={1000 * incr['p50']:.1f}ms n={incr['n']})",
+        f"queue={1000 * queue['p95']:.1f}ms",
+        f"(p50={1000 * queue['p50']:.1f}ms)",
     ]
+    if args.check:
+        parts.append(f"from_scratch_differ={bench.from_scratch_differ}")
     if orm:
         parts += [
             f"orm_per_partner={1000 * orm['mean']:.2f}ms",
@@ -307,14 +474,38 @@ def summary(bench, args, counts):
     parts.append(f"peak_rss={peak:.0f}MB")
     print(" ".join(parts))
     print(
-        "(peak_rss: this Python process up to the end of the engine phases,"
+        "(floor: the bare SQL of the facts and ranks, the lower of the two"
+        " timings; cpu_ratios: full/no-change recompute, Python + backend CPU"
+        " over the floor's backend CPU; incremental and queue: p95 engine time"
+        " per customer;"
+        " peak_rss: this Python process up to the end of the engine phases,"
         " ru_maxrss; PostgreSQL runs in its own processes, not counted)"
     )
     checks = [
         (f"full recompute < {TARGET_SECONDS:.0f} s", full["wall"] < TARGET_SECONDS),
+        (
+            f"full recompute <= {TARGET_FULL_RATIO}x floor",
+            full["wall"] <= TARGET_FULL_RATIO * floor,
+        ),
+        (
+            f"no-change recompute <= {TARGET_SECOND_RATIO}x floor",
+            second["wall"] <= TARGET_SECOND_RATIO * floor,
+        ),
         (f"peak RSS < {TARGET_RSS_MB:.0f} MB", peak < TARGET_RSS_MB),
         ("second recompute changes 0 rows", not second.get("changed")),
+        (
+            f"incremental p95 <= {1000 * TARGET_INCREMENTAL:.0f} ms",
+            incr["p95"] <= TARGET_INCREMENTAL,
+        ),
+        (
+            f"queue p95 <= {1000 * TARGET_INCREMENTAL:.0f} ms",
+            queue["p95"] <= TARGET_INCREMENTAL,
+        ),
     ]
+    if args.check:
+        checks.append(
+            ("next full pass equals from scratch", bench.from_scratch_differ == 0)
+        )
     if orm:
         checks.append((f"speedup >= {TARGET_SPEEDUP:.0f}x", speedup >= TARGET_SPEEDUP))
     for label, ok in checks:
@@ -323,8 +514,68 @@ def summary(bench, args, counts):
     return all(ok for _label, ok in checks)
 
 
+def run_scale(args):
+    """The growth series: one run per size, each in a database of its own
+    (PREFIX_sCUSTOMERS, kept: the next series reuses it), the floor and the
+    full recompute only; time must grow at most linearly (<= 11x per 10x
+    lines) and peak RSS stay under the target."""
+    results = []
+    for size in args.scale.split(","):
+        customers, lines = (int(n) for n in size.split(":"))
+        command = [
+            sys.executable,
+            __file__,
+            "--customers",
+            str(customers),
+            "--lines",
+            str(lines),
+            "--full-only",
+            "--orm-sample",
+            "0",
+            "--db",
+            f"{PREFIX}_s{customers}",
+            "--reuse",
+            "--seed",
+            str(args.seed),
+        ]
+        print(f"\n==== scale {customers}/{lines}: {' '.join(command[1:])}", flush=True)
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        line = next(
+            (x for x in done.stdout.splitlines() if x.startswith("SCALE ")), None
+        )
+        print(done.stdout[-3000:] if line is None else line, flush=True)
+        if line is None:
+            print(done.stderr[-3000:])
+            return 1
+        figures = dict(part.split("=", 1) for part in line.split()[1:])
+        results.append(
+            (
+                int(figures["lines"]),
+                float(figures["full_recompute"].rstrip("s")),
+                float(figures["floor"].rstrip("s")),
+                float(figures["peak_rss"].rstrip("MB")),
+            )
+        )
+    print("\n==== growth " + "=" * 60)
+    ok = True
+    for i, (lines, full, floor, peak) in enumerate(results):
+        text = f"lines={lines} full_recompute={full:.1f}s floor={floor:.1f}s"
+        text += f" peak_rss={peak:.0f}MB"
+        if i:
+            prev_lines, prev_full = results[i - 1][:2]
+            per10 = (full / prev_full) ** (1 / math.log10(lines / prev_lines))
+            text += f" growth_per_10x={per10:.1f}x"
+            ok = ok and per10 <= 11.0
+        ok = ok and peak < TARGET_RSS_MB
+        print(text)
+    print(f"  {'PASS' if ok else 'FAIL'}  time <= 11x per 10x, peak RSS < 1.5 GB")
+    return 0 if ok else 1
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.scale:
+        return run_scale(args)
     fingerprint = addon_fingerprint()
     print(
         f"benchmark: value engine, {args.customers} customers, {args.lines} lines,"
@@ -370,9 +621,9 @@ def main(argv=None):
     print(f"after loading Odoo: rss {rss_mb():.0f} MB, peak {peak_rss_mb():.0f} MB")
     field_kinds = {}
     for module, kind in (
-        ("value_engine", "FACT_FIELDS"),
-        ("value_engine", "RANK_FIELDS"),
-        ("value_engine", "CLV_FIELDS"),
+        ("value_facts", "FACT_FIELDS"),
+        ("value_ranks", "RANK_FIELDS"),
+        ("clv_fit", "CLV_FIELDS"),
         ("relationship_engine", "RELATIONSHIP_FIELDS"),
         ("supplier_engine", "SUPPLIER_FIELDS"),
     ):

@@ -4,6 +4,7 @@ from . import res_config_settings
 from . import rfm_segment
 from . import value_writer
 from . import value_facts
+from . import value_cuts
 from . import value_ranks
 from . import value_engine
 from . import customer_tier

@@ -113,6 +113,7 @@ class ClvFit(models.Model):
     )
     backtest_actual = fields.Integer(string="Actual Repeat Purchases", readonly=True)
     line_ids = fields.One2many("zhongzheng.clv.fit.line", "fit_id", readonly=True)
+    inputs_digest = fields.Char(readonly=True, help="Of the summaries fitted.")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -165,10 +166,8 @@ class ClvFit(models.Model):
     def action_run(self):
         """Fit (again) as of the record's date; a past date adds a backtest.
         Does not change the customers' figures: the nightly recompute does.
-
         :raises AccessError: unless the user may write the fits (CRM managers)
-        :raises UserError: the models could not be fitted
-        """
+        :raises UserError: the models could not be fitted"""
         self.check_access("write")
         for fit in self:
             try:
@@ -180,18 +179,28 @@ class ClvFit(models.Model):
     @api.model
     def _fit(self, company, as_of=None, apply=False):
         """Fit (and apply) as of a date; nothing for a company without any
-        customer, where a fit could only fail.
-
-        Never raises for the data's sake: a fit that fails is kept as a fit
-        in state Failed with the reason, logged, and given to the company's
-        CRM managers as an activity (once until a fit succeeds again); when
-        applying, the customers then keep the last successful fit, applied as
-        of this date. The rest of a recompute goes on either way."""
+        customer, where a fit could only fail; the last applied fit again
+        when its inputs are the same. Never raises for the data's sake: a
+        failed fit is kept in state Failed with the reason, logged, and given
+        to the company's CRM managers as an activity (once until a fit
+        succeeds again); applying, the customers keep the last successful
+        fit, applied as of this date. The rest of a recompute goes on."""
         as_of = as_of or fields.Date.context_today(self)
         inputs = self._inputs(company, as_of)
         if not inputs.ids:
             return self.browse()
+        digest = clv_math.digest(
+            inputs, company.clv_horizon_months, company.clv_monthly_discount_rate
+        )
+        last, writer = self._last_applied(company), self.env["zhongzheng.value.writer"]
+        if last.as_of_date == as_of and last.inputs_digest == digest:
+            # the same purchase summaries as of the same day: the same fit,
+            # already applied unless a customer lacks its figures
+            if apply and not writer._hold_all(company, inputs.ids, CLV_FIELDS):
+                last._apply(inputs=inputs)
+            return last
         fit = self.create({"company_id": company.id, "as_of_date": as_of})
+        fit._write_result({"inputs_digest": digest})
         try:
             with self.env.cr.savepoint():
                 fit._run(inputs)
@@ -373,8 +382,7 @@ class ClvFit(models.Model):
 
     def _apply(self, as_of=None, partner_ids=None, inputs=None):
         """Write probability alive, expected purchases and CLV of the
-        customers (all, or partner_ids) from this fit's parameters; inputs
-        are the customers' _inputs when the caller has them already."""
+        customers (all, or partner_ids; or those of `inputs`)."""
         self.ensure_one()
         if self.state != "done":
             raise UserError(self.env._("Only a successful fit can be applied."))
@@ -382,17 +390,18 @@ class ClvFit(models.Model):
         inputs = inputs or self._inputs(company, as_of or self.as_of_date, partner_ids)
         if inputs.ids:
             alive, expected, value = self._predict(inputs)
-            rows = [
-                {
-                    "partner_id": pid,
-                    "clv_prob_alive": round(float(a), 4),
-                    "clv_expected_purchases": round(float(e), 4),
-                    "clv_value": round(float(v), 2),
-                }
-                for pid, a, e, v in zip(inputs.ids, alive, expected, value, strict=True)
-            ]
-            self.env["zhongzheng.value.writer"]._write_rows(company, rows, CLV_FIELDS)
+            query = SQL(  # arrays, not a dict per customer
+                "SELECT * FROM unnest(%s::integer[], %s::float8[], %s::float8[],"
+                " %s::float8[]) AS v(partner_id, %s)",
+                list(inputs.ids),
+                [round(a, 4) for a in alive.tolist()],
+                [round(e, 4) for e in expected.tolist()],
+                [round(v, 2) for v in value.tolist()],
+                SQL(", ").join(SQL.identifier(name) for name in CLV_FIELDS),
+            )
+            self.env["zhongzheng.value.writer"]._write_query(company, query, CLV_FIELDS)
         self._write_result({"applied": True})
+        return self
 
     def _predict(self, inputs):
         """(probability alive, expected purchases in CLV_PREDICTION_DAYS,

@@ -5,12 +5,14 @@ They are decided from the figures written so far, per company, in one SQL
 read and one Python pass over its customers; the changes are returned for
 the relationship history."""
 
+from bisect import bisect_right
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .value_sql import window
+from .value_cuts import thin
+from .value_sql import partner_filter, window
 
 # the figures this step writes
 RELATIONSHIP_FIELDS = (
@@ -35,8 +37,9 @@ class RelationshipEngine(models.AbstractModel):
 
     # ------------------------------------------------------------------
     @api.model
-    def _relationship_rows(self, company, as_of):
-        """Per commercial partner with figures or an open pipeline, a dict:
+    def _relationship_rows(self, company, as_of, partner_ids=None):
+        """Per commercial partner (of partner_ids; None: all) with figures or
+        an open pipeline, a dict:
         the inputs of the tier and class rules (partner_id, sale_count_total,
         sale_count_window, first_sale_date, last_sale_date, net_contribution,
         basis, max_gap, has_pipeline) and the current tier_id,
@@ -55,11 +58,12 @@ class RelationshipEngine(models.AbstractModel):
                   LEFT JOIN crm_stage st ON st.id = l.stage_id
                  WHERE l.active AND l.type = 'opportunity'
                    AND l.company_id IS NOT DISTINCT FROM %(company)s
-                   AND COALESCE(st.is_won, FALSE) = FALSE
+                   AND COALESCE(st.is_won, FALSE) = FALSE AND %(only)s
                 UNION
                 SELECT DISTINCT p.commercial_partner_id
                   FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
                  WHERE so.company_id = %(company)s AND so.state IN ('draft', 'sent')
+                   AND %(only)s
             ),
             gaps AS (
                 SELECT p.commercial_partner_id AS partner_id,
@@ -69,12 +73,14 @@ class RelationshipEngine(models.AbstractModel):
                   FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
                  WHERE so.company_id = %(company)s AND so.state = 'sale'
                    AND so.date_order >= %(start)s AND so.date_order < %(end)s
+                   AND %(only)s
             ),
             max_gaps AS (
                 SELECT partner_id, MAX(gap) AS max_gap FROM gaps GROUP BY partner_id
             ),
             candidates AS (
                 SELECT f.partner_id FROM %(figures)s f WHERE %(holds)s
+                   AND %(only_f)s
                 UNION
                 SELECT partner_id FROM pipeline
             )
@@ -107,6 +113,8 @@ class RelationshipEngine(models.AbstractModel):
                 start=start,
                 end=end,
                 basis=basis,
+                only=partner_filter(("p", "commercial_partner_id"), partner_ids),
+                only_f=partner_filter(("f", "partner_id"), partner_ids),
             )
         )
         return self.env.cr.dictfetchall()
@@ -128,10 +136,15 @@ class RelationshipEngine(models.AbstractModel):
         return "marginal"
 
     @api.model
-    def _rank_tiers(self, company, as_of, rows):
+    def _rank_tiers(self, company, as_of, rows, cuts=None):
         """{partner id: (computed tier id, cumulative share before it)} from
-        the pyramid rules, before stability and overrides, and the share
-        bands {tier id: (low, high)} of the ranked tiers."""
+        the pyramid rules, before stability and overrides, the share bands
+        {tier id: (low, high)} of the ranked tiers, and the cut points of
+        the ranking: [basis, share before] from the top, thinned (every
+        tier's first customer kept).
+
+        With `cuts` (the stored cut points) a customer's share is the one
+        of the last stored point at or above its basis, not a new ranking."""
         Tier = self.env["zhongzheng.customer.tier"]
         loss_making = Tier._loss_making()
         bands = Tier._ranked()
@@ -146,16 +159,32 @@ class RelationshipEngine(models.AbstractModel):
             else:
                 ranked.append((row["basis"], pid))
         ranked.sort(key=lambda item: (-item[0], item[1]))
-        grand = sum(b for b, _pid in ranked if b > 0) or 1.0
-        running = 0.0
+        if cuts:
+            curve = cuts["tiers"]["curve"]
+            keys = [-basis for basis, _share in curve]
+            shares = [share for _basis, share in curve]
+        else:
+            grand = sum(b for b, _pid in ranked if b > 0) or 1.0
+            running, curve, firsts, last_tier = 0.0, [], [], None
         for basis, pid in ranked:
-            share = 100.0 * running / grand
+            if cuts:
+                i = bisect_right(keys, -basis) - 1
+                share = shares[i] if i >= 0 else 0.0
+            else:
+                share = 100.0 * running / grand
             tier = next((t for t, _lo, hi in bands if share < hi), None)
             if basis <= 0 or tier is None:
                 tier = bands[-1][0] if bands else None
             result[pid] = (tier.id if tier else None, share)
-            running += max(basis, 0)
-        return result, {t.id: (lo, hi) for t, lo, hi in bands}
+            if not cuts:
+                running += max(basis, 0)
+                if tier != last_tier:
+                    firsts.append(len(curve))
+                    last_tier = tier
+                curve.append((basis, share))
+        if not cuts:
+            curve = thin(curve, always=firsts)
+        return result, {t.id: (lo, hi) for t, lo, hi in bands}, curve
 
     @api.model
     def _stable_tier(self, company, as_of, current, since, candidate, share, bands):
@@ -173,13 +202,31 @@ class RelationshipEngine(models.AbstractModel):
         return candidate
 
     @api.model
-    def _compute_relationships(self, company, as_of=None):
+    def _compute_relationships(self, company, as_of=None, partner_ids=None, cuts=None):
         """Tier and class of every customer of the company, written through
-        the writer; returns the changes for the relationship history."""
+        the writer; returns the changes for the relationship history.
+
+        A full pass (no `cuts`) ranks all customers and stores its cut
+        points; with `cuts` only partner_ids are placed against them."""
         as_of = as_of or fields.Date.context_today(self)
-        rows = self._relationship_rows(company, as_of)
-        ranked, bands = self._rank_tiers(company, as_of, rows)
+        rows = self._relationship_rows(company, as_of, partner_ids if cuts else None)
+        ranked, bands, curve = self._rank_tiers(company, as_of, rows, cuts)
+        if not cuts:
+            self.env["zhongzheng.value.cuts"]._store(
+                company,
+                "tiers",
+                {"basis": company.tier_basis or "margin", "curve": curve},
+                as_of,
+            )
         overrides = self._current_overrides(company, as_of)
+        # translated once, formatted per change
+        tier_text = self.env._(
+            "net contribution %(net).2f; %(basis)s %(value).2f; "
+            "cumulative share before %(share)s"
+        )
+        class_text = self.env._(
+            "orders in window %(window)s; last order %(last)s; longest gap %(gap)s days"
+        )
         updates, changes = [], []
         for row in rows:
             pid = row["partner_id"]
@@ -209,14 +256,13 @@ class RelationshipEngine(models.AbstractModel):
                         row["tier_id"],
                         new["tier_id"],
                         override,
-                        self.env._(
-                            "net contribution %(net).2f; %(basis)s %(value).2f; "
-                            "cumulative share before %(share)s",
-                            net=row["net_contribution"],
-                            basis=company.tier_basis,
-                            value=row["basis"],
-                            share="-" if share is None else f"{share:.1f}%",
-                        ),
+                        tier_text
+                        % {
+                            "net": row["net_contribution"],
+                            "basis": company.tier_basis,
+                            "value": row["basis"],
+                            "share": "-" if share is None else f"{share:.1f}%",
+                        },
                     )
                 )
                 new["tier_since"] = as_of
@@ -231,13 +277,14 @@ class RelationshipEngine(models.AbstractModel):
                         "class_to": new["relationship_class"],
                         "origin": "auto",
                         "reason": None,
-                        "figures": self.env._(
-                            "orders in window %(window)s; last order %(last)s; "
-                            "longest gap %(gap)s days",
-                            window=row["sale_count_window"],
-                            last=str(row["last_sale_date"] or "-"),
-                            gap="-" if row["max_gap"] is None else str(row["max_gap"]),
-                        ),
+                        "figures": class_text
+                        % {
+                            "window": row["sale_count_window"],
+                            "last": str(row["last_sale_date"] or "-"),
+                            "gap": "-"
+                            if row["max_gap"] is None
+                            else str(row["max_gap"]),
+                        },
                     }
                 )
                 new["relationship_since"] = as_of

@@ -49,12 +49,19 @@ class RelationshipHistory(models.Model):
     )
     reason = fields.Char()
     figures = fields.Char(help="The figures that decided the change.")
-    user_id = fields.Many2one("res.users", default=lambda self: self.env.user)
+    user_id = fields.Many2one(
+        "res.users",
+        default=lambda self: self.env.user,
+        help="Who changed it by hand; empty for the engine's automatic changes.",
+    )
 
     @api.model
     def _log_changes(self, company, as_of, changes):
         """The history step of the customer value pipeline: one row per
-        change (dicts of CHANGE_COLUMNS), in one COPY."""
+        change (dicts of CHANGE_COLUMNS), in one COPY. An automatic change
+        is the engine's, not a user's: its user columns stay empty, which
+        also spares PostgreSQL three foreign-key checks per row (the first
+        recompute writes a row per customer and figure)."""
         if not changes:
             return
         self.flush_model()
@@ -62,15 +69,22 @@ class RelationshipHistory(models.Model):
         stamp = {
             "company_id": company.id,
             "date": as_of,
-            "user_id": self.env.uid,
-            "create_uid": self.env.uid,
-            "write_uid": self.env.uid,
             "create_date": now,
             "write_date": now,
         }
+        users = ("user_id", "create_uid", "write_uid")
+        manual = dict.fromkeys(users, self.env.uid)
+        auto = dict.fromkeys(users)
         self.env["zhongzheng.value.writer"]._copy_rows(
             self._table,
-            [*CHANGE_COLUMNS, *stamp],
-            [{**change, **stamp} for change in changes],
+            [*CHANGE_COLUMNS, *stamp, *users],
+            [
+                {
+                    **change,
+                    **stamp,
+                    **(manual if change["origin"] == "manual" else auto),
+                }
+                for change in changes
+            ],
         )
         self.invalidate_model()

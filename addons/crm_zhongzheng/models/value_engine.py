@@ -76,8 +76,9 @@ class ValueEngine(models.AbstractModel):
     def _recompute_partners(self, company, partner_ids, as_of=None, rank=True):
         """Incremental update: the facts and lifetime value (from the last
         applied fit) of these commercial partners, then unless told otherwise
-        the company-wide ranks, tiers and classes (which only write the rows
-        that changed)."""
+        their ranks, tier and class against the cut points of the company's
+        last full ranking (no other customer is touched). A company never
+        fully ranked is ranked in full."""
         as_of = as_of or fields.Date.context_today(self)
         self._pipeline(company, as_of, partner_ids, rank=rank)
 
@@ -114,13 +115,17 @@ class ValueEngine(models.AbstractModel):
         :param facts: recompute the facts and supplier ratings
         :param clv: CLV_FIT (fit anew and apply), CLV_LAST (apply the last
             successful fit) or None (leave lifetime value as it is)
-        :param rank: rank, tier and classify every customer of the company
-            (relative to all of them: the queue does it once drained)
+        :param rank: rank, tier and classify: every customer of the company
+            when partner_ids is None or the company has no usable cut
+            points, else only partner_ids against the stored cut points
         :return: the number of partners whose figures changed
         """
         self._tune()
+        cuts = None
+        if rank and partner_ids is not None:
+            cuts = self._usable_cuts(company, pending_ok=True)
         staged = self.env["zhongzheng.value.writer"]._stage_open(
-            company, None if rank else partner_ids
+            company, None if rank and not cuts else partner_ids
         )
         step = staged.env
         if facts:
@@ -138,22 +143,42 @@ class ValueEngine(models.AbstractModel):
                 step["zhongzheng.clv.fit"]._apply_last, company, as_of, partner_ids
             )
         if rank:
-            step["zhongzheng.value.ranks"]._compute_ranks(company, as_of)
+            step["zhongzheng.value.ranks"]._compute_ranks(
+                company, as_of, partner_ids, cuts
+            )
             changes = step["zhongzheng.relationship.engine"]._compute_relationships(
-                company, as_of
+                company, as_of, partner_ids, cuts
             )
-            step["zhongzheng.relationship.history"]._log_changes(
-                company, as_of, changes
-            )
+        else:
+            changes = []
         # further optional steps (health, recommendations...) go here, each
         # as self._optional_step(step[model]._compute_..., company, as_of)
+        # the same customers as the stage: all, or the ones given
         self._optional_step(
             step["zhongzheng.customer.health"]._compute_health,
             company,
             as_of,
-            None if rank else partner_ids,
+            None if rank and not cuts else partner_ids,
         )
-        return staged._stage_flush(company)
+        written = staged._stage_flush(company)
+        # after the flush: the history's foreign-key checks lock partner rows
+        # the flush has just rewritten (pages in memory), not old versions
+        self.env["zhongzheng.relationship.history"]._log_changes(
+            company, as_of, changes
+        )
+        return written
+
+    @api.model
+    def _usable_cuts(self, company, pending_ok=False):
+        """The cut points of the company's last full ranking, or None when
+        there are none, its tier basis changed since, or (unless pending_ok)
+        everyone is queued for a full re-rank."""
+        cuts = self.env["zhongzheng.value.cuts"]._get(company)
+        if not cuts or (cuts["pending"] and not pending_ok):
+            return None
+        if cuts["tiers"].get("basis") != (company.tier_basis or "margin"):
+            return None
+        return cuts
 
     @api.model
     def _optional_step(self, method, *args, **kwargs):
@@ -176,6 +201,14 @@ class ValueEngine(models.AbstractModel):
     @api.model
     def _tune(self):
         """Session settings for the big set-based statements: no JIT (its
-        compile time exceeds the run time of these plans) and room to sort
-        in memory."""
-        self.env.cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        compile time exceeds the run time of these plans), room to sort in
+        memory and to keep the stage (a temporary table) in memory; the
+        latter only where the session has not used temporary tables yet
+        (PostgreSQL refuses it afterwards, unless to the same size)."""
+        cr = self.env.cr
+        cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute("SET LOCAL temp_buffers = '256MB'")
+        except psycopg2.Error:
+            _logger.debug("customer value: temp_buffers kept", exc_info=True)

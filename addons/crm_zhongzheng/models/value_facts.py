@@ -110,6 +110,17 @@ class ValueFacts(models.AbstractModel):
         )
         return dict(self.env.cr.fetchall())
 
+    @api.model
+    def _moves_of(self, partners):
+        """An index-friendly condition on account_move m for a few commercial
+        partners (the subquery `partners`): moves are indexed by partner, not
+        by commercial partner. Only the incremental path needs it."""
+        return SQL(
+            "AND m.partner_id IN (SELECT rp.id FROM res_partner rp"
+            " WHERE rp.commercial_partner_id IN (%s))",
+            partners,
+        )
+
     # ------------------------------------------------------------------
     @api.model
     def _compute_facts(self, company, partner_ids=None, as_of=None):
@@ -140,9 +151,20 @@ class ValueFacts(models.AbstractModel):
         cr = self.env.cr
         # Population: partners with any activity in this company, plus those
         # already holding figures for it (their activity may have vanished).
+        # (a table, not a 100,000-element array literal repeated per source)
+        cr.execute("DROP TABLE IF EXISTS zz_value_population")
+        cr.execute(
+            "CREATE TEMP TABLE zz_value_population (id integer PRIMARY KEY)"
+            " ON COMMIT DROP"
+        )
+        extra, moves = SQL("SELECT NULL::integer WHERE FALSE"), SQL()
+        if partner_ids is not None:
+            extra = SQL("SELECT unnest(%s::integer[])", list(partner_ids))
+            moves = self._moves_of(extra)
         cr.execute(
             SQL(
                 """
+            INSERT INTO zz_value_population
             SELECT DISTINCT cp FROM (
                 SELECT p.commercial_partner_id AS cp FROM sale_order so
                   JOIN res_partner p ON p.id = so.partner_id
@@ -154,7 +176,7 @@ class ValueFacts(models.AbstractModel):
                 UNION ALL
                 SELECT m.commercial_partner_id FROM account_move m
                  WHERE m.company_id = %(company)s AND m.state = 'posted'
-                   AND m.move_type IN ('out_invoice', 'out_refund')
+                   AND m.move_type IN ('out_invoice', 'out_refund') %(moves)s
                 UNION ALL
                 SELECT p.commercial_partner_id FROM stock_picking sp
                   JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
@@ -163,31 +185,24 @@ class ValueFacts(models.AbstractModel):
                    AND spt.code = 'outgoing'
                 UNION ALL
                 SELECT f.partner_id FROM %(figures)s f WHERE %(holds)s
+                UNION ALL
+                %(extra)s
             ) pop WHERE cp IS NOT NULL AND %(filter)s
             """,
                 **params,
                 figures=writer._figures(company),
                 holds=writer._holds("f", ["sale_count_total", "purchase_count_window"]),
                 filter=partner_filter(("pop", "cp"), partner_ids),
+                extra=extra,
+                moves=moves,
             )
         )
-        population = [r[0] for r in cr.fetchall()]
-        if partner_ids is not None:
-            population = sorted(set(population) | set(partner_ids))
+        population = cr.rowcount
         if not population:
+            cr.execute("DROP TABLE zz_value_population")
             return 0
-        # a table, not a 100,000-element array literal repeated per source
-        cr.execute("DROP TABLE IF EXISTS zz_value_population")
-        cr.execute(
-            "CREATE TEMP TABLE zz_value_population (id integer PRIMARY KEY)"
-            " ON COMMIT DROP"
-        )
-        cr.execute(
-            SQL(
-                "INSERT INTO zz_value_population SELECT unnest(%s::integer[])",
-                population,
-            )
-        )
+        # statistics even for one id: without them the planner expects
+        # thousands and scans every order
         cr.execute("ANALYZE zz_value_population")
         query = SQL(
             """
@@ -266,6 +281,7 @@ class ValueFacts(models.AbstractModel):
                  WHERE m.company_id = %(company)s AND m.state = 'posted'
                    AND m.move_type IN ('out_invoice', 'out_refund')
                    AND m.commercial_partner_id IN (SELECT id FROM zz_value_population)
+                   %(moves)s
                  GROUP BY m.commercial_partner_id
             ),
             paid AS (
@@ -281,6 +297,7 @@ class ValueFacts(models.AbstractModel):
                    AND m.invoice_date >= %(start)s::date
                    AND m.invoice_date < %(end)s::date
                    AND m.commercial_partner_id IN (SELECT id FROM zz_value_population)
+                   %(moves)s
                  GROUP BY m.commercial_partner_id, m.id, m.invoice_date
             ),
             payments AS (
@@ -346,6 +363,9 @@ class ValueFacts(models.AbstractModel):
             key=str(company.id),
             costs=self._cost_to_serve(company, start, end),
             overdue=self._overdue_sql(as_of),
+            moves=SQL()
+            if partner_ids is None
+            else self._moves_of(SQL("SELECT id FROM zz_value_population")),
             **params,
         )
         written = writer._write_query(company, query, FACT_FIELDS)
@@ -353,7 +373,7 @@ class ValueFacts(models.AbstractModel):
         _logger.info(
             "customer value facts: company %s, %s partners, %s changed",
             company.id,
-            len(population),
+            population,
             written,
         )
-        return len(population)
+        return population

@@ -65,7 +65,9 @@ class ValueQueue(models.Model):
 
     @api.model
     def _enqueue_all(self, companies):
-        """Queue every commercial partner that has figures or activity."""
+        """Queue every commercial partner that has figures or activity; the
+        queue re-ranks them all once drained."""
+        self.env["zhongzheng.value.cuts"]._mark_pending(companies)
         count = 0
         for company in companies:
             self.env["sale.order"].flush_model(["partner_id", "state", "company_id"])
@@ -144,9 +146,15 @@ class ValueQueue(models.Model):
         for partner_id, company_id in pairs:
             by_company.setdefault(company_id, []).append(partner_id)
         engine = self.env["zhongzheng.value.engine"]
+        rerank = set()
         for company_id, partner_ids in by_company.items():
             company = self.env["res.company"].browse(company_id)
-            engine._recompute_partners(company, partner_ids, rank=False)
+            # scored against the last full ranking's cut points; a company
+            # without (or everyone queued) is re-ranked once drained
+            cuts = engine._usable_cuts(company)
+            if not cuts:
+                rerank.add(company_id)
+            engine._recompute_partners(company, partner_ids, rank=bool(cuts))
         if row_ids:
             cr.execute(
                 SQL("DELETE FROM zhongzheng_value_queue WHERE id = ANY(%s)", row_ids)
@@ -156,9 +164,8 @@ class ValueQueue(models.Model):
             " FROM zhongzheng_value_queue GROUP BY 1"
         )
         left = dict(cr.fetchall())
-        # ranks are relative to all customers: once per company, when its
-        # queue is drained, not after every batch
-        for company_id in by_company:
+        # a full ranking: once per company, when its queue is drained
+        for company_id in rerank:
             if not left.get(company_id):
                 engine._rerank(self.env["res.company"].browse(company_id))
         return len(pairs), sum(left.values())

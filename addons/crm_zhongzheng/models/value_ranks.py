@@ -5,6 +5,9 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .value_cuts import curve_sql
+from .value_sql import partner_filter
+
 _logger = logging.getLogger(__name__)
 
 # the figures this step writes
@@ -34,11 +37,15 @@ class ValueRanks(models.AbstractModel):
     _description = "Customer Value Ranks"
 
     @api.model
-    def _compute_ranks(self, company, as_of=None):
+    def _compute_ranks(self, company, as_of=None, partner_ids=None, cuts=None):
         """RFM quintile scores and segment, ABC class and the value score of
         every customer (a partner with a confirmed sale) of the company, from
         the facts and CLV already written. Ties get the same score. Returns
-        the number of customers."""
+        the number of customers.
+
+        A full ranking (no `cuts`) ranks all of them and stores its cut
+        points; with `cuts` (the company's stored ones) only the customers
+        partner_ids are scored against them, without re-ranking anyone."""
         as_of = as_of or fields.Date.context_today(self)
         writer = self.env["zhongzheng.value.writer"]
         figures = writer._figures(company)
@@ -46,13 +53,7 @@ class ValueRanks(models.AbstractModel):
         weights = company._value_weights()
         total_weight = sum(weights.values()) or 1.0
         share = {k: 100.0 * w / total_weight for k, w in weights.items()}
-        self.env.cr.execute(
-            SQL(
-                "SELECT count(*) FROM %s f WHERE COALESCE(f.sale_count_total, 0) > 0",
-                figures,
-            )
-        )
-        customers = self.env.cr.fetchone()[0]
+        only = partner_filter(("f", "partner_id"), partner_ids if cuts else None)
         query = SQL(
             """
             WITH c AS (
@@ -68,34 +69,9 @@ class ValueRanks(models.AbstractModel):
                        COALESCE(invoiced_window, 0) AS invoiced,
                        COALESCE(cost_to_serve, 0) AS cost
                   FROM %(figures)s f
-                 WHERE COALESCE(sale_count_total, 0) > 0
+                 WHERE COALESCE(sale_count_total, 0) > 0 AND %(only)s
             ),
-            scored AS (
-                SELECT c.*,
-                       %(as_of)s::date - last_sale AS recency,
-                       %(as_of)s::date - first_sale AS tenure,
-                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY last_sale) - 1)
-                                 / COUNT(*) OVER ())::int AS r_score,
-                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY freq) - 1)
-                                 / COUNT(*) OVER ())::int AS f_score,
-                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY monetary) - 1)
-                                 / COUNT(*) OVER ())::int AS m_score,
-                       COALESCE(SUM(monetary) OVER (
-                           ORDER BY monetary DESC, id
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-                           / NULLIF(SUM(monetary) OVER (), 0) * 100 AS cum_before,
-                       CASE WHEN margin > 0
-                            THEN CUME_DIST() OVER (ORDER BY GREATEST(margin, 0))
-                            ELSE 0 END AS c_current,
-                       CASE WHEN clv > 0
-                            THEN CUME_DIST() OVER (ORDER BY GREATEST(clv, 0))
-                            ELSE 0 END AS c_potential,
-                       (CASE WHEN freq > 0
-                             THEN CUME_DIST() OVER (ORDER BY freq) ELSE 0 END
-                        + CUME_DIST() OVER (ORDER BY first_sale DESC)) / 2
-                           AS c_loyalty
-                  FROM c
-            ),
+            scored AS (%(scored)s),
             segment_map AS (
                 -- the 25 score pairs looked up once, not once per customer
                 SELECT r, fm,
@@ -127,10 +103,13 @@ class ValueRanks(models.AbstractModel):
                        f.f_score AS rfm_f_score,
                        f.m_score AS rfm_m_score,
                        sm.segment_id AS rfm_segment_id,
-                       (CASE WHEN f.monetary <= 0 THEN 'c'
-                             WHEN f.cum_before < %(a_share)s THEN 'a'
-                             WHEN f.cum_before < %(b_share)s THEN 'b'
-                             ELSE 'c' END)::varchar AS abc_class,
+                       f.abc::varchar AS abc_class,
+                       (f.last_sale - DATE '1970-01-01')::float8 AS zz_last,
+                       f.freq::float8 AS zz_freq,
+                       f.monetary::float8 AS zz_monetary,
+                       GREATEST(f.margin, 0)::float8 AS zz_margin,
+                       GREATEST(f.clv, 0)::float8 AS zz_clv,
+                       (DATE '1970-01-01' - f.first_sale)::float8 AS zz_first,
                        ROUND((%(w_current)s * f.c_current)::numeric, 1)
                            AS p_current,
                        ROUND((%(w_potential)s * f.c_potential)::numeric, 1)
@@ -155,20 +134,174 @@ class ValueRanks(models.AbstractModel):
               FROM ranked r
             """,
             figures=figures,
+            only=only,
+            scored=self._scored_sql(company, as_of, cuts),
             as_of=as_of,
-            a_share=company.abc_a_share,
-            b_share=company.abc_b_share,
             w_current=share["current"],
             w_potential=share["potential"],
             w_loyalty=share["loyalty"],
             w_payment=share["payment"],
             w_cost=share["cost"],
         )
-        written = writer._write_query(company, query, RANK_FIELDS)
+        then = None if cuts else (lambda: self._store_cuts(company, as_of))
+        written = writer._write_query(company, query, RANK_FIELDS, then=then)
         _logger.info(
-            "customer value ranks: company %s, %s customers, %s changed",
+            "customer value ranks: company %s, %s changed (%s)",
             company.id,
-            customers,
             written,
+            "scored against the cut points" if cuts else "full ranking",
         )
-        return customers
+        return written
+
+    @api.model
+    def _scored_sql(self, company, as_of, cuts):
+        """The customers `c` with recency, tenure, RFM scores, ABC class and
+        the cumulative shares of the value score: ranked among themselves,
+        or looked up in the stored cut points."""
+        if not cuts:
+            return SQL(
+                """
+                SELECT w.*,
+                       CASE WHEN monetary <= 0 THEN 'c'
+                            WHEN cum_before < %(a_share)s THEN 'a'
+                            WHEN cum_before < %(b_share)s THEN 'b'
+                            ELSE 'c' END AS abc
+                  FROM (
+                SELECT c.*,
+                       %(as_of)s::date - last_sale AS recency,
+                       %(as_of)s::date - first_sale AS tenure,
+                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY last_sale) - 1)
+                                 / COUNT(*) OVER ())::int AS r_score,
+                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY freq) - 1)
+                                 / COUNT(*) OVER ())::int AS f_score,
+                       1 + FLOOR(5.0 * (RANK() OVER (ORDER BY monetary) - 1)
+                                 / COUNT(*) OVER ())::int AS m_score,
+                       COALESCE(SUM(monetary) OVER (
+                           ORDER BY monetary DESC, id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                           / NULLIF(SUM(monetary) OVER (), 0) * 100 AS cum_before,
+                       CASE WHEN margin > 0
+                            THEN CUME_DIST() OVER (ORDER BY GREATEST(margin, 0))
+                            ELSE 0 END AS c_current,
+                       CASE WHEN clv > 0
+                            THEN CUME_DIST() OVER (ORDER BY GREATEST(clv, 0))
+                            ELSE 0 END AS c_potential,
+                       (CASE WHEN freq > 0
+                             THEN CUME_DIST() OVER (ORDER BY freq) ELSE 0 END
+                        + CUME_DIST() OVER (ORDER BY first_sale DESC)) / 2
+                           AS c_loyalty
+                  FROM c) w
+                """,
+                as_of=as_of,
+                a_share=company.abc_a_share,
+                b_share=company.abc_b_share,
+            )
+
+        # read in SQL from the stored cut points, unnested once (not as
+        # thousands of parameters, nor the jsonb read once per point)
+        def score(key, value):
+            # 1 + the quintile edges at or below the value
+            return SQL(
+                "1 + (SELECT count(*) FROM jsonb_array_elements_text(k.%s) e"
+                " WHERE e::float8 <= %s)::int",
+                SQL(key),
+                value,
+            )
+
+        def cume(key, value):
+            # the cumulative share of the last stored point at or below
+            return SQL(
+                "COALESCE((SELECT max(pt.c) FROM points pt"
+                " WHERE pt.key = %s AND pt.v <= %s), 0)",
+                key,
+                value,
+            )
+
+        return SQL(
+            """
+            WITH k AS MATERIALIZED (
+                SELECT ranks->'r' AS r, ranks->'f' AS f, ranks->'m' AS m,
+                       (ranks->'abc'->>0)::float8 AS a_min,
+                       (ranks->'abc'->>1)::float8 AS b_min, ranks
+                  FROM zhongzheng_value_cuts WHERE company_id = %(company)s
+            ),
+            points AS MATERIALIZED (
+                SELECT n.key, a.v::float8 AS v, b.c::float8 AS c
+                  FROM k
+                 CROSS JOIN unnest(ARRAY['current', 'potential', 'frequency',
+                                         'first']) AS n(key)
+                 CROSS JOIN LATERAL jsonb_array_elements_text(COALESCE(
+                       NULLIF(k.ranks->n.key->0, 'null'::jsonb), '[]'::jsonb))
+                       WITH ORDINALITY AS a(v, i)
+                  JOIN LATERAL jsonb_array_elements_text(COALESCE(
+                       NULLIF(k.ranks->n.key->1, 'null'::jsonb), '[]'::jsonb))
+                       WITH ORDINALITY AS b(c, i) ON b.i = a.i
+            )
+            SELECT c.*,
+                   %(as_of)s::date - last_sale AS recency,
+                   %(as_of)s::date - first_sale AS tenure,
+                   %(r_score)s AS r_score,
+                   %(f_score)s AS f_score,
+                   %(m_score)s AS m_score,
+                   CASE WHEN monetary <= 0 THEN 'c'
+                        WHEN monetary >= k.a_min THEN 'a'
+                        WHEN monetary >= k.b_min THEN 'b'
+                        ELSE 'c' END AS abc,
+                   CASE WHEN margin > 0 THEN %(current)s ELSE 0 END AS c_current,
+                   CASE WHEN clv > 0 THEN %(potential)s ELSE 0 END AS c_potential,
+                   (CASE WHEN freq > 0 THEN %(frequency)s ELSE 0 END
+                    + %(first)s) / 2 AS c_loyalty
+              FROM c, k
+            """,
+            as_of=as_of,
+            company=company.id,
+            r_score=score("r", SQL("(last_sale - DATE '1970-01-01')::float8")),
+            f_score=score("f", SQL("freq::float8")),
+            m_score=score("m", SQL("monetary::float8")),
+            current=cume("current", SQL("GREATEST(margin, 0)::float8")),
+            potential=cume("potential", SQL("GREATEST(clv, 0)::float8")),
+            frequency=cume("frequency", SQL("freq::float8")),
+            first=cume("first", SQL("(DATE '1970-01-01' - first_sale)::float8")),
+        )
+
+    @api.model
+    def _store_cuts(self, company, as_of):
+        """The cut points of the full ranking in zz_value_rows: the lowest
+        value of each RFM quintile 2-5 and of ABC classes a and b, and the
+        distributions of the value score's ranked components."""
+
+        def edges(column, score):
+            return SQL(
+                "json_build_array(%s)",
+                SQL(", ").join(
+                    SQL(
+                        "min(%s) FILTER (WHERE %s >= %s)",
+                        SQL(column),
+                        SQL(score),
+                        k,
+                    )
+                    for k in range(2, 6)
+                ),
+            )
+
+        query = SQL(
+            """
+            (SELECT json_build_object(
+                'n', count(*),
+                'r', %(r)s, 'f', %(f)s, 'm', %(m)s,
+                'abc', json_build_array(
+                    min(zz_monetary) FILTER (WHERE abc_class = 'a'),
+                    min(zz_monetary) FILTER (WHERE abc_class IN ('a', 'b'))),
+                'current', %(current)s, 'potential', %(potential)s,
+                'frequency', %(frequency)s, 'first', %(first)s)::jsonb
+               FROM zz_value_rows)
+            """,
+            r=edges("zz_last", "rfm_r_score"),
+            f=edges("zz_freq", "rfm_f_score"),
+            m=edges("zz_monetary", "rfm_m_score"),
+            current=curve_sql("zz_margin"),
+            potential=curve_sql("zz_clv"),
+            frequency=curve_sql("zz_freq"),
+            first=curve_sql("zz_first"),
+        )
+        self.env["zhongzheng.value.cuts"]._store(company, "ranks", query, as_of)

@@ -126,6 +126,24 @@ class ValueWriter(models.AbstractModel):
             mask |= bits[name]
         return SQL("%s.zz_keys & %s <> 0", SQL.identifier(alias), mask)
 
+    @api.model
+    def _hold_all(self, company, partner_ids, names):
+        """Whether every one of these partners holds all these figures (as
+        written so far)."""
+        bits = self._stage_bits()
+        mask = sum(bits[name] for name in names)
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM %s f WHERE f.partner_id = ANY(%s)"
+                " AND f.zz_keys & %s = %s",
+                self._figures(company),
+                list(partner_ids),
+                mask,
+                mask,
+            )
+        )
+        return self.env.cr.fetchone()[0] == len(set(partner_ids))
+
     # ------------------------------------------------------------------
     # writing
     # ------------------------------------------------------------------
@@ -169,12 +187,15 @@ class ValueWriter(models.AbstractModel):
         return self._apply_rows(company, columns)
 
     @api.model
-    def _write_query(self, company, query, columns):
+    def _write_query(self, company, query, columns, then=None):
         """Write what a query computes (a `partner_id` column and one per
-        figure in `columns`, same names) without a round trip through Python."""
+        figure in `columns`, same names) without a round trip through Python;
+        `then` (a function) may read its rows in zz_value_rows first."""
         cr = self.env.cr
         cr.execute("DROP TABLE IF EXISTS zz_value_rows")
         cr.execute(SQL("CREATE TEMP TABLE zz_value_rows ON COMMIT DROP AS %s", query))
+        if then:
+            then()
         return self._apply_rows(company, columns)
 
     @api.model

@@ -17,3 +17,4 @@ from . import test_api_refusals
 from . import test_rights_figures
 from . import test_service_trust
 from . import test_customer_health
+from . import test_value_cuts

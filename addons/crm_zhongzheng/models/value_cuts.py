@@ -1,0 +1,136 @@
+"""The cut points of a company's last full ranking.
+
+A full pass of the customer value pipeline ranks every customer of the
+company (RFM quintiles, ABC, the value score's distributions, the pyramid's
+cumulative shares) and stores here where the ranks fell. An incremental
+update (one customer after a confirmed order, a queue batch) scores its
+customers against these cut points instead of re-ranking everyone; the next
+full pass re-ranks all and stores new ones."""
+
+import json
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# points kept per distribution (a curve of value -> cumulative share)
+CURVE_POINTS = 1000
+
+
+def thin(points, keep=CURVE_POINTS, always=()):
+    """At most about `keep` of the sorted points (and those at the indexes
+    `always`), the last one included."""
+    if len(points) <= keep:
+        return list(points)
+    step = -(-len(points) // keep)
+    wanted = set(range(step - 1, len(points), step)) | set(always)
+    wanted.add(len(points) - 1)
+    return [points[i] for i in sorted(wanted)]
+
+
+def curve_sql(column, rows="zz_value_rows"):
+    """SQL of [values, cumulative shares] of `column` over `rows`, ascending:
+    CUME_DIST at each distinct value, thinned to about CURVE_POINTS."""
+    return SQL(
+        """
+        (SELECT json_build_array(array_agg(v ORDER BY v), array_agg(c ORDER BY v))
+           FROM (SELECT v, c, row_number() OVER (ORDER BY v) AS i,
+                        count(*) OVER () AS d
+                   FROM (SELECT v, max(c) AS c
+                           FROM (SELECT (%(col)s)::float8 AS v,
+                                        CUME_DIST() OVER (ORDER BY %(col)s) AS c
+                                   FROM %(rows)s) x
+                          GROUP BY v) g) t
+          WHERE i = d OR (i * %(keep)s) / d <> ((i - 1) * %(keep)s) / d)
+        """,
+        col=SQL(column),
+        rows=SQL(rows),
+        keep=CURVE_POINTS,
+    )
+
+
+class ValueCuts(models.Model):
+    _name = "zhongzheng.value.cuts"
+    _description = "Customer Value Cut Points"
+    _rec_name = "company_id"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, ondelete="cascade", readonly=True
+    )
+    ranks_as_of = fields.Date(string="Ranked as of", readonly=True)
+    ranks = fields.Json(
+        readonly=True,
+        help="RFM quintile edges, ABC thresholds and the value score's "
+        "distributions of the last full ranking.",
+    )
+    tiers = fields.Json(
+        readonly=True,
+        help="The pyramid's cumulative share by tier basis of the last full ranking.",
+    )
+    rerank_pending = fields.Boolean(
+        readonly=True,
+        help="Every customer is queued: the queue re-ranks all once drained.",
+    )
+
+    _sql_constraints = [
+        ("company_unique", "unique(company_id)", "One set of cut points per company.")
+    ]
+
+    @api.model
+    def _get(self, company):
+        """{"ranks": ..., "tiers": ..., "pending": ...} of the company, or
+        None when it was never fully ranked."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT ranks, tiers, rerank_pending FROM zhongzheng_value_cuts"
+                " WHERE company_id = %s",
+                company.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row or not row[0] or not row[1]:
+            return None
+        return {"ranks": row[0], "tiers": row[1], "pending": row[2]}
+
+    @api.model
+    def _store(self, company, column, value, as_of=None):
+        """Upsert one part (ranks or tiers) of the company's cut points; a
+        stored ranking ends a pending re-rank."""
+        assert column in ("ranks", "tiers")
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            INSERT INTO zhongzheng_value_cuts AS c
+                   (company_id, %(col)s, ranks_as_of, rerank_pending,
+                    create_uid, write_uid, create_date, write_date)
+            VALUES (%(company)s, %(value)s, %(as_of)s, FALSE,
+                    %(uid)s, %(uid)s, now() at time zone 'UTC',
+                    now() at time zone 'UTC')
+            ON CONFLICT (company_id) DO UPDATE
+               SET %(col)s = EXCLUDED.%(col)s,
+                   ranks_as_of = COALESCE(EXCLUDED.ranks_as_of, c.ranks_as_of),
+                   rerank_pending = FALSE,
+                   write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+            """,
+                col=SQL.identifier(column),
+                company=company.id,
+                value=value if isinstance(value, SQL) else SQL("%s", json.dumps(value)),
+                as_of=as_of,
+                uid=self.env.uid,
+            )
+        )
+        self.invalidate_model()
+
+    @api.model
+    def _mark_pending(self, companies):
+        """Every customer of these companies is queued: re-rank them all once
+        the queue is drained, not against the old cut points."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE zhongzheng_value_cuts SET rerank_pending = TRUE"
+                " WHERE company_id = ANY(%s)",
+                companies.ids,
+            )
+        )
+        self.invalidate_model()

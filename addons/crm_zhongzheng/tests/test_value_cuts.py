@@ -1,0 +1,159 @@
+from datetime import timedelta
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from ..models.relationship_engine import RELATIONSHIP_FIELDS
+from ..models.value_facts import FACT_FIELDS
+from ..models.value_ranks import RANK_FIELDS
+from .common import AS_OF
+from .test_relationship import RelationshipCase
+
+FIGURES = [*FACT_FIELDS, *RANK_FIELDS, *RELATIONSHIP_FIELDS]
+
+
+@tagged("post_install", "-at_install")
+class TestIncrementalCutPoints(RelationshipCase):
+    """One customer's update is scored against the cut points of the last
+    full ranking; the next full pass re-ranks everyone."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # spends 100..1000, margins 40..940, all old enough for a tier
+        cls.customers = []
+        for i in range(10):
+            customer = cls._customer(f"Ranked {i}")
+            cls._order(customer, AS_OF - timedelta(days=100 + i), 100.0 * (i + 1))
+            cls.customers.append(customer)
+
+    def _figures(self, partners):
+        partners.invalidate_recordset()
+        return {p.id: p.read(FIGURES)[0] for p in partners}
+
+    def _cuts(self):
+        return self.env["zhongzheng.value.cuts"]._get(self.company)
+
+    def _reset(self):
+        """No figures, history nor cut points for the company: from scratch."""
+        cr, key = self.env.cr, str(self.company.id)
+        self.env.flush_all()
+        for name in self.env["zhongzheng.value.writer"]._figure_types():
+            cr.execute(
+                f'UPDATE res_partner SET "{name}" = "{name}" - %s WHERE "{name}" ? %s',
+                [key, key],
+            )
+        for table in ("zhongzheng_relationship_history", "zhongzheng_value_cuts"):
+            cr.execute(f"DELETE FROM {table} WHERE company_id = %s", [self.company.id])
+        self.env.invalidate_all()
+
+    def test_one_customer_scored_against_the_stored_cut_points(self):
+        self.company.tier_min_stay_days = 0  # a tier may change the same day
+        self._recompute()
+        cuts = self._cuts()
+        self.assertTrue(cuts, "a full ranking stores its cut points")
+        mover, like, others = (
+            self.customers[0],
+            self.customers[5],
+            self.env["res.partner"].concat(*self.customers[1:]),
+        )
+        before = self._figures(others)
+        self.assertEqual(mover.rfm_m_score, 1)
+        self.assertEqual(mover.abc_class, "c")
+        self.assertEqual(mover.tier_id, self.iron)
+        # 100 + 560: the spend of customer 5 lies between 600 and 700, its
+        # margin (40 + 500) is exactly customer 5's
+        self._order(mover, AS_OF - timedelta(days=5), 560.0)
+        self.engine._recompute_partners(self.company, mover.ids, as_of=AS_OF)
+        mover.invalidate_recordset()
+        self.assertEqual(mover.revenue_window, 660.0)
+        ranks = cuts["ranks"]
+        m_edges = [e for e in ranks["m"] if e is not None]
+        self.assertEqual(mover.rfm_m_score, 1 + sum(e <= 660.0 for e in m_edges))
+        self.assertEqual(mover.rfm_m_score, like.rfm_m_score)
+        self.assertEqual(mover.rfm_r_score, 5, "its last order is the newest")
+        a_min, b_min = ranks["abc"]
+        self.assertEqual(mover.abc_class, "a" if 660.0 >= a_min else "b")
+        self.assertLessEqual(b_min, a_min)
+        self.assertEqual(mover.abc_class, like.abc_class)
+        self.assertEqual(mover.tier_id, like.tier_id, "the same margin, the same tier")
+        self.assertEqual(mover.tier_id, self.gold)
+        self.assertEqual(
+            mover.value_points_current,
+            like.value_points_current,
+            "the same margin, the same share of the distribution",
+        )
+        self.assertEqual(self._figures(others), before, "nobody else is touched")
+        self.assertEqual(self._cuts(), cuts, "the cut points stay those of the ranking")
+        history = self._history(mover, "tier")
+        self.assertEqual(history[-1].tier_to_id, self.gold)
+
+    def test_queue_scores_its_customers_without_re_ranking(self):
+        self.company.tier_min_stay_days = 0
+        self._recompute()
+        cuts = self._cuts()
+        mover = self.customers[1]
+        others = self.env["res.partner"].concat(
+            *(c for c in self.customers if c != mover)
+        )
+        before = self._figures(others)
+        queue = self.env["zhongzheng.value.queue"]
+        queue.search([]).unlink()
+        self._order(mover, AS_OF - timedelta(days=1), 5000.0)
+        self.assertEqual(queue.search_count([("partner_id", "=", mover.id)]), 1)
+        queue._process()
+        mover.invalidate_recordset()
+        self.assertEqual(mover.revenue_window, 5200.0)
+        self.assertEqual((mover.rfm_m_score, mover.abc_class), (5, "a"))
+        self.assertEqual(mover.tier_id, self.platinum, "above every stored point")
+        self.assertEqual(self._figures(others), before)
+        self.assertEqual(self._cuts(), cuts)
+
+    def test_next_full_pass_equals_a_recompute_from_scratch(self):
+        # the stability rules keep a previous tier by design: without them a
+        # full pass depends on the figures alone
+        self.company.write({"tier_min_stay_days": 0, "tier_hysteresis": 0.0})
+        self._recompute()
+        for i, customer in enumerate(self.customers[:4]):
+            self._order(customer, AS_OF - timedelta(days=i), 300.0 * (i + 1))
+            self.engine._recompute_partners(self.company, customer.ids, as_of=AS_OF)
+        customers = self.env["res.partner"].concat(*self.customers)
+        incremental = self._figures(customers)
+        self._recompute()
+        after = self._figures(customers)
+        self.assertNotEqual(after, incremental, "the full pass re-ranked everyone")
+        self._reset()
+        self.assertFalse(customers[0].with_company(self.company).rfm_m_score)
+        self._recompute()
+        self.assertEqual(self._figures(customers), after)
+
+    def test_a_nightly_queue_of_everyone_re_ranks_all_once_drained(self):
+        self._recompute()
+        queue = self.env["zhongzheng.value.queue"]
+        queue.search([]).unlink()
+        top = self.customers[9]
+        self.assertEqual(top.rfm_m_score, 5)
+        # two new big spenders push the former top down when all are ranked
+        for customer in self.customers[:2]:
+            self._order(customer, AS_OF - timedelta(days=1), 9000.0)
+        queue.search([]).unlink()
+        queue._enqueue_all(self.company)
+        self.assertTrue(self._cuts()["pending"])
+        while queue._process()[1]:
+            pass
+        top.invalidate_recordset()
+        self.assertFalse(self._cuts()["pending"], "re-ranked: new cut points")
+        self.assertEqual(top.rfm_m_score, 4, "ranked again among all customers")
+
+    def test_cut_points_are_for_crm_administrators_and_the_engine(self):
+        self._recompute()
+        Cuts = self.env["zhongzheng.value.cuts"]
+        cuts = Cuts.search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(cuts), 1)
+        with self.assertRaises(AccessError):
+            cuts.with_user(self.crm_user).read(["ranks"])
+        self.assertTrue(cuts.with_user(self.crm_manager).read(["ranks"])[0]["ranks"])
+        with self.assertRaises(AccessError):
+            cuts.with_user(self.crm_manager).write({"rerank_pending": True})
+        with self.assertRaises(AccessError):
+            Cuts.with_user(self.crm_manager).create({"company_id": self.company.id})
