@@ -118,6 +118,7 @@ class ValueEngine(models.AbstractModel):
             (relative to all of them: the queue does it once drained)
         :return: the number of partners whose figures changed
         """
+        self.env["zhongzheng.value.queue"]._lock_figures(company)  # one at a time
         self._tune()
         staged = self.env["zhongzheng.value.writer"]._stage_open(
             company, None if rank else partner_ids
