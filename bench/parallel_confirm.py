@@ -23,6 +23,7 @@ import argparse
 import ast
 import os
 import random
+import re
 import statistics
 import sys
 import threading
@@ -193,6 +194,26 @@ class LockSampler(threading.Thread):
             self.lock_waits[head] = (max(longest, ms), count + 1)
 
 
+REQUEST = re.compile(r'"POST /xmlrpc/2/object HTTP/1.1" 200 - (\d+) ([\d.]+) ([\d.]+)')
+
+
+def server_side(log_path, min_queries=30):
+    """The confirmations as the server logged them (werkzeug's line: query
+    count, SQL seconds, other seconds); the warm-up calls make fewer
+    queries. The query count does not depend on the machine's load."""
+    calls = [
+        (int(count), float(sql) + float(rest))
+        for count, sql, rest in REQUEST.findall(log_path.read_text())
+        if int(count) >= min_queries
+    ]
+    return {
+        "server_calls": len(calls),
+        "queries": statistics.median(count for count, _s in calls) if calls else 0,
+        "server_p50": 1000 * statistics.median(s for _c, s in calls) if calls else 0,
+        "server_p95": 1000 * percentile([s for _c, s in calls], 0.95) if calls else 0,
+    }
+
+
 def confirm_all(server, order_ids, clients):
     local = threading.local()
 
@@ -297,6 +318,7 @@ def run(args, flavour):
         lock_waits=sampler.lock_waits,
         samples=sampler.samples,
         serialization_retries=log_path.read_text().count("SERIALIZATION_FAILURE"),
+        **server_side(log_path),
     )
     harness.drop_db(db)
     return result
@@ -309,6 +331,10 @@ def report(result):
         f" {r['customers']} customers in {r['seconds']:.1f} s ({r['per_s']:.1f}/s),"
         f" load {r['load']}: p50={r['p50']:.0f}ms p95={r['p95']:.0f}ms"
         f" max={r['max']:.0f}ms; serialization retries {r['serialization_retries']}"
+    )
+    print(
+        f"  server side ({r['server_calls']} calls): {r['queries']:.0f} queries per"
+        f" confirmation, p50={r['server_p50']:.0f}ms p95={r['server_p95']:.0f}ms"
     )
     print(
         f"  pg_stat_activity: {r['samples']} samples; value queue insert seen"
@@ -364,6 +390,7 @@ def main():
         f" confirm_p95_addon={addon['p95']:.0f}ms"
         f" overhead_p95={100 * overhead:+.1f}% queue_wait_max={queue_wait:.1f}ms"
         f" current_after={after if after is None else round(after, 1)}s"
+        f" queries_base={base['queries']:.0f} queries_addon={addon['queries']:.0f}"
     )
     checks = [
         (

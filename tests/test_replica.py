@@ -34,6 +34,7 @@ import psycopg2
 import pytest
 
 from harness import data_dir, free_port, running_server, setting
+from harness.users import Caller
 
 ROUTE = "/zhongzheng/api/1/"
 
@@ -234,15 +235,13 @@ def make_users(server, pair):
     return users
 
 
-class Setup:
-    def __init__(self, pair, users, server):
-        self.pair, self.users, self.server, self.db = pair, users, server, server.db
+class Setup(Caller):
+    """The pair, the server on it, and its callers: XML-RPC (`execute`, on
+    the primary) and the read route."""
 
-    def xmlrpc(self, user, model, method, *args, **kwargs):
-        who = self.users[user]
-        return self.server.proxy("object").execute_kw(
-            self.db, who["uid"], who["key"], model, method, list(args), kwargs
-        )
+    def __init__(self, pair, users, server):
+        super().__init__(server, users)
+        self.pair = pair
 
     def route(self, method, arguments, key=None, raw=None):
         """(HTTP status, JSON answer) of the read route."""
@@ -377,19 +376,19 @@ def test_read_route_and_web_reads_run_on_the_replica(setup):
             specification={"email": {}},
         )["records"]
         assert seen["email"] == before["email"], "web_search_read reads the replica"
-        over_xmlrpc = setup.xmlrpc(
+        over_xmlrpc = setup.execute(
             "integrator", "zhongzheng.api", "customer_profile", partner
         )
         assert over_xmlrpc["email"] == "moved@example.com", "XML-RPC reads the primary"
         # a write (XML-RPC) goes to the primary: the replica is read-only
-        ticket = setup.xmlrpc(
+        ticket = setup.execute(
             "integrator",
             "zhongzheng.api",
             "create_ticket",
             {"subject": "Written during the lag", "customer": partner},
         )
         since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 600))
-        polled = setup.xmlrpc(
+        polled = setup.execute(
             "integrator", "zhongzheng.api", "ticket_changes", since, 500
         )
         assert ticket["number"] in [c["number"] for c in polled["changes"]]
