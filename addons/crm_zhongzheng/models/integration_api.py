@@ -11,6 +11,12 @@ so record rules and access rights hold exactly as in the web client.
 Every call is one transaction: a refused call (UserError, ValidationError,
 AccessError) is rolled back by the RPC layer and writes nothing.
 
+The read methods (``customer_profile``, ``ticket_changes``) are
+``@api.readonly``: the web client and the bearer-token route
+``/zhongzheng/api/1/<method>`` (controllers/api.py) serve them on a read-only
+cursor, i.e. on the PostgreSQL replica when there is one; XML-RPC always
+answers on the primary.
+
 This file defines the model, its customer lookup and the customer-value
 methods; ``integration_api_service.py`` adds the tracking and service-ticket
 methods and ``api_validators.py`` holds the input checks both use.
@@ -136,6 +142,7 @@ class IntegrationApi(models.AbstractModel):
     # customer value
     # ------------------------------------------------------------------
     @api.model
+    @api.readonly
     def customer_profile(self, customer, history_limit=10):
         """The value profile of a customer, in the caller's current company.
 

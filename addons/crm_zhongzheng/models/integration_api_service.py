@@ -401,6 +401,7 @@ class IntegrationApi(models.AbstractModel):
         return check_datetime(self.env, since, "since", required=True), 0
 
     @api.model
+    @api.readonly
     def ticket_changes(self, since, limit=200):
         """Tickets changed since a moment, for polling: new tickets, stage
         changes, SLA status changes (at risk, breached, met) and any other

@@ -7,6 +7,8 @@ from .relationship_history import CLASSES
 
 CRM_USER = "crm_zhongzheng.group_crm_user"
 MANAGER = "crm_zhongzheng.group_crm_manager"
+# customers "Recompute now" recomputes in the click (more are queued)
+INLINE_RECOMPUTE = 20
 
 
 def _figure(string, kind=fields.Float, groups=CRM_USER, **kwargs):
@@ -286,21 +288,33 @@ class ResPartner(models.Model):
         }
 
     def action_recompute_value(self):
-        """Manager's "Recompute now": queues the customers (all when called
-        on none) and wakes the recompute job; the click returns at once."""
+        """Manager's "Recompute now": the customers clicked (up to
+        INLINE_RECOMPUTE of them) are recomputed at once, so the form that
+        reloads after the click shows their new figures (read on the primary:
+        controllers/dataset.py); more, or all when called on none, are queued
+        for the recompute job and the click returns at once."""
         if not self.env.user.has_group(MANAGER):
             raise AccessError(
                 self.env._("Only CRM managers can recompute customer value.")
             )
         queue = self.env["zhongzheng.value.queue"]
-        if self:
-            count = queue._enqueue(self.commercial_partner_id, self.env.companies)
+        customers = self.commercial_partner_id
+        if customers and len(customers) <= INLINE_RECOMPUTE:
+            engine = self.env["zhongzheng.value.engine"].sudo()
+            for company in self.env.companies:
+                engine._recompute_partners(company, customers.ids)
+            self.env["res.partner"].invalidate_model()
+            message = self.env._(
+                "Figures of %(count)s customers recomputed.", count=len(customers)
+            )
         else:
-            count = queue._enqueue_all(self.env.companies)
-        return notification(
-            self.env._(
+            if customers:
+                count = queue._enqueue(customers, self.env.companies)
+            else:
+                count = queue._enqueue_all(self.env.companies)
+            message = self.env._(
                 "%(count)s customers queued; their figures are recomputed "
                 "in the background within a few minutes.",
                 count=count,
             )
-        )
+        return notification(message)

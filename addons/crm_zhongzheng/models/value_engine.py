@@ -120,6 +120,7 @@ class ValueEngine(models.AbstractModel):
             points, else only partner_ids against the stored cut points
         :return: the number of partners whose figures changed
         """
+        self.env["zhongzheng.value.queue"]._lock_figures(company)  # one at a time
         self._tune()
         cuts = None
         if rank and partner_ids is not None:

@@ -6,6 +6,9 @@ from odoo.tools import SQL
 _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+# pg_advisory_xact_lock(LOCK_NAMESPACE, company id): one recompute of a
+# company's figures at a time (README, Deployment)
+LOCK_NAMESPACE = 0x7A5A
 
 
 class ValueQueue(models.Model):
@@ -95,6 +98,17 @@ class ValueQueue(models.Model):
         return count
 
     @api.model
+    def _lock_figures(self, company):
+        """Wait until no other transaction recomputes the company's figures,
+        then hold that right until this transaction ends: a queue batch, the
+        nightly fit, a manager's *Recompute now* and the API's recompute never
+        overlap, on one node or several (a PostgreSQL advisory lock, so it
+        also holds across servers). Enqueueing never takes it."""
+        self.env.cr.execute(
+            SQL("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_NAMESPACE, company.id)
+        )
+
+    @api.model
     def _trigger_cron(self):
         cron = self.env.ref(
             "crm_zhongzheng.ir_cron_value_queue", raise_if_not_found=False
@@ -181,5 +195,7 @@ class ValueQueue(models.Model):
         """Nightly: the pipeline's lifetime value fit per company (as of
         today), then every customer queued for recomputation."""
         companies = self.env["res.company"].search([])
-        self.env["zhongzheng.value.engine"]._nightly_fit(companies)
+        for company in companies:
+            self._lock_figures(company)
+            self.env["zhongzheng.value.engine"]._nightly_fit(company)
         self._enqueue_all(companies)

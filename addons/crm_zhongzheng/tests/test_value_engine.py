@@ -1,9 +1,14 @@
 from datetime import datetime, timedelta
 
-from odoo import Command
+import psycopg2
+
+from odoo import Command, sql_db
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
+from ..models.res_partner import INLINE_RECOMPUTE
+from ..models.value_queue import LOCK_NAMESPACE
 from .common import AS_OF, ValueCase
 
 
@@ -298,16 +303,63 @@ class TestIncremental(ValueCase):
         self.assertEqual(customer.sale_count_total, 0)
         self.assertEqual(customer.revenue_total, 0.0)
 
-    def test_recompute_now_is_for_managers_and_only_queues(self):
+    def test_recompute_now_recomputes_the_clicked_customer(self):
+        """The form reloads after the click: its figures are already new."""
         customer = self._customer("Button Clinic")
         self._order(customer, AS_OF, 100)
         self.env["zhongzheng.value.queue"].search([]).unlink()
         with self.assertRaises(AccessError):
             customer.with_user(self.crm_user).action_recompute_value()
+        self.assertFalse(customer.sale_count_total)
         result = customer.with_user(self.crm_manager).action_recompute_value()
         self.assertEqual(result["tag"], "display_notification")
+        self.assertEqual(self._queued(customer), 0)
+        self.assertEqual(customer.sale_count_total, 1)
+        self.assertEqual(customer.revenue_total, 100.0)
+
+    def test_recompute_now_on_many_customers_queues_them(self):
+        customers = self.env["res.partner"]
+        for number in range(INLINE_RECOMPUTE + 1):
+            customers |= self._customer(f"Bulk Clinic {number}")
+        self._order(customers[0], AS_OF, 100)
+        self.env["zhongzheng.value.queue"].search([]).unlink()
+        customers.with_user(self.crm_manager).action_recompute_value()
+        self.assertEqual(
+            sum(self._queued(customer) for customer in customers), len(customers)
+        )
+        self.assertFalse(customers[0].sale_count_total, "left to the job")
+
+    def _hold_figures_lock(self, company):
+        """Another connection holding the company's figures lock."""
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(other.close)
+        other.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, company.id]
+        )
+        self.env.cr.execute("SET LOCAL lock_timeout = '300ms'")
+
+    def test_recomputes_of_a_company_wait_for_each_other(self):
+        """Two recomputes of one company never overlap (the nightly one and
+        a manager's, a queue batch on another node): the second waits."""
+        customer = self._customer("Lock Clinic")
+        self._order(customer, AS_OF, 100)
+        self._hold_figures_lock(self.company)
+        with (
+            self.assertRaises(psycopg2.errors.LockNotAvailable),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            self.engine._recompute_partners(self.company, customer.ids)
+        other_company = self.env.ref("base.main_company")
+        self.engine._recompute_partners(other_company, customer.ids)
+
+    def test_confirming_never_waits_for_a_recompute(self):
+        customer = self._customer("Busy Clinic")
+        order = self._order(customer, AS_OF, 100, confirm=False)
+        self._hold_figures_lock(self.company)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
         self.assertEqual(self._queued(customer), 1)
-        self.assertFalse(customer.sale_count_total)
 
 
 @tagged("post_install", "-at_install")
