@@ -32,23 +32,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
 import harness
-from bench._value_data import generate
+from bench._value_data import GENERATED_TABLES, generate
 from bench.tracking_ingest import percentile
 from bench.value_engine import addon_fingerprint, odoo_bin, vacuum_analyze
 
 ADDON = harness.ADDON
 PREFIX = os.environ.get("ZZ_BENCH_PREFIX", "zzbench")
 LIMIT_QUEUE_WAIT_MS, LIMIT_CURRENT_S, LIMIT_OVERHEAD = 100.0, 60.0, 0.10
-ANALYSED = [
-    "res_partner",
-    "sale_order",
-    "sale_order_line",
-    "account_move",
-    "account_move_line",
-    "account_partial_reconcile",
-    "stock_picking",
-    "product_product",
-]
+ANALYSED = list(GENERATED_TABLES)
 
 
 def parse_args():

@@ -41,6 +41,7 @@ from bench._profiling import (
     rss_mb,
 )
 from bench._value_data import (
+    GENERATED_TABLES,
     INCREMENTAL_REF,
     data_counts,
     figures_snapshot,
@@ -600,19 +601,7 @@ def main(argv=None):
             print(f"  generated in {time.perf_counter() - start:.0f} s")
         counts = data_counts(cr, company.id)
         cr.commit()
-    vacuum_analyze(
-        args.db,
-        [
-            "res_partner",
-            "sale_order",
-            "sale_order_line",
-            "account_move",
-            "account_move_line",
-            "account_partial_reconcile",
-            "stock_picking",
-            "product_product",
-        ],
-    )
+    vacuum_analyze(args.db, list(GENERATED_TABLES))
     if not reused:
         harness.set_db_comment(args.db, f"addon={fingerprint} {data_label(args)}")
     print(

@@ -53,9 +53,8 @@ class ValueCuts(models.Model):
     _description = "Customer Value Cut Points"
     _rec_name = "company_id"
 
-    company_id = fields.Many2one(
-        "res.company", required=True, ondelete="cascade", readonly=True
-    )
+    # read-only for everyone by its access rights: only the engine writes
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     ranks_as_of = fields.Date(string="Ranked as of", readonly=True)
     ranks = fields.Json(
         readonly=True,
