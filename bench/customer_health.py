@@ -114,10 +114,7 @@ def main(argv=None):
         print("=" * 73)
     if args.keep:
         print(f"kept database {args.db}")
-    else:
-        registry.delete(args.db)
-        odoo.sql_db.close_db(args.db)
-        harness.drop_db(args.db)
+    harness.unload_odoo(odoo, registry, args.db, keep=args.keep)
     return 0
 
 

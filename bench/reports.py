@@ -266,10 +266,8 @@ def main(argv=None):
         figures = run_reports(env, args, company, as_of)
         cr.rollback()
     ok = summary(figures, counts, args.profiles)
-    if not args.keep:  # the data is minutes to generate: --keep, then --reuse
-        registry.delete(args.db)
-        odoo.sql_db.close_db(args.db)
-        harness.drop_db(args.db)
+    # the data is minutes to generate: --keep, then --reuse
+    harness.unload_odoo(odoo, registry, args.db, keep=args.keep)
     print(f"database {args.db} {'kept' if args.keep else 'dropped'}")
     return 0 if ok else 1
 

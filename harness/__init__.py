@@ -116,6 +116,16 @@ def load_odoo(db, *args):
     return odoo, Registry(db)
 
 
+def unload_odoo(odoo, registry, db, keep=False):
+    """Unless `keep` (a benchmark's --keep, to --reuse its data next
+    time): let go of what load_odoo() opened on `db`, and drop it."""
+    if keep:
+        return
+    registry.delete(db)
+    odoo.sql_db.close_db(db)
+    drop_db(db)
+
+
 # ----------------------------------------------------------------------
 # PostgreSQL
 # ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 
+from .field_kinds import customer_of_company
 from .health_states import FLAGGED, HEALTH_STATES
 
 CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
@@ -25,10 +26,7 @@ class CustomerAlert(models.Model):
     _order = "date desc, id desc"
     _rec_name = "partner_id"
 
-    partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    partner_id, company_id = customer_of_company()
     rule_id = fields.Many2one("zhongzheng.activity.rule", ondelete="set null")
     activity_id = fields.Many2one("mail.activity", ondelete="set null")
     user_id = fields.Many2one("res.users", string="Assigned to")

@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 
+from .field_kinds import customer_view
 from .relationship_history import CLASSES
-
-CRM_USER = "crm_zhongzheng.group_crm_user"
 
 
 class CustomerBadgeMixin(models.AbstractModel):
@@ -19,21 +18,19 @@ class CustomerBadgeMixin(models.AbstractModel):
     _name = "zhongzheng.customer.badge.mixin"
     _description = "Customer Tier and Class Badges"
 
-    partner_tier_id = fields.Many2one(
+    partner_tier_id = customer_view(
+        fields.Many2one,
         "zhongzheng.customer.tier",
         string="Customer Tier",
         compute="_compute_partner_badges",
         search="_search_partner_tier_id",
-        compute_sudo=True,
-        groups=CRM_USER,
     )
-    partner_relationship_class = fields.Selection(
+    partner_relationship_class = customer_view(
+        fields.Selection,
         CLASSES,
         string="Relationship",
         compute="_compute_partner_badges",
         search="_search_partner_relationship_class",
-        compute_sudo=True,
-        groups=CRM_USER,
     )
 
     @api.depends(

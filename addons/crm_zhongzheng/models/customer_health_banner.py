@@ -6,36 +6,32 @@ them, and opened only by service users, who may read tickets."""
 
 from odoo import api, fields, models
 
+from .field_kinds import customer_view
 from .health_states import HEALTH_STATES
-
-CRM_USER = "crm_zhongzheng.group_crm_user"
 
 
 class CustomerHealthBannerMixin(models.AbstractModel):
     _name = "zhongzheng.customer.health.banner.mixin"
     _description = "Customer Health Banner"
 
-    partner_health_status = fields.Selection(
+    partner_health_status = customer_view(
+        fields.Selection,
         HEALTH_STATES,
         string="Customer Health",
         compute="_compute_partner_health",
-        compute_sudo=True,
-        groups=CRM_USER,
     )
-    partner_health_warning = fields.Char(
+    partner_health_warning = customer_view(
+        fields.Char,
         string="Customer Health Warning",
         compute="_compute_partner_health",
-        compute_sudo=True,
-        groups=CRM_USER,
         help="The customer's health when it is not healthy, and its open "
         "complaints and claims.",
     )
-    partner_open_issue_ids = fields.Many2many(
+    partner_open_issue_ids = customer_view(
+        fields.Many2many,
         "zhongzheng.service.ticket",
         string="Open Complaints and Claims",
         compute="_compute_partner_health",
-        compute_sudo=True,
-        groups=CRM_USER,
     )
 
     @api.depends("partner_id", "company_id")

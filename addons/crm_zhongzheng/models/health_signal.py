@@ -3,6 +3,8 @@ takes off the health score, with what it measured and compared against."""
 
 from odoo import api, fields, models
 
+from .field_kinds import customer_of_company
+
 SIGNALS = [
     ("rhythm", "Order Rhythm"),
     ("alive", "Probability Alive"),
@@ -36,10 +38,7 @@ class HealthSignal(models.Model):
     _order = "points desc, id"
     _rec_name = "signal"
 
-    partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    partner_id, company_id = customer_of_company()
     signal = fields.Selection(SIGNALS, required=True)
     points = fields.Float(digits=(16, 1), help="Points off the health score.")
     value = fields.Float(string="Measured", digits=(16, 2))

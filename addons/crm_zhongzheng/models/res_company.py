@@ -1,44 +1,143 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# The value score's and the health score's weights: {name: (label, default)},
+# the settings value_weight_<name> and health_weight_<name>.
+VALUE_WEIGHTS = {
+    "current": ("Weight: Current Value", 35.0),
+    "potential": ("Weight: Potential", 25.0),
+    "loyalty": ("Weight: Loyalty", 20.0),
+    "payment": ("Weight: Payment Behaviour", 10.0),
+    "cost": ("Weight: Cost-to-Serve", 10.0),
+}
+HEALTH_WEIGHTS = {
+    "rhythm": ("Health: Order Rhythm", 40.0),
+    "alive": ("Health: Probability Alive", 10.0),
+    "trend": ("Health: Revenue Trend", 25.0),
+    "segment": ("Health: RFM Segment Down", 5.0),
+    "service": ("Health: Service", 15.0),
+    "payment": ("Health: Payment", 5.0),
+}
+
+
+def weight_settings(prefix, weights):
+    """The settings table's rows of `weights`, named `prefix`<name>."""
+    return {
+        prefix + name: (fields.Float, label, default)
+        for name, (label, default) in weights.items()
+    }
+
+
+# The plain company settings, declared once: name: (field type, label,
+# default[, help]), made fields of the company below (declare_settings).
+VALUE_SETTING_FIELDS = {
+    "value_window_days": (
+        fields.Integer,
+        "Analysis Window (days)",
+        365,
+        (
+            "Revenue, margin, RFM and ABC are measured over this many days "
+            "up to the analysis date."
+        ),
+    ),
+    "abc_a_share": (
+        fields.Float,
+        "ABC: A up to (%)",
+        80.0,
+        "Customers making the first part of cumulative revenue are A.",
+    ),
+    "abc_b_share": (
+        fields.Float,
+        "ABC: B up to (%)",
+        95.0,
+        (
+            "Customers after A, up to this share of cumulative revenue, are B; "
+            "the rest are C."
+        ),
+    ),
+    "clv_horizon_months": (fields.Integer, "CLV Horizon (months)", 12),
+    "clv_monthly_discount_rate": (fields.Float, "CLV Monthly Discount Rate (%)", 1.0),
+    **weight_settings("value_weight_", VALUE_WEIGHTS),
+    # customer pyramid; the floor of the loss-making tier (code "lead", 铅层)
+    "tier_lead_floor": (
+        fields.Float,
+        "Lead Floor",
+        0.0,
+        (
+            "Customers whose net contribution (margin minus cost-to-serve) "
+            "over the window is below this amount are in the lead tier."
+        ),
+    ),
+    "tier_min_history_days": (
+        fields.Integer,
+        "Minimum History (days)",
+        90,
+        "Customers whose first order is more recent get no tier yet.",
+    ),
+    "tier_min_stay_days": (fields.Integer, "Minimum Stay in a Tier (days)", 90),
+    "tier_hysteresis": (
+        fields.Float,
+        "Hysteresis Band (%)",
+        5.0,
+        (
+            "A customer leaves its tier only once its cumulative share is "
+            "this many points past the boundary."
+        ),
+    ),
+    # relationship classes
+    "class_loyal_min_orders": (fields.Integer, "Loyal: Minimum Orders in Window", 4),
+    "class_loyal_max_gap_days": (fields.Integer, "Loyal: Longest Gap (days)", 120),
+    "class_lost_after_days": (fields.Integer, "Lost after (days)", 180),
+}
 # customer health (客户健康度): signal weights, status thresholds, alerts
-HEALTH_SETTINGS = (
-    "health_weight_rhythm",
-    "health_weight_alive",
-    "health_weight_trend",
-    "health_weight_segment",
-    "health_weight_service",
-    "health_weight_payment",
-    "health_trend_months",
-    "health_watch_below",
-    "health_at_risk_below",
-    "health_critical_below",
-    "health_episode_days",
-    "activity_cap_days",
-)
-# The customer value settings, declared once: as fields of the company
-# below. The CRM managers' settings wizard (wizards/value_settings.py) and
-# Odoo's settings page (res_config_settings.py) derive theirs from these
-# lists with setting_fields().
+HEALTH_SETTING_FIELDS = {
+    # each signal's weight (normalised to 100 points)
+    **weight_settings("health_weight_", HEALTH_WEIGHTS),
+    # status thresholds, alerts
+    "health_trend_months": (
+        fields.Integer,
+        "Health: Trend Months",
+        3,
+        (
+            "Revenue of the last this many months against the average of as "
+            "many months in the year before them."
+        ),
+    ),
+    "health_watch_below": (
+        fields.Float,
+        "Watch below",
+        80.0,
+        "A health score below this is Watch (at or above: Healthy).",
+    ),
+    "health_at_risk_below": (fields.Float, "At Risk below", 60.0),
+    "health_critical_below": (fields.Float, "Critical below", 40.0),
+    "health_episode_days": (
+        fields.Integer,
+        "Episode Ends after (days)",
+        30,
+        (
+            "A health alert's episode ends once the customer has been healthy "
+            "or on watch this many days: only then can it be alerted again."
+        ),
+    ),
+    "activity_cap_days": (
+        fields.Integer,
+        "One Automatic Activity per (days)",
+        7,
+        (
+            "Follow-up rules give a customer at most one automatic activity "
+            "in this many days, whichever rules match it."
+        ),
+    ),
+}
+HEALTH_SETTINGS = tuple(HEALTH_SETTING_FIELDS)
+# The customer value settings: as fields of the company below. The CRM
+# managers' settings wizard (wizards/value_settings.py) and Odoo's settings
+# page (res_config_settings.py) derive theirs from these lists with
+# setting_fields().
 VALUE_SETTINGS = (
-    "value_window_days",
-    "abc_a_share",
-    "abc_b_share",
-    "clv_horizon_months",
-    "clv_monthly_discount_rate",
-    "value_weight_current",
-    "value_weight_potential",
-    "value_weight_loyalty",
-    "value_weight_payment",
-    "value_weight_cost",
+    *VALUE_SETTING_FIELDS,
     "tier_basis",
-    "tier_lead_floor",
-    "tier_min_history_days",
-    "tier_min_stay_days",
-    "tier_hysteresis",
-    "class_loyal_min_orders",
-    "class_loyal_max_gap_days",
-    "class_lost_after_days",
     "sale_block_risky",
     *HEALTH_SETTINGS,
 )
@@ -46,73 +145,27 @@ VALUE_SETTINGS = (
 ADMIN_SETTINGS = ("followup_days", "followup_tier_ids", "pyramid_report_user_ids")
 
 
+def declare_settings(table):
+    """{name: field} of a table of settings {name: (field type, label,
+    default[, help])}."""
+    result = {}
+    for name, (kind, string, default, *help_text) in table.items():
+        extra = {"help": help_text[0]} if help_text else {}
+        result[name] = kind(string=string, default=default, **extra)
+    return result
+
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    value_window_days = fields.Integer(
-        string="Analysis Window (days)",
-        default=365,
-        help="Revenue, margin, RFM and ABC are measured over this many days "
-        "up to the analysis date.",
-    )
-    abc_a_share = fields.Float(
-        string="ABC: A up to (%)",
-        default=80.0,
-        help="Customers making the first part of cumulative revenue are A.",
-    )
-    abc_b_share = fields.Float(
-        string="ABC: B up to (%)",
-        default=95.0,
-        help="Customers after A, up to this share of cumulative revenue, are B; "
-        "the rest are C.",
-    )
-    clv_horizon_months = fields.Integer(string="CLV Horizon (months)", default=12)
-    clv_monthly_discount_rate = fields.Float(
-        string="CLV Monthly Discount Rate (%)", default=1.0
-    )
-    value_weight_current = fields.Float(string="Weight: Current Value", default=35.0)
-    value_weight_potential = fields.Float(string="Weight: Potential", default=25.0)
-    value_weight_loyalty = fields.Float(string="Weight: Loyalty", default=20.0)
-    value_weight_payment = fields.Float(
-        string="Weight: Payment Behaviour", default=10.0
-    )
-    value_weight_cost = fields.Float(string="Weight: Cost-to-Serve", default=10.0)
-    # customer pyramid
+    locals().update(declare_settings(VALUE_SETTING_FIELDS | HEALTH_SETTING_FIELDS))
+
     tier_basis = fields.Selection(
         [("margin", "Margin"), ("revenue", "Revenue"), ("score", "Value Score")],
         default="margin",
         required=True,
         help="What ranks customers into platinum, gold and iron.",
     )
-    # the floor of the loss-making tier (code "lead", 铅层)
-    tier_lead_floor = fields.Float(
-        string="Lead Floor",
-        default=0.0,
-        help="Customers whose net contribution (margin minus cost-to-serve) "
-        "over the window is below this amount are in the lead tier.",
-    )
-    tier_min_history_days = fields.Integer(
-        string="Minimum History (days)",
-        default=90,
-        help="Customers whose first order is more recent get no tier yet.",
-    )
-    tier_min_stay_days = fields.Integer(
-        string="Minimum Stay in a Tier (days)", default=90
-    )
-    tier_hysteresis = fields.Float(
-        string="Hysteresis Band (%)",
-        default=5.0,
-        help="A customer leaves its tier only once its cumulative share is "
-        "this many points past the boundary.",
-    )
-    # relationship classes
-    class_loyal_min_orders = fields.Integer(
-        string="Loyal: Minimum Orders in Window", default=4
-    )
-    class_loyal_max_gap_days = fields.Integer(
-        string="Loyal: Longest Gap (days)", default=120
-    )
-    class_lost_after_days = fields.Integer(string="Lost after (days)", default=180)
     followup_days = fields.Integer(
         string="Follow-up Visit after (days)",
         default=7,
@@ -146,39 +199,6 @@ class ResCompany(models.Model):
         string="Block Risky Sales",
         help="Refuse to confirm a sale for a lead-tier customer or one whose "
         "overdue receivable exceeds its credit limit (otherwise only warn).",
-    )
-
-    # customer health: each signal's weight (normalised to 100 points)
-    health_weight_rhythm = fields.Float(string="Health: Order Rhythm", default=40.0)
-    health_weight_alive = fields.Float(string="Health: Probability Alive", default=10.0)
-    health_weight_trend = fields.Float(string="Health: Revenue Trend", default=25.0)
-    health_weight_segment = fields.Float(string="Health: RFM Segment Down", default=5.0)
-    health_weight_service = fields.Float(string="Health: Service", default=15.0)
-    health_weight_payment = fields.Float(string="Health: Payment", default=5.0)
-    health_trend_months = fields.Integer(
-        string="Health: Trend Months",
-        default=3,
-        help="Revenue of the last this many months against the average of as "
-        "many months in the year before them.",
-    )
-    health_watch_below = fields.Float(
-        string="Watch below",
-        default=80.0,
-        help="A health score below this is Watch (at or above: Healthy).",
-    )
-    health_at_risk_below = fields.Float(string="At Risk below", default=60.0)
-    health_critical_below = fields.Float(string="Critical below", default=40.0)
-    health_episode_days = fields.Integer(
-        string="Episode Ends after (days)",
-        default=30,
-        help="A health alert's episode ends once the customer has been healthy "
-        "or on watch this many days: only then can it be alerted again.",
-    )
-    activity_cap_days = fields.Integer(
-        string="One Automatic Activity per (days)",
-        default=7,
-        help="Follow-up rules give a customer at most one automatic activity "
-        "in this many days, whichever rules match it.",
     )
 
     @api.constrains("pyramid_report_user_ids")
@@ -289,25 +309,19 @@ class ResCompany(models.Model):
                     )
                 )
 
+    def _weights(self, prefix, weights):
+        """{name: weight} of the company's weight settings `prefix`<name>."""
+        self.ensure_one()
+        return {name: self[prefix + name] for name in weights}
+
     def _health_weights(self):
         """{signal group: weight in points, the weights normalised to 100}."""
-        self.ensure_one()
-        weights = {
-            name: self[f"health_weight_{name}"]
-            for name in ("rhythm", "alive", "trend", "segment", "service", "payment")
-        }
+        weights = self._weights("health_weight_", HEALTH_WEIGHTS)
         total = sum(weights.values()) or 1.0
         return {name: 100.0 * weight / total for name, weight in weights.items()}
 
     def _value_weights(self):
-        self.ensure_one()
-        return {
-            "current": self.value_weight_current,
-            "potential": self.value_weight_potential,
-            "loyalty": self.value_weight_loyalty,
-            "payment": self.value_weight_payment,
-            "cost": self.value_weight_cost,
-        }
+        return self._weights("value_weight_", VALUE_WEIGHTS)
 
 
 def setting_fields(names, related):

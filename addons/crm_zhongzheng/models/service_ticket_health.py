@@ -32,21 +32,20 @@ class CustomerHealth(models.AbstractModel):
             "company": company.id,
             "start": end - timedelta(days=SERVICE_DAYS),
             "end": end,
-            "partners": partners,
             "low": LOW_RATING,
         }
-        return [
-            *super()._health_service_queries(company, as_of, partners),
-            SQL(
+        rows = {
+            "service_sla": (
+                "t",
                 """
-            SELECT t.commercial_partner_id, 'service_sla', COUNT(*)::float8
               FROM zhongzheng_service_ticket t
              WHERE t.company_id = %(company)s AND t.sla_status = 'breached'
                AND t.create_date >= %(start)s AND t.create_date < %(end)s
-               AND t.commercial_partner_id IN (%(partners)s)
-             GROUP BY t.commercial_partner_id
-            UNION ALL
-            SELECT t.commercial_partner_id, 'service_claims', COUNT(*)::float8
+            """,
+            ),
+            "service_claims": (
+                "t",
+                """
               FROM zhongzheng_service_ticket t
               JOIN zhongzheng_service_ticket_type ty ON ty.id = t.type_id
               LEFT JOIN zhongzheng_service_ticket_stage st ON st.id = t.stage_id
@@ -55,27 +54,48 @@ class CustomerHealth(models.AbstractModel):
                AND t.create_date < %(end)s
                AND (t.date_closed IS NULL OR t.date_closed >= %(end)s)
                AND NOT COALESCE(st.is_cancelled, FALSE)
-               AND t.commercial_partner_id IN (%(partners)s)
-             GROUP BY t.commercial_partner_id
-            UNION ALL
-            SELECT t.commercial_partner_id, 'service_ratings', COUNT(*)::float8
+            """,
+            ),
+            "service_ratings": (
+                "t",
+                """
               FROM rating_rating r
               JOIN zhongzheng_service_ticket t ON t.id = r.res_id
              WHERE r.res_model = 'zhongzheng.service.ticket' AND r.consumed
                AND r.rating > 0 AND r.rating <= %(low)s
                AND r.write_date >= %(start)s AND r.write_date < %(end)s
                AND t.company_id = %(company)s
-               AND t.commercial_partner_id IN (%(partners)s)
-             GROUP BY t.commercial_partner_id
-            UNION ALL
-            SELECT p.commercial_partner_id, 'service_exceptions', COUNT(*)::float8
+            """,
+            ),
+            "service_exceptions": (
+                "p",
+                """
               FROM zhongzheng_tracking_event e
               JOIN res_partner p ON p.id = e.partner_id
              WHERE e.company_id = %(company)s AND e.kind = 'exception'
                AND e.event_time >= %(start)s AND e.event_time < %(end)s
-               AND p.commercial_partner_id IN (%(partners)s)
-             GROUP BY p.commercial_partner_id
             """,
-                **params,
+            ),
+        }
+        return [
+            *super()._health_service_queries(company, as_of, partners),
+            *(
+                _count_rows(signal, alias, SQL(text, **params), partners)
+                for signal, (alias, text) in rows.items()
             ),
         ]
+
+
+def _count_rows(signal, alias, rows, partners):
+    """The query of rows (commercial partner, signal, count): `rows` (their
+    FROM and WHERE clauses) counted per `alias`.commercial_partner_id, for
+    the commercial partners of the subquery `partners`."""
+    partner = SQL.identifier(alias, "commercial_partner_id")
+    return SQL(
+        "SELECT %(partner)s, %(signal)s, COUNT(*)::float8 %(rows)s"
+        " AND %(partner)s IN (%(partners)s) GROUP BY %(partner)s",
+        partner=partner,
+        signal=signal,
+        rows=rows,
+        partners=partners,
+    )

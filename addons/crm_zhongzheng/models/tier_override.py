@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .field_kinds import customer
+
 
 class TierOverride(models.Model):
     """A CRM manager's manual tier for a customer, with a mandatory reason,
@@ -12,14 +14,7 @@ class TierOverride(models.Model):
     _order = "create_date desc, id desc"
     _rec_name = "partner_id"
 
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        ondelete="cascade",
-        index=True,
-        domain=[("parent_id", "=", False)],
-    )
+    partner_id = customer(domain=[("parent_id", "=", False)])
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )

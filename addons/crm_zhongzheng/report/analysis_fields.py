@@ -9,3 +9,15 @@ def average(string=None, digits=(16, 1), **kwargs):
     if string:
         kwargs["string"] = string
     return fields.Float(readonly=True, aggregator="avg", digits=digits, **kwargs)
+
+
+def rating_average(string, **kwargs):
+    """A rating from 1 to 5, averaged: two decimals tell ratings apart."""
+    return average(string, digits=(16, 2), **kwargs)
+
+
+def amount(string=None, **kwargs):
+    """A money measure, summed, in the accounting precision."""
+    if string:
+        kwargs["string"] = string
+    return fields.Float(readonly=True, digits="Account", **kwargs)

@@ -2,7 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from . import report_charts
-from .analysis_fields import average
+from .analysis_fields import amount, average, rating_average
 
 SERVICE = "crm_zhongzheng.group_service_manager,crm_zhongzheng.group_crm_manager"
 PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
@@ -57,16 +57,15 @@ class CrmKpiReport(models.Model):
     churn_rate = average("Churn Rate (%)")
     acquisition_rate = average("Acquisition Rate (%)")
     buying_customers = fields.Integer(readonly=True)
-    revenue = fields.Float(digits="Account", readonly=True)
+    revenue = amount()
     top20_revenue_share = average(
         "Top 20% Revenue Share (%)",
         help="Revenue share of the top 20% of the period's buying customers.",
     )
     tickets_closed = fields.Integer(readonly=True, groups=SERVICE)
     sla_compliance = average("SLA Compliance (%)", groups=SERVICE)
-    satisfaction = average(
+    satisfaction = rating_average(
         "Average Satisfaction",
-        digits=(16, 2),
         groups=SERVICE,
         help="Average customer rating (1 to 5) of the tickets closed.",
     )

@@ -21,10 +21,8 @@ class CustomerPyramidReport(models.AbstractModel):
 
     _name = "report.crm_zhongzheng.report_customer_pyramid"
     _description = "Customer Pyramid Report"
-
-    @api.model
-    def _get_report_values(self, docids, data=None):
-        return report_charts.period_report_values(self, "pyramid", docids, data)
+    _inherit = "zhongzheng.period.report"
+    _period_report = "pyramid"
 
     @api.model
     def _tiers_at(self, company, day):

@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from ..models.relationship_history import CLASSES
 from . import report_charts
-from .analysis_fields import average
+from .analysis_fields import amount, average
 
 MANAGER = "crm_zhongzheng.group_crm_manager"
 
@@ -167,14 +167,12 @@ class CustomerValueReport(models.Model):
         [("a", "A"), ("b", "B"), ("c", "C")], string="ABC Class", readonly=True
     )
     order_count = fields.Integer(string="Orders", readonly=True)
-    revenue = fields.Float(digits="Account", readonly=True)
-    margin = fields.Float(digits="Account", readonly=True, groups=MANAGER)
+    revenue = amount()
+    margin = amount(groups=MANAGER)
     ticket_count = fields.Integer(string="Service Tickets", readonly=True)
     claim_count = fields.Integer(string="Claims", readonly=True)
-    claims_paid = fields.Float(
-        string="Compensation Paid",
-        digits="Account",
-        readonly=True,
+    claims_paid = amount(
+        "Compensation Paid",
         groups=MANAGER,
         help="Compensation approved on the customer's claims that month.",
     )

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 # Odoo's colour picker palette (index 0 is "no colour")
@@ -89,6 +89,20 @@ def period_report_values(report, key, docids, data):
         "date_to": end - timedelta(days=1),
         **report._period_values(companies, period, start, end, data),
     }
+
+
+class PeriodReport(models.AbstractModel):
+    """What every period PDF's report model shares: its values are
+    period_report_values()'s, under its key in PERIOD_REPORTS
+    (`_period_report`), with what its `_period_values()` adds."""
+
+    _name = "zhongzheng.period.report"
+    _description = "Period PDF Report"
+    _period_report = None
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        return period_report_values(self, self._period_report, docids, data)
 
 
 def color(index):

@@ -20,10 +20,8 @@ class ServiceQualityPdfReport(models.AbstractModel):
 
     _name = "report.crm_zhongzheng.report_service_quality"
     _description = "Service Quality Report"
-
-    @api.model
-    def _get_report_values(self, docids, data=None):
-        return report_charts.period_report_values(self, "service", docids, data)
+    _inherit = "zhongzheng.period.report"
+    _period_report = "service"
 
     @api.model
     def _quality(self, company, start, end, teams):

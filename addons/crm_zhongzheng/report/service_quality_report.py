@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .analysis_fields import average
+from .analysis_fields import amount, average, rating_average
 from .customer_value_report import partner_figure
 
 
@@ -83,30 +83,25 @@ class ServiceQualityReport(models.Model):
         "SLA Compliance (%)",
         help="Share of the tickets with a met or breached SLA that met it.",
     )
-    satisfaction = average(
+    satisfaction = rating_average(
         "Average Rating",
-        digits=(16, 2),
         help="Customer rating from 1 to 5; unrated tickets are left out.",
     )
-    satisfaction_customer = average(
+    satisfaction_customer = rating_average(
         "Average Rating (Customer-given)",
-        digits=(16, 2),
         help="Ratings the customers gave themselves (portal, e-mail link).",
     )
-    satisfaction_staff = average(
+    satisfaction_staff = rating_average(
         "Average Rating (Staff-recorded)",
-        digits=(16, 2),
         help="Ratings staff recorded for the customer (call, API).",
     )
     questionnaire_score = average("Visit Score")
     first_response_hours = average("First Response Time (h)", digits=None)
     resolution_hours = average("Resolution Time (h)", digits=None)
     reopen_count = fields.Integer(string="Reopened", readonly=True)
-    claim_amount = fields.Float(string="Claimed", digits="Account", readonly=True)
-    claims_paid = fields.Float(
-        string="Compensation Approved", digits="Account", readonly=True
-    )
-    handling_cost = fields.Float(digits="Account", readonly=True)
+    claim_amount = amount("Claimed")
+    claims_paid = amount("Compensation Approved")
+    handling_cost = amount()
 
     def _ticket_selection(self, field):
         """The ticket field's own choices (labels in the user's language)."""

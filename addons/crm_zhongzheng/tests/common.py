@@ -6,6 +6,14 @@ from odoo.tests import TransactionCase, new_test_user
 AS_OF = date(2026, 6, 30)
 
 
+def make_user(env, login, *groups, company=None, **values):
+    """A user of the `groups` (xml ids), working in `company` only if one
+    is given."""
+    if company:
+        values.update(company_ids=[Command.set(company.ids)], company_id=company.id)
+    return new_test_user(env, login=login, groups=",".join(groups), **values)
+
+
 class ZhongzhengCase(TransactionCase):
     """Shared fixtures: a CRM user, a CRM manager, a plain internal user, and
     helpers to build a sales history with exact dates and amounts."""
@@ -20,10 +28,8 @@ class ZhongzhengCase(TransactionCase):
             ("service_user", "crm_zhongzheng.group_service_user"),
             ("service_manager", "crm_zhongzheng.group_service_manager"),
         ):
-            user = new_test_user(
-                cls.env,
-                login=f"zz_{attr}",
-                groups=",".join(filter(None, ("base.group_user", groups))),
+            user = make_user(
+                cls.env, f"zz_{attr}", *filter(None, ("base.group_user", groups))
             )
             setattr(cls, attr, user)
 

@@ -2,9 +2,9 @@ from datetime import date, datetime, timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import ValueCase
+from .common import ValueCase, make_user
 
 # the customer's last regular order; it ordered every 30 days for a year
 LAST = date(2025, 12, 1)
@@ -15,21 +15,21 @@ class HealthCase(ValueCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesperson = new_test_user(
+        cls.salesperson = make_user(
             cls.env,
-            login="zz_health_salesperson",
-            groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
+            "zz_health_salesperson",
+            "base.group_user",
+            "sales_team.group_sale_salesman_all_leads",
             "crm_zhongzheng.group_crm_user",
-            company_ids=[Command.set([cls.company.id])],
-            company_id=cls.company.id,
+            company=cls.company,
         )
         # an employee who sells, but sees none of the classification
-        cls.plain_seller = new_test_user(
+        cls.plain_seller = make_user(
             cls.env,
-            login="zz_health_plain_seller",
-            groups="base.group_user,sales_team.group_sale_salesman_all_leads",
-            company_ids=[Command.set([cls.company.id])],
-            company_id=cls.company.id,
+            "zz_health_plain_seller",
+            "base.group_user",
+            "sales_team.group_sale_salesman_all_leads",
+            company=cls.company,
         )
 
     def _monthly(self, name, last=LAST, count=13, gap=30, price=1000.0):

@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.models import check_method_name
 from odoo.tests import Form, new_test_user, tagged
 
-from .common import AS_OF, ValueCase, ZhongzhengCase
+from .common import AS_OF, ValueCase, ZhongzhengCase, make_user
 from .test_reports import ReportCase
 
 # the figures of issue 14, point 4, as a CRM user reads them
@@ -55,16 +55,19 @@ class TestNothingChangesForOthers(ZhongzhengCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.back_office = new_test_user(
+        cls.back_office = make_user(
             cls.env,
-            login="zz_back_office",
-            groups="sales_team.group_sale_salesman_all_leads,stock.group_stock_manager,"
-            "purchase.group_purchase_user,account.group_account_invoice",
+            "zz_back_office",
+            "sales_team.group_sale_salesman_all_leads",
+            "stock.group_stock_manager",
+            "purchase.group_purchase_user",
+            "account.group_account_invoice",
         )
-        cls.service_clerk = new_test_user(
+        cls.service_clerk = make_user(
             cls.env,
-            login="zz_service_clerk",
-            groups="stock.group_stock_user,crm_zhongzheng.group_service_manager",
+            "zz_service_clerk",
+            "stock.group_stock_user",
+            "crm_zhongzheng.group_service_manager",
         )
 
     def _one(self, model, domain=()):
