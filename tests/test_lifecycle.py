@@ -1,9 +1,16 @@
 """The addon installs without and with demo data, upgrades and uninstalls
 cleanly, each time in a real database through odoo-bin."""
 
+import ast
+
 import pytest
 
-from harness import ADDON, copy_db, drop_db, error_lines, query, run_odoo
+from harness import ADDON, ROOT, copy_db, drop_db, error_lines, query, run_odoo
+
+# the version the manifest declares is the one a database must end up with
+VERSION = ast.literal_eval(
+    (ROOT / "addons" / ADDON / "__manifest__.py").read_text(encoding="utf-8")
+)["version"]
 
 
 def module_state(db):
@@ -26,7 +33,7 @@ def test_install_without_demo(odoo_db):
         code, log = run_odoo(db, "-i", ADDON, "--without-demo=all", "--stop-after-init")
         assert code == 0, log[-3000:]
         assert error_lines(log) == []
-        assert module_state(db) == ("installed", "18.0.1.1.0")
+        assert module_state(db) == ("installed", VERSION)
         demo = query(
             db,
             "SELECT count(*) FROM ir_model_data WHERE module=%s AND name LIKE %s",
@@ -55,7 +62,7 @@ def db_copy(odoo_db):
 
 
 def test_demo_install_is_installed(odoo_db):
-    assert module_state(odoo_db) == ("installed", "18.0.1.1.0")
+    assert module_state(odoo_db) == ("installed", VERSION)
 
 
 def test_upgrade(db_copy):
@@ -63,7 +70,7 @@ def test_upgrade(db_copy):
     code, log = run_odoo(db_copy, "-u", ADDON, "--stop-after-init")
     assert code == 0, log[-3000:]
     assert error_lines(log) == []
-    assert module_state(db_copy) == ("installed", "18.0.1.1.0")
+    assert module_state(db_copy) == ("installed", VERSION)
     assert own_xmlids(db_copy) == before, "an upgrade neither adds nor loses records"
 
 
