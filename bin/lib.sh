@@ -17,6 +17,18 @@ PG_STARTED_HERE=0
 DEBIAN_PACKAGES=(libpq-dev libldap2-dev libsasl2-dev build-essential
   chromium wkhtmltopdf fonts-noto-cjk poppler-utils docker-compose)
 
+# The addon and its bridges: every addons/crm_zhongzheng_*/ with a manifest
+# (each depends on the addon and one Odoo app, auto_install), comma-separated
+# as odoo-bin's -i wants them.
+addons_list() {
+  local d out=$ADDON
+  for d in "$ROOT/addons/$ADDON"_*/; do
+    if [ -f "$d/__manifest__.py" ]; then out+=",$(basename "$d")"; fi
+  done
+  echo "$out"
+}
+ADDONS=$(addons_list)
+
 die() { echo "ERROR: $*" >&2; exit 2; }
 info() { echo "==> $*" >&2; }
 
