@@ -205,9 +205,18 @@ class MailingMailing(models.Model):
                     )
                 )
 
-    @api.constrains("customer_target", "mailing_model_id", *SELECTION_FIELDS)
+    @api.constrains(
+        "customer_target", "mailing_model_id", "ab_testing_enabled", *SELECTION_FIELDS
+    )
     def _check_customer_target(self):
         for mailing in self.filtered("customer_target"):
+            if mailing.ab_testing_enabled:
+                raise ValidationError(
+                    self.env._(
+                        "A mailing to customers compares them with its control "
+                        "group, not with A/B tests: turn A/B testing off."
+                    )
+                )
             if mailing.mailing_model_real != "res.partner":
                 raise ValidationError(
                     self.env._("A mailing to customers is sent to contacts.")
@@ -298,7 +307,8 @@ class MailingMailing(models.Model):
             ["email_normalized", "commercial_partner_id", "campaign_contact"]
         )
         self.env["mail.blacklist"].flush_model(["email", "active"])
-        self.env.cr.execute(
+        # execute_query flushes what the selection's domain reads
+        return self.env.execute_query(
             SQL(
                 """
                 SELECT r.id, r.commercial_partner_id
@@ -316,7 +326,6 @@ class MailingMailing(models.Model):
                 own=self.customer_recipients == "customer",
             )
         )
-        return self.env.cr.fetchall()
 
     def _group_sizes(self):
         """(mailed, control) customers if the mailing were sent now."""

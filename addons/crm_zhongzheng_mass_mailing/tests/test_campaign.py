@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from odoo.addons.crm_zhongzheng.tests.common import ValueCase, make_user
 
@@ -238,3 +238,75 @@ class TestCampaign(ValueCase):
         self.assertIn("Gold", report.customer_selection_label)
         with self.assertRaises(AccessError):
             report.read(["margin_uplift"])
+
+    def test_from_the_tier_list_to_the_sending_job(self):
+        """New Mailing on the gold tier, a 10% control group, the warning a
+        user reads before sending, then the queue's job sends it."""
+        action = self.gold.with_user(self.marketer).action_new_mailing()
+        Mailing = self.env["mailing.mailing"].with_user(self.marketer)
+        form = Form(Mailing.with_context(action["context"]))
+        form.subject = "Gold spring offer"
+        form.body_arch = "<p>For our gold customers</p>"
+        form.holdout_percent = 10.0
+        self.assertEqual(form.targeted_count, 36)
+        self.assertEqual(form.control_count, 4)
+        self.assertIn("fewer than 30", form.warning_message)
+        mailing = form.save()
+        self.assertEqual(mailing.customer_tier_ids, self.gold)
+        self.assertEqual(mailing.customer_selection_label, "Tiers: Gold")
+        mailing.action_launch()
+        self.env["mailing.mailing"]._process_mass_mailing_queue()
+        self.assertEqual(mailing.state, "done")
+        self.assertEqual(len(mailing.mailing_trace_ids), 36)
+        self.assertEqual(mailing.control_count, 4)
+
+    def test_criteria_add_up_in_the_mailing_company(self):
+        in_company = self.env["res.partner"].sudo().with_company(self.company)
+        in_company.browse(self.golds[:6].ids).write({"abc_class": "a"})
+        in_company.browse(self.golds[:2].ids).write({"health_status": "at_risk"})
+        at_risk_a = self._mailing(
+            customer_abc_class="a", customer_health_status="at_risk"
+        )
+        self.assertEqual(at_risk_a.targeted_count, 2)
+        self.assertEqual(
+            self._mailing(customer_abc_class="a").targeted_count, 6, "A and gold"
+        )
+        # the tiers of another company: nobody is gold there
+        other = self.env.ref("base.main_company")
+        self.marketer.company_ids |= other
+        elsewhere = self._mailing(company_id=other.id)
+        self.assertEqual(elsewhere.targeted_count, 0)
+        with self.assertRaises(UserError):
+            elsewhere.action_send_mail()
+        # a marketing user of the other company only sees no member here
+        mailing = self._mailing()
+        mailing.action_send_mail()
+        outsider = make_user(
+            self.env,
+            "zz_marketer_other",
+            "mass_mailing.group_mass_mailing_user",
+            company=other,
+        )
+        Member = self.env["zhongzheng.campaign.member"]
+        self.assertEqual(Member.with_user(self.marketer).search_count([]), 40)
+        outside = Member.with_user(outsider).with_context(allowed_company_ids=other.ids)
+        self.assertEqual(outside.search_count([]), 0)
+        with self.assertRaises(AccessError):
+            Member.with_user(self.marketer).browse(
+                mailing.campaign_member_ids[0].id
+            ).write({"is_control": True})
+
+    def test_partner_list_action(self):
+        action = (
+            (self.buyer_contact | self.platinums[0])
+            .with_user(self.marketer)
+            .action_new_mailing()
+        )
+        chosen = action["context"]["default_customer_partner_ids"]
+        self.assertEqual(set(chosen[0][2]), {self.golds[0].id, self.platinums[0].id})
+        mailing = self._mailing(
+            customer_tier_ids=[Command.clear()], customer_partner_ids=chosen
+        )
+        self.assertEqual(mailing.targeted_count, 2)
+        with self.assertRaises(ValidationError):
+            mailing.write({"ab_testing_enabled": True})
