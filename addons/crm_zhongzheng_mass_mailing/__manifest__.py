@@ -19,4 +19,5 @@
         "views/customer_views.xml",
         "report/campaign_report_views.xml",
     ],
+    "demo": ["demo/mailing_mailing_demo.xml"],
 }

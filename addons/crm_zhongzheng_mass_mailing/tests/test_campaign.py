@@ -238,13 +238,22 @@ class TestCampaign(ValueCase):
         self.assertIn("Gold", report.customer_selection_label)
         with self.assertRaises(AccessError):
             report.read(["margin_uplift"])
+        # the pivot as the marketing user opens it
+        Report = self.env["zhongzheng.campaign.report"].with_user(self.marketer)
+        Report.get_views([(False, "pivot"), (False, "graph"), (False, "list")])
+        [(label, incremental)] = Report._read_group(
+            [("mailing_id", "=", mailing.id)],
+            ["customer_selection_label"],
+            ["incremental_revenue:sum"],
+        )
+        self.assertEqual((label, incremental), ("Tiers: Gold", 2400.0))
 
     def test_from_the_tier_list_to_the_sending_job(self):
         """New Mailing on the gold tier, a 10% control group, the warning a
         user reads before sending, then the queue's job sends it."""
         action = self.gold.with_user(self.marketer).action_new_mailing()
         Mailing = self.env["mailing.mailing"].with_user(self.marketer)
-        form = Form(Mailing.with_context(action["context"]))
+        form = Form(Mailing.with_context(**action["context"]))
         form.subject = "Gold spring offer"
         form.body_arch = "<p>For our gold customers</p>"
         form.holdout_percent = 10.0
