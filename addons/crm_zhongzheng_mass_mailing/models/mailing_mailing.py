@@ -379,7 +379,14 @@ class MailingMailing(models.Model):
             if field.type == "selection":
                 value = dict(field._description_selection(self.env))[value]
             else:
-                value = ", ".join(value.sudo().mapped("display_name"))
+                names = value.sudo().mapped("display_name")
+                value = ", ".join(names[:3])
+                if len(names) > 3:
+                    value = self.env._(
+                        "%(names)s and %(count)s more",
+                        names=value,
+                        count=len(names) - 3,
+                    )
             labels.append(f"{field._description_string(self.env)}: {value}")
         return "; ".join(labels)
 

@@ -72,58 +72,75 @@ def member_outcomes_sql(env):
     )
 
 
+def _group_figures(measure):
+    """Mean, sample variance and total of `measure` for each group (t:
+    mailed, c: control), as columns of the per-mailing aggregate."""
+    return SQL(
+        """
+        AVG(%(m)s) FILTER (WHERE NOT is_control)::float8 AS %(t_mean)s,
+        AVG(%(m)s) FILTER (WHERE is_control)::float8 AS %(c_mean)s,
+        VAR_SAMP(%(m)s) FILTER (WHERE NOT is_control)::float8 AS %(t_var)s,
+        VAR_SAMP(%(m)s) FILTER (WHERE is_control)::float8 AS %(c_var)s,
+        SUM(%(m)s) FILTER (WHERE NOT is_control)::float8 AS %(t_total)s
+        """,
+        m=SQL.identifier(measure),
+        t_mean=SQL.identifier(f"{measure}_t"),
+        c_mean=SQL.identifier(f"{measure}_c"),
+        t_var=SQL.identifier(f"{measure}_vt"),
+        c_var=SQL.identifier(f"{measure}_vc"),
+        t_total=SQL.identifier(f"{measure}_total"),
+    )
+
+
 def uplift_rows_sql(env):
     """One row per sent mailing and measure (METRICS, in their order as
     `sequence`): both groups' sizes, means and the mailed group's total,
-    the uplift and its interval."""
+    the uplift and its interval. One aggregate per mailing (no self-join),
+    so a filter on the mailing reaches the members' index."""
     return SQL(
         """
-        WITH outcome AS (%(outcomes)s),
-        grp AS (
-            SELECT mailing_id, company_id, is_control, COUNT(*) AS n,
-                   COUNT(*) FILTER (WHERE orders > 0)::float8 / COUNT(*) AS share,
-                   COUNT(*) FILTER (WHERE orders > 0) AS buyers,
-                   SUM(orders) AS orders, AVG(orders) AS orders_mean,
-                   VAR_SAMP(orders) AS orders_var,
-                   SUM(revenue) AS revenue, AVG(revenue) AS revenue_mean,
-                   VAR_SAMP(revenue) AS revenue_var,
-                   SUM(margin) AS margin, AVG(margin) AS margin_mean,
-                   VAR_SAMP(margin) AS margin_var
-              FROM outcome
-             GROUP BY mailing_id, company_id, is_control
-        ),
-        stat AS (
-            SELECT g.mailing_id, g.company_id, g.is_control, g.n, m.*
-              FROM grp g
-             CROSS JOIN LATERAL (VALUES
-                 (1, 'buyers', g.share, g.share * (1 - g.share), g.buyers::float8),
-                 (2, 'orders', g.orders_mean::float8, g.orders_var::float8,
-                  g.orders::float8),
-                 (3, 'revenue', g.revenue_mean, g.revenue_var, g.revenue),
-                 (4, 'margin', g.margin_mean, g.margin_var, g.margin)
-             ) AS m(sequence, metric, mean, var, total)
-        ),
-        pair AS (
-            SELECT t.mailing_id, t.company_id, t.sequence, t.metric,
-                   t.n AS targeted_count, COALESCE(c.n, 0) AS control_count,
-                   t.mean AS targeted_value, c.mean AS control_value,
-                   t.total AS targeted_total, t.mean - c.mean AS uplift,
-                   CASE WHEN t.n > 1 AND c.n > 1
-                        THEN SQRT(t.var / t.n + c.var / c.n) END AS se
-              FROM stat t
-              LEFT JOIN stat c
-                ON c.mailing_id = t.mailing_id AND c.metric = t.metric
-               AND c.is_control
-             WHERE NOT t.is_control
-        )
         SELECT pair.*,
                uplift - %(z)s * se AS ci_low,
                uplift + %(z)s * se AS ci_high,
                COALESCE(uplift - %(z)s * se > 0 OR uplift + %(z)s * se < 0,
                         FALSE) AS significant
-          FROM pair
+          FROM (
+            SELECT g.mailing_id, g.company_id, m.sequence, m.metric,
+                   g.nt AS targeted_count, g.nc AS control_count,
+                   m.mt AS targeted_value, m.mc AS control_value,
+                   m.total AS targeted_total, m.mt - m.mc AS uplift,
+                   CASE WHEN g.nt > 1 AND g.nc > 1
+                        THEN SQRT(m.vt / g.nt + m.vc / g.nc) END AS se
+              FROM (
+                SELECT mailing_id, company_id,
+                       COUNT(*) FILTER (WHERE NOT is_control) AS nt,
+                       COUNT(*) FILTER (WHERE is_control) AS nc,
+                       %(bought)s, %(orders)s, %(revenue)s, %(margin)s
+                  FROM (
+                    SELECT o.*, (o.orders > 0)::int AS bought
+                      FROM (%(outcomes)s) o
+                  ) o
+                 GROUP BY mailing_id, company_id
+              ) g
+             CROSS JOIN LATERAL (VALUES
+                 -- a share's variance is p(1 - p) (normal approximation)
+                 (1, 'buyers', g.bought_t, g.bought_c,
+                  g.bought_t * (1 - g.bought_t), g.bought_c * (1 - g.bought_c),
+                  g.bought_total),
+                 (2, 'orders', g.orders_t, g.orders_c, g.orders_vt, g.orders_vc,
+                  g.orders_total),
+                 (3, 'revenue', g.revenue_t, g.revenue_c, g.revenue_vt,
+                  g.revenue_vc, g.revenue_total),
+                 (4, 'margin', g.margin_t, g.margin_c, g.margin_vt, g.margin_vc,
+                  g.margin_total)
+             ) AS m(sequence, metric, mt, mc, vt, vc, total)
+          ) pair
         """,
         outcomes=member_outcomes_sql(env),
+        bought=_group_figures("bought"),
+        orders=_group_figures("orders"),
+        revenue=_group_figures("revenue"),
+        margin=_group_figures("margin"),
         z=Z_95,
     )
 
