@@ -281,7 +281,7 @@ class TestCampaign(ValueCase):
             self._mailing(customer_abc_class="a").targeted_count, 6, "A and gold"
         )
         # the tiers of another company: nobody is gold there
-        other = self.env.ref("base.main_company")
+        other = self.env["res.company"].create({"name": "Zhongzheng Elsewhere"})
         self.marketer.company_ids |= other
         elsewhere = self._mailing(company_id=other.id)
         self.assertEqual(elsewhere.targeted_count, 0)
