@@ -258,15 +258,18 @@ class MailingMailing(models.Model):
         tier, class or health. The sending job runs as superuser for the
         mailing's responsible."""
         sender = (self.user_id or self.write_uid) if self.env.su else self.env.user
-        return not sender or sender.has_group(MARKETING_USER)
+        return not sender or (
+            sender.has_group(MARKETING_USER) and self.company_id in sender.company_ids
+        )
 
     def _check_customer_target_rights(self):
         sender = (self.user_id or self.write_uid) if self.env.su else self.env.user
         if not self._may_target_customers():
             raise AccessError(
                 self.env._(
-                    "Only e-mail marketing users send mailings to customer "
-                    "selections (%(user)s is not one).",
+                    "Only e-mail marketing users of %(company)s send mailings to "
+                    "its customer selections (%(user)s is not one).",
+                    company=self.company_id.name,
                     user=sender.name,
                 )
             )

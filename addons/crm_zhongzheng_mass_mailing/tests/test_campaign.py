@@ -300,6 +300,12 @@ class TestCampaign(ValueCase):
         self.assertEqual(Member.with_user(self.marketer).search_count([]), 40)
         outside = Member.with_user(outsider).with_context(allowed_company_ids=other.ids)
         self.assertEqual(outside.search_count([]), 0)
+        # nor sends to this company's customers
+        theirs = mailing.copy({"subject": "Not theirs"}).with_user(outsider)
+        theirs = theirs.with_context(allowed_company_ids=other.ids)
+        self.assertEqual(theirs.targeted_count, 0)
+        with self.assertRaises(AccessError):
+            theirs.action_send_mail()
         with self.assertRaises(AccessError):
             Member.with_user(self.marketer).browse(
                 mailing.campaign_member_ids[0].id
