@@ -20,4 +20,9 @@
         "report/campaign_report_views.xml",
     ],
     "demo": ["demo/mailing_mailing_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "crm_zhongzheng_mass_mailing/static/tests/tours/*.js",
+        ],
+    },
 }
