@@ -1,0 +1,3 @@
+from . import campaign_member
+from . import mailing_mailing
+from . import customer_selection

@@ -1,0 +1,2 @@
+from . import campaign_result
+from . import campaign_report

@@ -1,0 +1,2 @@
+from . import test_campaign
+from . import test_tours
