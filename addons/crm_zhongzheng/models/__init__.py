@@ -51,3 +51,4 @@ from . import health_history
 from . import customer_alert
 from . import customer_health_banner
 from . import health_backtest
+from . import activity_rule_care

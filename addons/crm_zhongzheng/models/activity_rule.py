@@ -74,6 +74,9 @@ class ActivityRule(models.Model):
         Alert = self.env["zhongzheng.customer.alert"]
         created = Activity
         for rule in self:
+            if rule.care_date:  # activity_rule_care.py
+                created |= rule._apply_care()
+                continue
             busy = Alert._busy_partner_ids(rule.company_id, bool(rule.health_trigger))
             partners = (
                 self.env["res.partner"]
