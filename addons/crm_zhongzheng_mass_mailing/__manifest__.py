@@ -18,6 +18,7 @@
         "views/mailing_mailing_views.xml",
         "views/customer_views.xml",
         "report/campaign_report_views.xml",
+        "report/customer_pyramid_templates.xml",
     ],
     "demo": ["demo/mailing_mailing_demo.xml"],
     "assets": {

@@ -248,6 +248,23 @@ class TestCampaign(ValueCase):
         )
         self.assertEqual((label, incremental), ("Tiers: Gold", 2400.0))
 
+        # the customer pyramid PDF of July has the campaign's line
+        self.env.flush_all()
+        html, _kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.marketing_manager)
+            .with_context(allowed_company_ids=self.company.ids)
+            ._render_qweb_html(
+                "crm_zhongzheng.customer_pyramid_report_action",
+                self.company.ids,
+                data={"period": "month", "date": "2026-07-15"},
+            )
+        )
+        section = html.decode().split("Campaigns</h4>")[1]
+        self.assertIn("Spring offer", section)
+        self.assertIn("Tiers: Gold", section)
+        self.assertIn("<span>yes</span>", section, "the revenue uplift is significant")
+
     def test_from_the_tier_list_to_the_sending_job(self):
         """New Mailing on the gold tier, a 10% control group, the warning a
         user reads before sending, then the queue's job sends it."""
