@@ -152,6 +152,25 @@ def main():
         )
         browser.wait(".o_graph_renderer canvas")
         browser.shot("dashboard-graph.png")
+
+        # the campaign bridge (crm_zhongzheng_mass_mailing): the demo's
+        # finished campaign, its control group and uplift
+        try:
+            mailing = ref("crm_zhongzheng_mass_mailing.mailing_mailing_campaign_demo")
+        except xmlrpc.client.Fault:
+            mailing = None
+        if mailing:
+            browser.goto(
+                f"{base}/odoo/action-mass_mailing.mailing_mailing_action_mail/{mailing}"
+            )
+            browser.click("a.nav-link[name=customer_uplift]")
+            browser.wait("[name=campaign_result_ids] .o_data_row")
+            browser.js(
+                "document.querySelector('[name=customer_uplift]')"
+                ".scrollIntoView({block: 'start'})"
+            )
+            time.sleep(1)
+            browser.shot("campaign-uplift.png")
     finally:
         browser.close()
     pyramid_pdf(base, args.db, ref("base.main_company"))
