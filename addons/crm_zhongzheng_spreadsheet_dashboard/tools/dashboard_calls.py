@@ -4,6 +4,8 @@ models (spreadsheet/static/src/pivot/pivot_model.js, web's PivotModel
 `_loadData`, GraphModel), with the period filter's default value applied
 as the client computes it (spreadsheet/static/src/global_filters/helpers.js)."""
 
+import time
+from collections import defaultdict
 from datetime import timedelta
 
 # the relative periods the dashboard's filter may default to, in days
@@ -118,3 +120,34 @@ def run_calls(env, calls):
         )
         for _name, model, domain, measures, groupby, orderby in calls
     ]
+
+
+def time_sources(env, data, today, runs=3):
+    """The best of `runs` loads of every data source, as `env`'s user:
+    (seconds in all, seconds per data source, number of read_group calls)."""
+    best = None
+    for _run in range(runs):
+        env.invalidate_all()
+        started = time.perf_counter()
+        calls = source_calls(env, data, today)
+        per_source = defaultdict(float)
+        for call in calls:
+            before = time.perf_counter()
+            run_calls(env, [call])
+            per_source[call[0]] += time.perf_counter() - before
+        total = time.perf_counter() - started
+        if best is None or total < best[0]:
+            best = (total, dict(per_source), len(calls))
+    return best
+
+
+def describe(timing):
+    """One line of figures for a timing of time_sources."""
+    total, per_source, calls = timing
+    slowest = sorted(per_source.items(), key=lambda item: -item[1])[:3]
+    return (
+        f"{calls} read_group calls of {len(per_source)} data sources in "
+        f"{total * 1000:.0f} ms (slowest: "
+        + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in slowest)
+        + ")"
+    )

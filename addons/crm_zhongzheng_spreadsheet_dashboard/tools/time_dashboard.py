@@ -1,0 +1,28 @@
+"""Time the Customer Relations dashboard's data sources on a database, as
+its admin (a CRM administrator), with PostgreSQL's JIT on and off:
+
+    odoo-bin shell -d DB --no-http < \
+        addons/crm_zhongzheng_spreadsheet_dashboard/tools/time_dashboard.py
+
+Prints one line per setting (the best of 3 loads of every data source, as
+the web client makes them: tools/dashboard_calls.py). Reads only.
+"""
+
+# ruff: noqa: F821 (env is the Odoo shell's)
+from odoo import fields
+
+from odoo.addons.crm_zhongzheng_spreadsheet_dashboard.tools import (
+    build_dashboard,
+    dashboard_calls,
+)
+
+admin = env.ref("base.user_admin")
+env.cr.execute("SELECT count(DISTINCT partner_id) FROM sale_order WHERE state = 'sale'")
+print(f"database {env.cr.dbname}: {env.cr.fetchone()[0]} buying customers")
+for jit in ("on", "off"):
+    env.cr.execute(f"SET jit = {jit}")
+    timing = dashboard_calls.time_sources(
+        env(user=admin), build_dashboard.build(), fields.Date.today()
+    )
+    print(f"jit {jit}: {dashboard_calls.describe(timing)}")
+env.cr.rollback()
