@@ -215,17 +215,19 @@ def chart(fid, x, y, width, height, title, model, measure, groupby, mode, **extr
     }
 
 
-# (title, row of sheet Data, compared with the period before)
+# (title, row of sheet Data, against the period before: "up" when more is
+# better, "down" when less is (shown green), None: not compared)
 SCORECARDS = [
-    ("New Customers", 2, True),
-    ("Lost Customers", 3, True),
-    ("Retention Rate (%)", 4, True),
-    ("Top 20% Revenue Share (%)", 5, True),
-    ("SLA Compliance (%)", 7, True),
-    ("Average Satisfaction", 8, True),
-    ("Compensation Paid", 9, True),
-    ("Revenue at Stake", 10, False),
+    ("New Customers", 2, "up"),
+    ("Lost Customers", 3, "down"),
+    ("Retention Rate (%)", 4, "up"),
+    ("Top 20% Share (%)", 5, "up"),
+    ("SLA Compliance (%)", 7, "up"),
+    ("Average Satisfaction", 8, "up"),
+    ("Compensation Paid", 9, "down"),
+    ("Revenue at Stake", 10, None),
 ]
+GREEN, RED = "#00A04A", "#DC6965"
 # sheet Data: label, measure of pivots 2 (the period) and 3 (the one before),
 # shown as: a large number (counts, money) or a rate/rating with its decimals
 DATA_ROWS = [
@@ -277,8 +279,8 @@ def scorecards():
             "background": "#EFF6FF" if index < 4 else "#FFF7ED",
             "keyValue": f"Data!D{row}",
             "baselineMode": "difference",
-            "baselineColorUp": "#00A04A",
-            "baselineColorDown": "#DC6965",
+            "baselineColorUp": GREEN if baseline == "up" else RED,
+            "baselineColorDown": RED if baseline == "up" else GREEN,
             "humanize": False,
         }
         if baseline:
@@ -323,7 +325,7 @@ def main_sheet():
 
     # rows 12-18: the pyramid (left) and health (right)
     heading(12, "Customer Pyramid", "customer_value_report_menu")
-    columns(13, "Tier", "Customers", "Revenue", "Margin", "Revenue Share")
+    columns(13, "Tier", "Customers", "Revenue", "Margin", "Share")
     for i in range(1, TIERS + 1):
         row = 13 + i
         put(f"A{row}", f'=PIVOT.HEADER(1,"#tier_id",{i})', style=3)
@@ -343,8 +345,8 @@ def main_sheet():
     ):
         put(f"{col}{total}", f'=PIVOT.VALUE(1,"{measure}")', style=2, fmt=fmt)
 
-    put("G12", link("Customer Health", "res_partner_menu_customers"), style=1)
-    columns(13, "Health (today)", "Customers", "Revenue", start="G")
+    put("G12", link("Customer Health Today", "res_partner_menu_customers"), style=1)
+    columns(13, "Health", "Customers", "Revenue", start="G")
     for i, status in enumerate(HEALTH, start=14):
         put(f"G{i}", f'=PIVOT.HEADER(4,"health_status","{status}")', style=3)
         put(f"H{i}", f'=PIVOT.VALUE(4,"__count","health_status","{status}")', fmt=1)
@@ -391,7 +393,7 @@ def main_sheet():
             "zz-chart-tier-revenue",
             700,
             515,
-            440,
+            400,
             265,
             "Revenue per Tier",
             VALUE,
@@ -408,15 +410,8 @@ def main_sheet():
         12,
         100,
         cells,
-        # the monthly table spans A-K: no narrow spacer column
-        cols={
-            0: 230,
-            **dict.fromkeys(range(1, 11), 110),
-            2: 120,
-            3: 120,
-            6: 130,
-            8: 120,
-        },
+        # the monthly table spans A-K; the sections above fit 1,100 pixels
+        cols={0: 240, 1: 100, 2: 115, 3: 115, 4: 120, 5: 80, 6: 120, 7: 90, 8: 115},
         rows=rows,
         styles=styles,
         formats=formats,

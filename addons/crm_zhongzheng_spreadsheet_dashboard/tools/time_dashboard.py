@@ -4,11 +4,14 @@ its admin (a CRM administrator), with PostgreSQL's JIT on and off:
     odoo-bin shell -d DB --no-http < \
         addons/crm_zhongzheng_spreadsheet_dashboard/tools/time_dashboard.py
 
-Prints one line per setting (the best of 3 loads of every data source, as
-the web client makes them: tools/dashboard_calls.py). Reads only.
+Prints one line per setting (the best of ZZ_DASHBOARD_RUNS, default 3,
+loads of every data source, as the web client makes them:
+tools/dashboard_calls.py). Reads only.
 """
 
 # ruff: noqa: F821 (env is the Odoo shell's)
+import os
+
 from odoo import fields
 
 from odoo.addons.crm_zhongzheng_spreadsheet_dashboard.tools import (
@@ -22,7 +25,10 @@ print(f"database {env.cr.dbname}: {env.cr.fetchone()[0]} buying customers")
 for jit in ("on", "off"):
     env.cr.execute(f"SET jit = {jit}")
     timing = dashboard_calls.time_sources(
-        env(user=admin), build_dashboard.build(), fields.Date.today()
+        env(user=admin),
+        build_dashboard.build(),
+        fields.Date.today(),
+        runs=int(os.environ.get("ZZ_DASHBOARD_RUNS", "3")),
     )
     print(f"jit {jit}: {dashboard_calls.describe(timing)}")
 env.cr.rollback()
