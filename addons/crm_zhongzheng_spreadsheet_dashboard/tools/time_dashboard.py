@@ -10,6 +10,9 @@ tools/dashboard_calls.py). Reads only.
 """
 
 # ruff: noqa: F821 (env is the Odoo shell's)
+# a script for the shell's stdin, not a module of the addon: it prints, and
+# imports the addon by its name (stdin has no package to be relative to)
+# pylint: disable=print-used,odoo-addons-relative-import
 import os
 
 from odoo import fields
