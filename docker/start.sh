@@ -1,13 +1,26 @@
 #!/bin/bash
-# Container start: on the first start create the database with the addon and
-# its demo data, then serve it. Later starts find it installed and just serve.
+# Container start: on the first start create the database with crm_zhongzheng,
+# its bridge addons and their demo data, then serve it. Later starts find them
+# installed (a bridge added since is installed) and just serve. Odoo logs to
+# Docker's logs at ZZ_LOG_LEVEL (warn: a startup line, then warnings and
+# errors only; info for Odoo's full log).
 set -euo pipefail
 DB=${ZZ_DB:-zhongzheng}
 CONF=/etc/odoo/odoo.conf
-state=$(PGPASSWORD=odoo psql -h db -U odoo -d "$DB" -tAc \
-  "SELECT state FROM ir_module_module WHERE name = 'crm_zhongzheng'" 2>/dev/null || true)
-if [ "$state" != installed ]; then
-  echo "creating database '$DB' with crm_zhongzheng and its demo data (a few minutes)"
-  odoo -c "$CONF" -d "$DB" -i crm_zhongzheng --stop-after-init
+LOG_LEVEL=${ZZ_LOG_LEVEL:-warn}
+# Odoo's own "HTTP service running on ..." line, whatever the level
+LOG=(--log-level="$LOG_LEVEL" --log-handler=odoo.service.server:INFO)
+ADDONS=$(cd /mnt/extra-addons && ls -d crm_zhongzheng* | paste -sd, -)
+missing=$(PGPASSWORD=odoo psql -h db -U odoo -d "$DB" -tAc \
+  "SELECT string_agg(m.name, ',' ORDER BY m.name)
+     FROM unnest(string_to_array('$ADDONS', ',')) AS m(name)
+    WHERE NOT EXISTS (SELECT 1 FROM ir_module_module i
+                       WHERE i.name = m.name AND i.state = 'installed')" 2>/dev/null) \
+  || missing=$ADDONS
+if [ -n "$missing" ]; then
+  echo "installing $missing into database '$DB' with the demo data (a few minutes)"
+  odoo -c "$CONF" -d "$DB" -i "$missing" --stop-after-init --no-http --log-level="$LOG_LEVEL"
+  echo "installed: $missing"
 fi
-exec odoo -c "$CONF" -d "$DB" --db-filter "^$DB\$" "$@"
+echo "serving database '$DB' on http://localhost:8069 (admin / admin); log level $LOG_LEVEL"
+exec odoo -c "$CONF" -d "$DB" --db-filter "^$DB\$" "${LOG[@]}" "$@"
