@@ -51,3 +51,6 @@ from . import health_history
 from . import customer_alert
 from . import customer_health_banner
 from . import health_backtest
+from . import product_affinity
+from . import customer_recommendation
+from . import recommendation
