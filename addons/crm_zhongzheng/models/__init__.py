@@ -54,3 +54,4 @@ from . import health_backtest
 from . import product_affinity
 from . import customer_recommendation
 from . import recommendation
+from . import sale_order_recommendation

@@ -18,3 +18,4 @@ from . import test_rights_figures
 from . import test_service_trust
 from . import test_customer_health
 from . import test_value_cuts
+from . import test_recommendation
