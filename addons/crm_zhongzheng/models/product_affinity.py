@@ -43,8 +43,3 @@ class ProductAffinity(models.Model):
         help="Confidence over the share of all customers who buy the other "
         "product: above 1, the two go together more often than by chance.",
     )
-    median_days = fields.Integer(
-        string="Median Days After",
-        help="Among customers who bought the other product after this one, "
-        "the median days between their first purchases of each.",
-    )

@@ -4,13 +4,14 @@ pipeline, in the full pass only, after the tiers and health.
 From the company's confirmed sale lines, per commercial partner and
 product (contacts roll up), in a few statements:
 
-    rules       product A -> B among customers: co-purchase (confidence: the
-                share of A's buyers who bought B), up-sell (a pricier product
-                of A's category that A's buyers moved to later) and
-                consumables (a product bought again and again, typically N
-                days after a device bought once), each kept from a minimum
-                support (share of all customers, at least two of them) and
-                confidence (company settings)
+    rules       product A -> B among customers, of the most telling kind it
+                fits: consumable (a product bought again and again, typically
+                N days after a device bought once), up-sell (a pricier
+                product of A's category that A's buyers moved to later), else
+                co-purchase (confidence: the share of A's buyers who bought
+                B), each kept from a minimum support (share of all
+                customers, at least two of them) and confidence (company
+                settings)
     per customer the top N products it has not bought in the last 12
                 months, scored by the best rule from a product it buys; a
                 customer of fewer than two products also gets its tier's
@@ -59,10 +60,12 @@ class Recommendation(models.AbstractModel):
         a date, from the confirmed sales up to it. Returns the number of
         recommendations."""
         as_of = as_of or fields.Date.context_today(self)
-        for model in ("sale.order", "sale.order.line", "res.partner"):
+        for model in ("sale.order", "sale.order.line", "product.product"):
             self.env[model].flush_model()
-        for model in ("product.product", "product.template"):
-            self.env[model].flush_model()
+        self.env["product.template"].flush_model(
+            ["active", "sale_ok", "company_id", "categ_id", "list_price"]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
         params = {
             "company": company.id,
             "end": fields.Datetime.to_datetime(as_of) + timedelta(days=1),
@@ -74,7 +77,8 @@ class Recommendation(models.AbstractModel):
         customers = self._buys(params)
         params["customers"] = max(customers, 1)
         params["min_count"] = max(
-            2, math.ceil(company.recommendation_min_support / 100.0 * customers)
+            2,
+            math.ceil(round(company.recommendation_min_support * customers / 100.0, 6)),
         )
         self._rules(params)
         self._write_affinity(params)
@@ -156,9 +160,12 @@ class Recommendation(models.AbstractModel):
     @api.model
     def _rules(self, params):
         """zz_reco_pairs: products bought by the same customers (both: any
-        order; after: B first bought after A, with the median days), then
-        zz_reco_rules: the pairs that make a recommendation of B to A's
-        buyers, per kind, with the share of A's buyers behind it."""
+        order; after: B first bought after A), then zz_reco_rules: the pairs
+        that make a recommendation of B to A's buyers, each of the most
+        telling kind it fits (consumable, up-sell, else co-purchase) with
+        the share of A's buyers behind it, numbered in the order of
+        preference (`pos`: the larger share first; `place`: the same among
+        A's rules); consumables with the median days from A to B."""
         # a pair's support is at most either product's: the rarer ones can
         # not pass, and only a product that can be sold is recommended
         self._temp_table(
@@ -168,10 +175,7 @@ class Recommendation(models.AbstractModel):
             SELECT a.product_id AS a, b.product_id AS b,
                    COUNT(*) AS both_count,
                    COUNT(*) FILTER (WHERE b.first_date > a.first_date)
-                       AS after_count,
-                   percentile_disc(0.5) WITHIN GROUP
-                       (ORDER BY b.first_date - a.first_date)
-                       FILTER (WHERE b.first_date > a.first_date) AS median_days
+                       AS after_count
               FROM zz_reco_buys a
               JOIN zz_reco_buys b
                 ON b.partner_id = a.partner_id AND b.product_id <> a.product_id
@@ -189,37 +193,61 @@ class Recommendation(models.AbstractModel):
             "zz_reco_rules",
             SQL(
                 """
-            SELECT * FROM (
-                SELECT p.a, p.b, 'cross_sell' AS kind,
-                       100.0 * p.both_count / pa.buyers AS share,
-                       NULL::integer AS median_days
-                  FROM zz_reco_pairs p
-                  JOIN zz_reco_products pa ON pa.product_id = p.a
-                UNION ALL
-                SELECT p.a, p.b,
-                       CASE WHEN pb.categ_id = pa.categ_id
-                             AND pb.list_price > pa.list_price
-                            THEN 'up_sell' ELSE 'consumable' END,
-                       100.0 * p.after_count / pa.buyers, p.median_days
+            SELECT r.*, NULL::integer AS median_days,
+                   ROW_NUMBER() OVER (ORDER BY r.share DESC, r.prio, r.a, r.b)
+                       AS pos,
+                   ROW_NUMBER() OVER (PARTITION BY r.a
+                                      ORDER BY r.share DESC, r.prio, r.b)
+                       AS place
+              FROM (
+                SELECT p.a, p.b, k.kind, k.prio, k.share
                   FROM zz_reco_pairs p
                   JOIN zz_reco_products pa ON pa.product_id = p.a
                   JOIN zz_reco_products pb ON pb.product_id = p.b
-                 WHERE p.after_count >= %(min_count)s
-                   AND ((pb.categ_id = pa.categ_id
-                         AND pb.list_price > pa.list_price)
-                        OR (pb.list_price < pa.list_price
-                            AND pa.orders_per_buyer <= %(device)s
-                            AND pb.orders_per_buyer >= %(consumable)s))
-            ) r
-             WHERE r.share >= %(min_confidence)s
+                 CROSS JOIN LATERAL (
+                    SELECT v.kind, v.prio, v.share
+                      FROM (VALUES
+                        ('consumable', 0, 100.0 * p.after_count / pa.buyers,
+                         pb.list_price < pa.list_price
+                         AND pa.orders_per_buyer <= %(device)s
+                         AND pb.orders_per_buyer >= %(consumable)s
+                         AND p.after_count >= %(min_count)s),
+                        ('up_sell', 1, 100.0 * p.after_count / pa.buyers,
+                         pb.categ_id = pa.categ_id
+                         AND pb.list_price > pa.list_price
+                         AND p.after_count >= %(min_count)s),
+                        ('cross_sell', 2, 100.0 * p.both_count / pa.buyers, TRUE)
+                      ) v(kind, prio, share, fits)
+                     WHERE v.fits AND v.share >= %(min_confidence)s
+                     ORDER BY v.prio LIMIT 1
+                 ) k
+              ) r
             """,
                 device=DEVICE_MAX_ORDERS,
                 consumable=CONSUMABLE_MIN_ORDERS,
                 **params,
             ),
         )
-        self.env.cr.execute("CREATE INDEX ON zz_reco_rules (a)")
-        self.env.cr.execute("ANALYZE zz_reco_rules")
+        cr = self.env.cr
+        cr.execute("CREATE INDEX ON zz_reco_rules (a, place)")
+        cr.execute("ALTER TABLE zz_reco_rules ADD PRIMARY KEY (pos)")
+        cr.execute(
+            """
+            UPDATE zz_reco_rules r SET median_days = m.days
+              FROM (SELECT c.a, c.b,
+                           percentile_disc(0.5) WITHIN GROUP
+                               (ORDER BY b.first_date - a.first_date) AS days
+                      FROM zz_reco_rules c
+                      JOIN zz_reco_buys a ON a.product_id = c.a
+                      JOIN zz_reco_buys b
+                        ON b.partner_id = a.partner_id AND b.product_id = c.b
+                       AND b.first_date > a.first_date
+                     WHERE c.kind = 'consumable'
+                     GROUP BY 1, 2) m
+             WHERE r.kind = 'consumable' AND r.a = m.a AND r.b = m.b
+            """
+        )
+        cr.execute("ANALYZE zz_reco_rules")
 
     @api.model
     def _write_affinity(self, params):
@@ -238,17 +266,18 @@ class Recommendation(models.AbstractModel):
                 """
             INSERT INTO zhongzheng_product_affinity
                    (company_id, product_id, other_product_id, customer_count,
-                    support, confidence, lift, median_days,
+                    support, confidence, lift,
                     create_uid, create_date, write_uid, write_date)
             SELECT %(company)s, p.a, p.b, p.both_count,
                    ROUND(100.0 * p.both_count / %(customers)s, 2),
-                   ROUND(r.share, 2),
-                   ROUND(r.share / 100.0 / (pb.buyers::numeric / %(customers)s), 2),
-                   p.median_days, %(uid)s, %(now)s, %(uid)s, %(now)s
-              FROM zz_reco_rules r
-              JOIN zz_reco_pairs p ON p.a = r.a AND p.b = r.b
+                   ROUND(100.0 * p.both_count / pa.buyers, 2),
+                   ROUND(p.both_count::numeric / pa.buyers
+                         / (pb.buyers::numeric / %(customers)s), 2),
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM zz_reco_pairs p
+              JOIN zz_reco_products pa ON pa.product_id = p.a
               JOIN zz_reco_products pb ON pb.product_id = p.b
-             WHERE r.kind = 'cross_sell'
+             WHERE 100.0 * p.both_count / pa.buyers >= %(min_confidence)s
             """,
                 uid=self.env.uid,
                 now=fields.Datetime.now(),
@@ -326,7 +355,8 @@ class Recommendation(models.AbstractModel):
         per product (the best), none bought in the lookback, the top N."""
         return """
             WITH owned AS (
-                SELECT partner_id, COUNT(*) AS products
+                SELECT partner_id, COUNT(*) AS products,
+                       COUNT(*) FILTER (WHERE last_date >= %(recent)s) AS recent
                   FROM zz_reco_buys GROUP BY 1
             ),
             members AS (
@@ -359,19 +389,27 @@ class Recommendation(models.AbstractModel):
                   ) s
             ),
             candidates AS (
-                SELECT c.partner_id, r.b AS product_id, r.kind, r.share,
-                       c.product_id AS reason_product_id,
-                       NULL::integer AS reason_tier_id, r.median_days,
-                       CASE WHEN r.kind = 'consumable'
-                            THEN c.last_date + r.median_days END
-                           AS expected_date,
-                       CASE r.kind WHEN 'consumable' THEN 0
-                                   WHEN 'up_sell' THEN 1 ELSE 2 END AS prio
+                -- per customer and product its best rule (the least pos);
+                -- a rule after the first N + R of its product's (R: the
+                -- customer's products of the lookback, never recommended)
+                -- has N better candidates from that product alone
+                SELECT c.partner_id, r.b AS product_id, MIN(r.pos) AS pos
                   FROM zz_reco_buys c
-                  JOIN zz_reco_rules r ON r.a = c.product_id
+                  JOIN owned o ON o.partner_id = c.partner_id
+                  JOIN zz_reco_rules r
+                    ON r.a = c.product_id AND r.place <= %(top)s + o.recent
+                 GROUP BY 1, 2
+            ),
+            chosen AS (
+                SELECT c.partner_id, c.product_id, r.kind, r.share,
+                       r.a AS reason_product_id,
+                       NULL::integer AS reason_tier_id, r.median_days, r.prio,
+                       c.pos
+                  FROM candidates c
+                  JOIN zz_reco_rules r ON r.pos = c.pos
                 UNION ALL
                 SELECT m.partner_id, t.product_id, 'popular', t.share, NULL,
-                       NULLIF(t.tier_key, 0), NULL, NULL, 3
+                       NULLIF(t.tier_key, 0), NULL, 3, NULL
                   FROM members m
                   JOIN best t
                     ON t.tier_key = COALESCE(m.tier_id, 0)
@@ -380,26 +418,30 @@ class Recommendation(models.AbstractModel):
             ),
             fresh AS (
                 SELECT DISTINCT ON (c.partner_id, c.product_id) c.*
-                  FROM candidates c
+                  FROM chosen c
                  WHERE NOT EXISTS (
                        SELECT 1 FROM zz_reco_buys o
                         WHERE o.partner_id = c.partner_id
                           AND o.product_id = c.product_id
                           AND o.last_date >= %(recent)s)
-                 ORDER BY c.partner_id, c.product_id, c.prio, c.share DESC,
-                          c.reason_product_id
+                 ORDER BY c.partner_id, c.product_id, c.prio = 3
             ),
             ranked AS (
                 SELECT f.*, ROW_NUMBER() OVER (
                            PARTITION BY f.partner_id
-                           ORDER BY f.prio = 3, f.share DESC, f.prio, f.product_id
+                           ORDER BY f.prio = 3, f.pos, f.share DESC, f.product_id
                        ) AS rank
                   FROM fresh f
             )
-            SELECT partner_id, product_id, rank::integer AS rank,
-                   ROUND(share::numeric, 1)::float8 AS score,
-                   kind::varchar AS kind, reason_product_id, reason_tier_id,
-                   median_days::integer AS median_days, expected_date
-              FROM ranked
-             WHERE rank <= %(top)s
+            -- a consumable is expected its median days after the device
+            SELECT k.partner_id, k.product_id, k.rank::integer AS rank,
+                   ROUND(k.share::numeric, 1)::float8 AS score,
+                   k.kind::varchar AS kind, k.reason_product_id,
+                   k.reason_tier_id, k.median_days::integer AS median_days,
+                   dev.last_date + k.median_days AS expected_date
+              FROM ranked k
+              LEFT JOIN zz_reco_buys dev
+                ON k.kind = 'consumable' AND dev.partner_id = k.partner_id
+               AND dev.product_id = k.reason_product_id
+             WHERE k.rank <= %(top)s
         """
