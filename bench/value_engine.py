@@ -378,6 +378,15 @@ def time_recommendations(bench, registry):
     cls._compute_recommendations = timed
 
 
+def print_recommendations(bench, label):
+    floor = min(bench.floors)
+    reco = getattr(bench, "reco_seconds", float("nan"))
+    print(
+        f"recommendations={reco:.1f}s budget 3x floor"
+        f" ({reco / floor:.2f}x of floor {floor:.1f}s; {label})"
+    )
+
+
 def run_phases(bench, odoo, registry, args, as_of, population):
     engine_name = "zhongzheng.value.engine"
     with registry.cursor() as cr:
@@ -391,12 +400,7 @@ def run_phases(bench, odoo, registry, args, as_of, population):
         with bench.phase("(a) full recompute", cr):
             engine._recompute(companies=company, as_of=as_of, fit_clv=True)
             cr.commit()
-        floor = min(bench.floors)
-        reco = getattr(bench, "reco_seconds", float("nan"))
-        print(
-            f"recommendations={reco:.1f}s budget 3x floor"
-            f" ({reco / floor:.2f}x of floor {floor:.1f}s, in the full recompute)"
-        )
+        print_recommendations(bench, "first full recompute: every row written")
         if args.full_only:
             bench.engine_peak = peak_rss_mb()
             cr.rollback()
@@ -405,6 +409,7 @@ def run_phases(bench, odoo, registry, args, as_of, population):
         with bench.phase("(b) second full recompute", cr):
             engine._recompute(companies=company, as_of=as_of, fit_clv=True)
             cr.commit()
+        print_recommendations(bench, "second full recompute: rows unchanged")
         picked = pick_repeat_customers(cr, 2 * args.updates, args.seed)
         timed_updates(
             bench,
