@@ -400,13 +400,20 @@ class Recommendation(models.AbstractModel):
                     ON r.a = c.product_id AND r.place <= %(top)s + o.recent
                  GROUP BY 1, 2
             ),
-            chosen AS (
+            fresh AS (
+                -- one rule row per customer and product; best sellers only
+                -- where no rule gives the product; none of the lookback
                 SELECT c.partner_id, c.product_id, r.kind, r.share,
                        r.a AS reason_product_id,
                        NULL::integer AS reason_tier_id, r.median_days, r.prio,
                        c.pos
                   FROM candidates c
                   JOIN zz_reco_rules r ON r.pos = c.pos
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM zz_reco_buys o
+                        WHERE o.partner_id = c.partner_id
+                          AND o.product_id = c.product_id
+                          AND o.last_date >= %(recent)s)
                 UNION ALL
                 SELECT m.partner_id, t.product_id, 'popular', t.share, NULL,
                        NULLIF(t.tier_key, 0), NULL, 3, NULL
@@ -415,16 +422,15 @@ class Recommendation(models.AbstractModel):
                     ON t.tier_key = COALESCE(m.tier_id, 0)
                    AND t.pos <= %(top)s + 1
                  WHERE m.products < 2
-            ),
-            fresh AS (
-                SELECT DISTINCT ON (c.partner_id, c.product_id) c.*
-                  FROM chosen c
-                 WHERE NOT EXISTS (
+                   AND NOT EXISTS (
                        SELECT 1 FROM zz_reco_buys o
-                        WHERE o.partner_id = c.partner_id
-                          AND o.product_id = c.product_id
+                        WHERE o.partner_id = m.partner_id
+                          AND o.product_id = t.product_id
                           AND o.last_date >= %(recent)s)
-                 ORDER BY c.partner_id, c.product_id, c.prio = 3
+                   AND NOT EXISTS (
+                       SELECT 1 FROM candidates c
+                        WHERE c.partner_id = m.partner_id
+                          AND c.product_id = t.product_id)
             ),
             ranked AS (
                 SELECT f.*, ROW_NUMBER() OVER (
