@@ -1,7 +1,7 @@
 from datetime import date, datetime, timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import AS_OF, ValueCase, make_user
@@ -205,6 +205,22 @@ class TestRecommendation(RecommendationCase):
             recos.unlink()
         with self.assertRaises(AccessError):
             env["zhongzheng.product.affinity"].search([], limit=1).write({"lift": 9})
+
+    def test_settings_refuse_nonsense(self):
+        for vals in (
+            {"recommendation_count": 0},
+            {"recommendation_min_support": 101.0},
+            {"recommendation_min_confidence": -1.0},
+        ):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaisesRegex(ValidationError, "1 to 50 recommendations"),
+                self.env.cr.savepoint(),
+            ):
+                self.company.write(vals)
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.recommendation_count, 5)
+        self.assertEqual(self.company.recommendation_min_support, 1.0)
 
     def test_plain_employee_sees_none(self):
         with self.assertRaises(AccessError):
