@@ -362,6 +362,31 @@ def check_from_scratch(bench, env, company, as_of):
     env.cr.rollback()
 
 
+def time_recommendations(bench, registry):
+    """Keep the recommendation step's time of each pass (bench.reco_seconds):
+    it runs inside the full pass, on a line of its own in the output."""
+    cls = registry["zhongzheng.recommendation"]
+    step = cls._compute_recommendations
+
+    def timed(self, *args, **kwargs):
+        begin = time.perf_counter()
+        try:
+            return step(self, *args, **kwargs)
+        finally:
+            bench.reco_seconds = time.perf_counter() - begin
+
+    cls._compute_recommendations = timed
+
+
+def print_recommendations(bench, label):
+    floor = min(bench.floors)
+    reco = getattr(bench, "reco_seconds", float("nan"))
+    print(
+        f"recommendations={reco:.1f}s budget 3x floor"
+        f" ({reco / floor:.2f}x of floor {floor:.1f}s; {label})"
+    )
+
+
 def run_phases(bench, odoo, registry, args, as_of, population):
     engine_name = "zhongzheng.value.engine"
     with registry.cursor() as cr:
@@ -375,6 +400,7 @@ def run_phases(bench, odoo, registry, args, as_of, population):
         with bench.phase("(a) full recompute", cr):
             engine._recompute(companies=company, as_of=as_of, fit_clv=True)
             cr.commit()
+        print_recommendations(bench, "first full recompute: every row written")
         if args.full_only:
             bench.engine_peak = peak_rss_mb()
             cr.rollback()
@@ -383,6 +409,7 @@ def run_phases(bench, odoo, registry, args, as_of, population):
         with bench.phase("(b) second full recompute", cr):
             engine._recompute(companies=company, as_of=as_of, fit_clv=True)
             cr.commit()
+        print_recommendations(bench, "second full recompute: rows unchanged")
         picked = pick_repeat_customers(cr, 2 * args.updates, args.seed)
         timed_updates(
             bench,
@@ -635,6 +662,7 @@ def main(argv=None):
         for name in getattr(mod, kind, {}):
             field_kinds.setdefault(name, kind.removesuffix("_FIELDS").lower())
     instrument(registry, bench.profiler, field_kinds)
+    time_recommendations(bench, registry)
     run_phases(bench, odoo, registry, args, as_of, counts["customers"])
     ok = summary(bench, args, counts)
     if args.keep:

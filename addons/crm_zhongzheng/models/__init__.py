@@ -52,3 +52,7 @@ from . import customer_alert
 from . import customer_health_banner
 from . import health_backtest
 from . import activity_rule_care
+from . import product_affinity
+from . import customer_recommendation
+from . import recommendation
+from . import sale_order_recommendation

@@ -161,7 +161,11 @@ class IntegrationApi(models.AbstractModel):
             (``total`` out of 100 and its breakdown in points), ``health``
             (``status``: healthy, watch, at_risk or critical; ``score`` 0-100;
             ``since``; ``reasons``: ``signal``, ``points`` off the score and
-            ``reason`` in words, the largest first) and ``history`` (latest
+            ``reason`` in words, the largest first), ``recommendations``
+            (best first: ``product`` ``{"id", "name", "code"}``, ``kind``:
+            cross_sell, up_sell, consumable or popular; ``score``, the share
+            of customers in % behind it; ``reason`` in words;
+            ``expected_date`` for consumables) and ``history`` (latest
             first: ``date``, ``kind`` (tier, class or health), ``from``,
             ``to``, ``origin``, ``reason``). CRM managers also get the margins and
             cost-to-serve in ``facts`` and the lifetime value in
@@ -227,6 +231,20 @@ class IntegrationApi(models.AbstractModel):
                 ],
             },
         }
+        profile["recommendations"] = [
+            {
+                "product": {
+                    "id": line.product_id.id,
+                    "name": line.product_id.display_name,
+                    "code": line.product_id.default_code or False,
+                },
+                "kind": line.kind,
+                "score": line.score,
+                "reason": line.reason,
+                "expected_date": plain(line.expected_date),
+            }
+            for line in partner.recommendation_ids
+        ]
         if history_limit:
             history = self.env["zhongzheng.relationship.history"].search(
                 [("partner_id", "=", partner.id), ("company_id", "=", company.id)],

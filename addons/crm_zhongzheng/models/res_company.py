@@ -131,6 +131,33 @@ HEALTH_SETTING_FIELDS = {
     ),
 }
 HEALTH_SETTINGS = tuple(HEALTH_SETTING_FIELDS)
+# cross-sell and up-sell recommendations (recommendation.py)
+RECOMMENDATION_SETTING_FIELDS = {
+    "recommendation_min_support": (
+        fields.Float,
+        "Recommendations: Minimum Support (%)",
+        1.0,
+        (
+            "Two products go together once at least this share of the customers "
+            "(and at least two of them) bought both."
+        ),
+    ),
+    "recommendation_min_confidence": (
+        fields.Float,
+        "Recommendations: Minimum Confidence (%)",
+        10.0,
+        (
+            "Product B is recommended to buyers of A once at least this share of "
+            "A's buyers also bought B."
+        ),
+    ),
+    "recommendation_count": (
+        fields.Integer,
+        "Recommendations per Customer",
+        5,
+    ),
+}
+RECOMMENDATION_SETTINGS = tuple(RECOMMENDATION_SETTING_FIELDS)
 # The customer value settings: as fields of the company below. The CRM
 # managers' settings wizard (wizards/value_settings.py) and Odoo's settings
 # page (res_config_settings.py) derive theirs from these lists with
@@ -140,6 +167,7 @@ VALUE_SETTINGS = (
     "tier_basis",
     "sale_block_risky",
     *HEALTH_SETTINGS,
+    *RECOMMENDATION_SETTINGS,
 )
 # only on Odoo's settings page (administrators)
 ADMIN_SETTINGS = ("followup_days", "followup_tier_ids", "pyramid_report_user_ids")
@@ -158,7 +186,11 @@ def declare_settings(table):
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    locals().update(declare_settings(VALUE_SETTING_FIELDS | HEALTH_SETTING_FIELDS))
+    locals().update(
+        declare_settings(
+            VALUE_SETTING_FIELDS | HEALTH_SETTING_FIELDS | RECOMMENDATION_SETTING_FIELDS
+        )
+    )
 
     tier_basis = fields.Selection(
         [("margin", "Margin"), ("revenue", "Revenue"), ("score", "Value Score")],
@@ -306,6 +338,21 @@ class ResCompany(models.Model):
                     self.env._(
                         "The trend months, the episode days and the activity cap "
                         "days must be at least 1."
+                    )
+                )
+
+    @api.constrains(*RECOMMENDATION_SETTINGS)
+    def _check_recommendation_settings(self):
+        for company in self:
+            if not (
+                0 <= company.recommendation_min_support <= 100
+                and 0 <= company.recommendation_min_confidence <= 100
+                and 1 <= company.recommendation_count <= 50
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Recommendation support and confidence must be from 0 to "
+                        "100%, and customers get from 1 to 50 recommendations."
                     )
                 )
 

@@ -112,6 +112,14 @@ class ResPartner(models.Model):
         domain=lambda self: [("company_id", "=", self.env.company.id)],
         groups=CRM_USER,
     )
+    # what to offer next (recommendation.py writes them)
+    recommendation_ids = fields.One2many(
+        "zhongzheng.customer.recommendation",
+        "partner_id",
+        string="Recommended Products",
+        domain=lambda self: [("company_id", "=", self.env.company.id)],
+        groups=CRM_USER,
+    )
     # supplier rating (purchase data; quality incidents from service tickets)
     supplier_receipt_count = _figure("Receipts", fields.Integer)
     supplier_on_time_rate = _figure("On-Time Receipts (%)", digits=(16, 1))

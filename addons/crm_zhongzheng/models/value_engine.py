@@ -161,6 +161,12 @@ class ValueEngine(models.AbstractModel):
             as_of,
             None if rank and not cuts else partner_ids,
         )
+        if partner_ids is None:  # the full pass only, before the tiers flush
+            self._optional_step(
+                step["zhongzheng.recommendation"]._compute_recommendations,
+                company,
+                as_of,
+            )
         written = staged._stage_flush(company)
         # after the flush: the history's foreign-key checks lock partner rows
         # the flush has just rewritten (pages in memory), not old versions

@@ -1,0 +1,453 @@
+"""Cross-sell and up-sell (交叉销售、向上销售): a step of the customer value
+pipeline, in the full pass only, after the tiers and health.
+
+From the company's confirmed sale lines, per commercial partner and
+product (contacts roll up), in a few statements:
+
+    rules       product A -> B among customers, of the most telling kind it
+                fits: consumable (a product bought again and again, typically
+                N days after a device bought once), up-sell (a pricier
+                product of A's category that A's buyers moved to later), else
+                co-purchase (confidence: the share of A's buyers who bought
+                B), each kept from a minimum support (share of all
+                customers, at least two of them) and confidence (company
+                settings)
+    per customer the top N products it has not bought in the last 12
+                months, scored by the best rule from a product it buys; a
+                customer of fewer than two products also gets its tier's
+                best sellers (everyone's, without a tier)
+
+Only products that can be sold are recommended (active, can be sold, of the
+company or of none). The rules go to zhongzheng.product.affinity, the
+recommendations to zhongzheng.customer.recommendation, both in SQL (the
+engine's own write, whatever the user's rights); the reasons are worded on
+reading, in the reader's language.
+"""
+
+import logging
+import math
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# lookback: a product bought in it is not recommended again
+RECENT_MONTHS = 12
+# a device is bought on about one order per buyer, a consumable on several
+DEVICE_MAX_ORDERS, CONSUMABLE_MIN_ORDERS = 1.5, 2.0
+RECOMMENDATION_COLUMNS = (
+    "rank",
+    "score",
+    "kind",
+    "reason_product_id",
+    "reason_tier_id",
+    "median_days",
+    "expected_date",
+)
+
+
+class Recommendation(models.AbstractModel):
+    _name = "zhongzheng.recommendation"
+    _description = "Product Recommendations"
+
+    @api.model
+    def _compute_recommendations(self, company, as_of=None):
+        """Rules and recommendations of every customer of the company as of
+        a date, from the confirmed sales up to it. Returns the number of
+        recommendations."""
+        as_of = as_of or fields.Date.context_today(self)
+        for model in ("sale.order", "sale.order.line", "product.product"):
+            self.env[model].flush_model()
+        self.env["product.template"].flush_model(
+            ["active", "sale_ok", "company_id", "categ_id", "list_price"]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        params = {
+            "company": company.id,
+            "end": fields.Datetime.to_datetime(as_of) + timedelta(days=1),
+            "recent": as_of - relativedelta(months=RECENT_MONTHS),
+            "min_confidence": company.recommendation_min_confidence,
+            "top": company.recommendation_count,
+            "figures": self.env["zhongzheng.value.writer"]._figures(company),
+        }
+        customers = self._buys(params)
+        params["customers"] = max(customers, 1)
+        params["min_count"] = max(
+            2,
+            math.ceil(round(company.recommendation_min_support * customers / 100.0, 6)),
+        )
+        self._rules(params)
+        self._write_affinity(params)
+        count = self._write_recommendations(params)
+        _logger.info(
+            "recommendations: company %s, %s customers, %s recommendations",
+            company.id,
+            customers,
+            count,
+        )
+        return count
+
+    @api.model
+    def _temp_table(self, name, query):
+        """(Re)create the temporary table `name` of the rows of `query`."""
+        cr = self.env.cr
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE %s ON COMMIT DROP AS %s",
+                SQL.identifier(name),
+                query,
+            )
+        )
+
+    @api.model
+    def _buys(self, params):
+        """Per customer and product: first and last purchase, lines (about
+        one an order: a hash aggregate, not a sort for distinct orders); per
+        product: buyers, orders per buyer, category, price, whether it can
+        be sold. Returns the number of customers."""
+        cr = self.env.cr
+        self._temp_table(
+            "zz_reco_buys",
+            SQL(
+                """
+            SELECT p.commercial_partner_id AS partner_id, sol.product_id,
+                   MIN(so.date_order)::date AS first_date,
+                   MAX(so.date_order)::date AS last_date,
+                   COUNT(*) AS lines
+              FROM sale_order_line sol
+              JOIN sale_order so ON so.id = sol.order_id
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = %(company)s AND so.state = 'sale'
+               AND so.date_order < %(end)s
+               AND sol.product_id IS NOT NULL AND sol.display_type IS NULL
+               AND NOT COALESCE(sol.is_downpayment, FALSE)
+               AND sol.product_uom_qty > 0
+             GROUP BY 1, 2
+            """,
+                **params,
+            ),
+        )
+        cr.execute("ANALYZE zz_reco_buys")
+        self._temp_table(
+            "zz_reco_products",
+            SQL(
+                """
+            SELECT b.product_id, COUNT(*) AS buyers,
+                   AVG(b.lines)::float8 AS orders_per_buyer,
+                   pt.categ_id, pt.list_price,
+                   (pp.active AND pt.active AND pt.sale_ok
+                    AND (pt.company_id IS NULL OR pt.company_id = %(company)s))
+                       AS sellable
+              FROM zz_reco_buys b
+              JOIN product_product pp ON pp.id = b.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             GROUP BY b.product_id, pt.categ_id, pt.list_price, pp.active,
+                      pt.active, pt.sale_ok, pt.company_id
+            """,
+                **params,
+            ),
+        )
+        cr.execute("ALTER TABLE zz_reco_products ADD PRIMARY KEY (product_id)")
+        cr.execute("ANALYZE zz_reco_products")
+        cr.execute("SELECT COUNT(DISTINCT partner_id) FROM zz_reco_buys")
+        return cr.fetchone()[0]
+
+    @api.model
+    def _rules(self, params):
+        """zz_reco_pairs: products bought by the same customers (both: any
+        order; after: B first bought after A), then zz_reco_rules: the pairs
+        that make a recommendation of B to A's buyers, each of the most
+        telling kind it fits (consumable, up-sell, else co-purchase) with
+        the share of A's buyers behind it, numbered in the order of
+        preference (`pos`: the larger share first; `place`: the same among
+        A's rules); consumables with the median days from A to B."""
+        # a pair's support is at most either product's: the rarer ones can
+        # not pass, and only a product that can be sold is recommended
+        self._temp_table(
+            "zz_reco_pairs",
+            SQL(
+                """
+            SELECT a.product_id AS a, b.product_id AS b,
+                   COUNT(*) AS both_count,
+                   COUNT(*) FILTER (WHERE b.first_date > a.first_date)
+                       AS after_count
+              FROM zz_reco_buys a
+              JOIN zz_reco_buys b
+                ON b.partner_id = a.partner_id AND b.product_id <> a.product_id
+             WHERE a.product_id IN (SELECT product_id FROM zz_reco_products
+                                     WHERE buyers >= %(min_count)s)
+               AND b.product_id IN (SELECT product_id FROM zz_reco_products
+                                     WHERE buyers >= %(min_count)s AND sellable)
+             GROUP BY 1, 2
+            HAVING COUNT(*) >= %(min_count)s
+            """,
+                **params,
+            ),
+        )
+        self._temp_table(
+            "zz_reco_rules",
+            SQL(
+                """
+            SELECT r.*, NULL::integer AS median_days,
+                   ROW_NUMBER() OVER (ORDER BY r.share DESC, r.prio, r.a, r.b)
+                       AS pos,
+                   ROW_NUMBER() OVER (PARTITION BY r.a
+                                      ORDER BY r.share DESC, r.prio, r.b)
+                       AS place
+              FROM (
+                SELECT p.a, p.b, k.kind, k.prio, k.share
+                  FROM zz_reco_pairs p
+                  JOIN zz_reco_products pa ON pa.product_id = p.a
+                  JOIN zz_reco_products pb ON pb.product_id = p.b
+                 CROSS JOIN LATERAL (
+                    SELECT v.kind, v.prio, v.share
+                      FROM (VALUES
+                        ('consumable', 0, 100.0 * p.after_count / pa.buyers,
+                         pb.list_price < pa.list_price
+                         AND pa.orders_per_buyer <= %(device)s
+                         AND pb.orders_per_buyer >= %(consumable)s
+                         AND p.after_count >= %(min_count)s),
+                        ('up_sell', 1, 100.0 * p.after_count / pa.buyers,
+                         pb.categ_id = pa.categ_id
+                         AND pb.list_price > pa.list_price
+                         AND p.after_count >= %(min_count)s),
+                        ('cross_sell', 2, 100.0 * p.both_count / pa.buyers, TRUE)
+                      ) v(kind, prio, share, fits)
+                     WHERE v.fits AND v.share >= %(min_confidence)s
+                     ORDER BY v.prio LIMIT 1
+                 ) k
+              ) r
+            """,
+                device=DEVICE_MAX_ORDERS,
+                consumable=CONSUMABLE_MIN_ORDERS,
+                **params,
+            ),
+        )
+        cr = self.env.cr
+        cr.execute("CREATE INDEX ON zz_reco_rules (a, place)")
+        cr.execute("ALTER TABLE zz_reco_rules ADD PRIMARY KEY (pos)")
+        cr.execute(
+            """
+            UPDATE zz_reco_rules r SET median_days = m.days
+              FROM (SELECT c.a, c.b,
+                           percentile_disc(0.5) WITHIN GROUP
+                               (ORDER BY b.first_date - a.first_date) AS days
+                      FROM zz_reco_rules c
+                      JOIN zz_reco_buys a ON a.product_id = c.a
+                      JOIN zz_reco_buys b
+                        ON b.partner_id = a.partner_id AND b.product_id = c.b
+                       AND b.first_date > a.first_date
+                     WHERE c.kind = 'consumable'
+                     GROUP BY 1, 2) m
+             WHERE r.kind = 'consumable' AND r.a = m.a AND r.b = m.b
+            """
+        )
+        cr.execute("ANALYZE zz_reco_rules")
+
+    @api.model
+    def _write_affinity(self, params):
+        """The company's co-purchase rules, replaced."""
+        Affinity = self.env["zhongzheng.product.affinity"]
+        Affinity.flush_model()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "DELETE FROM zhongzheng_product_affinity WHERE company_id = %s",
+                params["company"],
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+            INSERT INTO zhongzheng_product_affinity
+                   (company_id, product_id, other_product_id, customer_count,
+                    support, confidence, lift,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT %(company)s, p.a, p.b, p.both_count,
+                   ROUND(100.0 * p.both_count / %(customers)s, 2),
+                   ROUND(100.0 * p.both_count / pa.buyers, 2),
+                   ROUND(p.both_count::numeric / pa.buyers
+                         / (pb.buyers::numeric / %(customers)s), 2),
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM zz_reco_pairs p
+              JOIN zz_reco_products pa ON pa.product_id = p.a
+              JOIN zz_reco_products pb ON pb.product_id = p.b
+             WHERE 100.0 * p.both_count / pa.buyers >= %(min_confidence)s
+            """,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                **params,
+            )
+        )
+        Affinity.invalidate_model()
+
+    @api.model
+    def _write_recommendations(self, params):
+        """Per customer its top N products, made the company's stored
+        recommendations: vanished ones deleted, changed ones updated, new
+        ones inserted. Returns their number."""
+        Recommendation = self.env["zhongzheng.customer.recommendation"]
+        Recommendation.flush_model()
+        cr = self.env.cr
+        self._temp_table("zz_reco_new", SQL(self._recommendation_query(), **params))
+        cr.execute("CREATE INDEX ON zz_reco_new (partner_id, product_id)")
+        cr.execute("SELECT COUNT(*) FROM zz_reco_new")
+        count = cr.fetchone()[0]
+        same = SQL(
+            "r.company_id = %s AND n.partner_id = r.partner_id"
+            " AND n.product_id = r.product_id",
+            params["company"],
+        )
+        cr.execute(
+            SQL(
+                "DELETE FROM zhongzheng_customer_recommendation r"
+                " WHERE r.company_id = %s"
+                " AND NOT EXISTS (SELECT 1 FROM zz_reco_new n WHERE %s)",
+                params["company"],
+                same,
+            )
+        )
+        columns = [SQL.identifier(name) for name in RECOMMENDATION_COLUMNS]
+        stamp = {"uid": self.env.uid, "now": fields.Datetime.now()}
+        cr.execute(
+            SQL(
+                "UPDATE zhongzheng_customer_recommendation r SET %(set)s,"
+                " write_uid = %(uid)s, write_date = %(now)s"
+                " FROM zz_reco_new n WHERE %(same)s AND (%(changed)s)",
+                set=SQL(", ").join(SQL("%s = n.%s", c, c) for c in columns),
+                changed=SQL(" OR ").join(
+                    SQL("r.%s IS DISTINCT FROM n.%s", c, c) for c in columns
+                ),
+                same=same,
+                **stamp,
+            )
+        )
+        cr.execute(
+            SQL(
+                "INSERT INTO zhongzheng_customer_recommendation"
+                " (company_id, partner_id, product_id, %(columns)s,"
+                "  create_uid, create_date, write_uid, write_date)"
+                " SELECT %(company)s, n.partner_id, n.product_id, %(values)s,"
+                "  %(uid)s, %(now)s, %(uid)s, %(now)s"
+                " FROM zz_reco_new n WHERE NOT EXISTS"
+                " (SELECT 1 FROM zhongzheng_customer_recommendation r"
+                "   WHERE %(same)s)",
+                columns=SQL(", ").join(columns),
+                values=SQL(", ").join(SQL("n.%s", c) for c in columns),
+                company=params["company"],
+                same=same,
+                **stamp,
+            )
+        )
+        Recommendation.invalidate_model()
+        return count
+
+    @api.model
+    def _recommendation_query(self):
+        """The statement that makes zz_reco_new: per customer, the candidates
+        of every rule from a product it bought and, for a customer of fewer
+        than two products, its tier's best sellers (key 0: everyone's); one
+        per product (the best), none bought in the lookback, the top N."""
+        return """
+            WITH owned AS (
+                SELECT partner_id, COUNT(*) AS products,
+                       COUNT(*) FILTER (WHERE last_date >= %(recent)s) AS recent
+                  FROM zz_reco_buys GROUP BY 1
+            ),
+            members AS (
+                SELECT o.partner_id, o.products, f.tier_id
+                  FROM owned o
+                  LEFT JOIN %(figures)s f ON f.partner_id = o.partner_id
+            ),
+            grouped AS (
+                SELECT tier_id AS tier_key, partner_id FROM members
+                 WHERE tier_id IS NOT NULL
+                UNION ALL
+                SELECT 0, partner_id FROM members
+            ),
+            sizes AS (SELECT tier_key, COUNT(*) AS n FROM grouped GROUP BY 1),
+            best AS (
+                SELECT s.*, ROW_NUMBER() OVER (
+                           PARTITION BY s.tier_key
+                           ORDER BY s.share DESC, s.product_id) AS pos
+                  FROM (
+                    SELECT g.tier_key, b.product_id,
+                           100.0 * COUNT(*) / MIN(z.n) AS share
+                      FROM grouped g
+                      JOIN zz_reco_buys b
+                        ON b.partner_id = g.partner_id
+                       AND b.last_date >= %(recent)s
+                      JOIN zz_reco_products pr
+                        ON pr.product_id = b.product_id AND pr.sellable
+                      JOIN sizes z ON z.tier_key = g.tier_key
+                     GROUP BY 1, 2
+                  ) s
+            ),
+            candidates AS (
+                -- per customer and product its best rule (the least pos);
+                -- a rule after the first N + R of its product's (R: the
+                -- customer's products of the lookback, never recommended)
+                -- has N better candidates from that product alone
+                SELECT c.partner_id, r.b AS product_id, MIN(r.pos) AS pos
+                  FROM zz_reco_buys c
+                  JOIN owned o ON o.partner_id = c.partner_id
+                  JOIN zz_reco_rules r
+                    ON r.a = c.product_id AND r.place <= %(top)s + o.recent
+                 GROUP BY 1, 2
+            ),
+            fresh AS (
+                -- one rule row per customer and product; best sellers only
+                -- where no rule gives the product; none of the lookback
+                SELECT c.partner_id, c.product_id, r.kind, r.share,
+                       r.a AS reason_product_id,
+                       NULL::integer AS reason_tier_id, r.median_days, r.prio,
+                       c.pos
+                  FROM candidates c
+                  JOIN zz_reco_rules r ON r.pos = c.pos
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM zz_reco_buys o
+                        WHERE o.partner_id = c.partner_id
+                          AND o.product_id = c.product_id
+                          AND o.last_date >= %(recent)s)
+                UNION ALL
+                SELECT m.partner_id, t.product_id, 'popular', t.share, NULL,
+                       NULLIF(t.tier_key, 0), NULL, 3, NULL
+                  FROM members m
+                  JOIN best t
+                    ON t.tier_key = COALESCE(m.tier_id, 0)
+                   AND t.pos <= %(top)s + 1
+                 WHERE m.products < 2
+                   AND NOT EXISTS (
+                       SELECT 1 FROM zz_reco_buys o
+                        WHERE o.partner_id = m.partner_id
+                          AND o.product_id = t.product_id
+                          AND o.last_date >= %(recent)s)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM candidates c
+                        WHERE c.partner_id = m.partner_id
+                          AND c.product_id = t.product_id)
+            ),
+            ranked AS (
+                SELECT f.*, ROW_NUMBER() OVER (
+                           PARTITION BY f.partner_id
+                           ORDER BY f.prio = 3, f.pos, f.share DESC, f.product_id
+                       ) AS rank
+                  FROM fresh f
+            )
+            -- a consumable is expected its median days after the device
+            SELECT k.partner_id, k.product_id, k.rank::integer AS rank,
+                   ROUND(k.share::numeric, 1)::float8 AS score,
+                   k.kind::varchar AS kind, k.reason_product_id,
+                   k.reason_tier_id, k.median_days::integer AS median_days,
+                   dev.last_date + k.median_days AS expected_date
+              FROM ranked k
+              LEFT JOIN zz_reco_buys dev
+                ON k.kind = 'consumable' AND dev.partner_id = k.partner_id
+               AND dev.product_id = k.reason_product_id
+             WHERE k.rank <= %(top)s
+        """
