@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
-from odoo.tools import SQL
 
 from .field_kinds import notification
 from .relationship_history import CLASSES
@@ -10,9 +9,6 @@ CRM_USER = "crm_zhongzheng.group_crm_user"
 MANAGER = "crm_zhongzheng.group_crm_manager"
 # customers "Recompute now" recomputes in the click (more are queued)
 INLINE_RECOMPUTE = 20
-# percent of a res_partner page filled by inserts: the rest is left for the
-# new versions of the rows the value engine rewrites (see init)
-PARTNER_FILLFACTOR = 50
 
 
 def _figure(string, kind=fields.Float, groups=CRM_USER, **kwargs):
@@ -163,25 +159,6 @@ class ResPartner(models.Model):
             partner.tier_pending = bool(
                 partner.sale_count_total and not partner.tier_id
             )
-
-    def init(self):
-        """Room on each page of res_partner for a new version of its rows:
-        the value engine rewrites its customers' figures (jsonb columns no
-        index covers) in one UPDATE, and a version that fits on the page of
-        the old one is a HOT update, which maintains none of the table's
-        indexes. On full pages every updated row costs an insertion into
-        each index (eight btree ones in a plain install): four times the
-        time of the update itself at 100,000 customers."""
-        result = super().init()
-        self.env.cr.execute(
-            "SELECT reloptions FROM pg_class WHERE oid = 'res_partner'::regclass"
-        )
-        wanted = f"fillfactor={PARTNER_FILLFACTOR}"
-        if wanted not in (self.env.cr.fetchone()[0] or []):
-            self.env.cr.execute(
-                SQL("ALTER TABLE res_partner SET (fillfactor = %s)", PARTNER_FILLFACTOR)
-            )
-        return result
 
     def _valid_field_parameter(self, field, name):
         return name == "value_figure" or super()._valid_field_parameter(field, name)
