@@ -246,14 +246,8 @@ class CrmKpiReport(models.Model):
                    AND t.claim_approved_date IS NOT NULL
                  GROUP BY 1, 2, 3
             )
-            -- the id from the row's own keys, not a window over all rows:
-            -- a window would keep a filter on the period (the month view)
-            -- from reaching the CTEs, which then compute all three kinds
-            SELECT ((pe.company_id * 3 + CASE pe.period WHEN 'month' THEN 0
-                                                        WHEN 'quarter' THEN 1
-                                                        ELSE 2 END) * 20000
-                    + (EXTRACT(YEAR FROM pe.date_start)::int - 1900) * 12
-                    + EXTRACT(MONTH FROM pe.date_start)::int) AS id,
+            SELECT ROW_NUMBER() OVER (ORDER BY pe.company_id, pe.period, pe.date_start)
+                       AS id,
                    pe.company_id, pe.period, pe.date_start AS date,
                    pe.date_end - 1 AS date_to,
                    COALESCE(c.customers_start, 0) AS customers_start,

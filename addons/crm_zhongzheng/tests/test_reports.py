@@ -209,24 +209,6 @@ class TestKpis(ReportCase):
         self.assertEqual(year.revenue, 1150.0)
         self.assertEqual(year.top20_revenue_share, 86.96, "A's 1000 of 1150")
 
-    def test_each_row_its_own_id_filtered_or_not(self):
-        """The id comes from the row's company, period and start: every row
-        of all periods has its own, and the rows of the month view (filtered
-        on the period) are the same records with the same figures."""
-        Kpi = self.env["zhongzheng.crm.kpi.report"]
-        every = Kpi.search([("company_id", "=", self.company.id)])
-        self.assertEqual(len(every._ids), len(set(every._ids)))
-        self.assertEqual(set(every.mapped("period")), {"month", "quarter", "year"})
-        months = Kpi.search(
-            [("company_id", "=", self.company.id), ("period", "=", "month")]
-        )
-        self.assertEqual(months, every.filtered(lambda r: r.period == "month"))
-        march = self._kpi("month", date(2026, 3, 1))
-        self.assertIn(march, months)
-        self.env.invalidate_all()
-        self.assertEqual(Kpi.browse(march.id).revenue, 1100.0)
-        self.assertEqual(Kpi.browse(march.id).date, date(2026, 3, 1))
-
 
 @tagged("post_install", "-at_install")
 class TestAnalysisViews(ReportCase):
