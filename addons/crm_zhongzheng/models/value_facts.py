@@ -226,14 +226,22 @@ class ValueFacts(models.AbstractModel):
                    AND so.date_order < %(end)s
                    AND p.commercial_partner_id IN (SELECT id FROM zz_value_population)
             ),
+            -- the lines by their own stored company and state, joined to
+            -- their orders' rates: not through `so`, which then becomes a
+            -- materialised CTE (read twice) joined to a hash of 1M lines
             so_margin AS (
-                SELECT so.id, SUM(%(margin)s) AS margin
-                  FROM so
-                  JOIN sale_order_line sol ON sol.order_id = so.id
+                SELECT sol.order_id AS id, SUM(%(margin)s) AS margin
+                  FROM sale_order_line sol
+                  JOIN (SELECT so.id, COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
+                          FROM sale_order so
+                         WHERE so.company_id = %(company)s AND so.state = 'sale'
+                           AND so.date_order < %(end)s) so ON so.id = sol.order_id
                   JOIN products pp ON pp.id = sol.product_id
                   JOIN uom_uom lu ON lu.id = sol.product_uom
-                 WHERE sol.display_type IS NULL AND sol.is_downpayment IS NOT TRUE
-                 GROUP BY so.id
+                 WHERE sol.company_id = %(company)s AND sol.state = 'sale'
+                   AND sol.display_type IS NULL AND sol.is_downpayment IS NOT TRUE
+                   %(lines)s
+                 GROUP BY sol.order_id
             ),
             sales AS (
                 SELECT so.partner_id,
@@ -366,6 +374,10 @@ class ValueFacts(models.AbstractModel):
             moves=SQL()
             if partner_ids is None
             else self._moves_of(SQL("SELECT id FROM zz_value_population")),
+            # a few customers: their orders' lines by the order index
+            lines=SQL()
+            if partner_ids is None
+            else SQL("AND sol.order_id IN (SELECT id FROM so)"),
             **params,
         )
         written = writer._write_query(company, query, FACT_FIELDS)

@@ -6,8 +6,9 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import SQL
 
-from ..models import clv_math
+from ..models import clv_math, value_writer
 from .common import AS_OF, ValueCase
 
 
@@ -265,3 +266,39 @@ class TestRecomputeEdgeCases(ValueCase):
         manager = big.with_user(self.crm_manager)
         self.assertGreater(manager.clv_value, 1e11)
         self.assertGreater(manager.value_score, 0)
+
+    def test_bulk_stage_merge_writes_what_row_updates_write(self):
+        """A step handing the stage many rows writes it anew in one pass
+        (_stage_rebuild) instead of updating it row by row: the figures,
+        their keys, the history and the rows counted as changed are the
+        same both ways, and a second pass changes nothing."""
+        cr = self.env.cr
+        writer = self.env["zhongzheng.value.writer"]
+        engine = self.engine
+
+        def run(rebuild_above):
+            with patch.object(value_writer, "STAGE_REBUILD_ROWS", rebuild_above):
+                first = engine._pipeline(self.company, AS_OF, clv="fit")
+                second = engine._pipeline(self.company, AS_OF, clv="fit")
+            self.env["res.partner"].flush_model()
+            cr.execute(SQL("%s ORDER BY 1", writer._figures_query(self.company)))
+            figures = cr.fetchall()
+            cr.execute(
+                "SELECT partner_id, kind, tier_to_id, class_to"
+                " FROM zhongzheng_relationship_history"
+                " WHERE company_id = %s ORDER BY 1, 2",
+                [self.company.id],
+            )
+            return first, second, figures, cr.fetchall()
+
+        savepoint = cr.savepoint()
+        by_rows = run(10**9)
+        savepoint.rollback()
+        self.env.invalidate_all()
+        rebuilt = run(0)
+        savepoint.close(rollback=True)
+        self.assertGreaterEqual(len(rebuilt[2]), 25, "every regular has figures")
+        self.assertEqual(rebuilt[1], 0, "the second pass changes nothing")
+        self.assertEqual(rebuilt[0], by_rows[0])
+        self.assertEqual(rebuilt[2], by_rows[2])
+        self.assertEqual(rebuilt[3], by_rows[3])
