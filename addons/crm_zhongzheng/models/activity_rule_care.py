@@ -40,7 +40,6 @@ class ActivityRule(models.Model):
 
     care_date = fields.Selection(
         CARE_DATES,
-        string="Care Date",
         help="Set: the rule fires on this date of each customer of its tiers "
         "(and other criteria), Days Before it, and the activity is due on the "
         "date. Empty: the rule fires on tier, class, health or segment.",
@@ -195,15 +194,4 @@ class CustomerAlert(models.Model):
     care_date = fields.Date(
         help="For a care rule: the date the activity is for (one per "
         "customer, rule and date)."
-    )
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    birthday = fields.Date(help="A contact's birthday, for customer care rules.")
-    registration_expiry_date = fields.Date(
-        string="Registration Certificate Expiry",
-        help="When the customer's medical device registration or business "
-        "licence expires (a date care rules can watch).",
     )

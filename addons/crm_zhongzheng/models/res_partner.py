@@ -36,6 +36,14 @@ def _figure(string, kind=fields.Float, groups=CRM_USER, **kwargs):
 class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "zhongzheng.service.ticket.linked"]
+
+    # dates customer care rules watch (activity_rule_care.py)
+    birthday = fields.Date(help="A contact's birthday, for customer care rules.")
+    registration_expiry_date = fields.Date(
+        string="Registration Certificate Expiry",
+        help="When the customer's medical device registration or business "
+        "licence expires (a date care rules can watch).",
+    )
     _ticket_link_field = "commercial_partner_id"
     _ticket_default_field = "partner_id"
 
