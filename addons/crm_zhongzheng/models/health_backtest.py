@@ -149,11 +149,13 @@ class HealthBacktest(models.Model):
             name: (100.0 * w / kept if name in REBUILT else 0.0)
             for name, w in weights.items()
         }
+        # the company's typical gap too is as of the date (of these customers)
+        gap = health._rhythm_table(company, as_of)
         cr.execute("DROP TABLE IF EXISTS zz_health_signals")
         cr.execute(
             SQL(
                 "CREATE TEMP TABLE zz_health_signals ON COMMIT DROP AS %s",
-                health._signals_sql(company, as_of, weights, live=False),
+                health._signals_sql(company, as_of, weights, gap, live=False),
             )
         )
         cr.execute(
@@ -212,6 +214,7 @@ class HealthBacktest(models.Model):
             cr.fetchone()
         )
         cr.execute("DROP TABLE zz_health_signals")
+        cr.execute("DROP TABLE zz_health_rhythm")
         cr.execute("DROP TABLE zz_health_population")
 
         def rate(part, whole):
