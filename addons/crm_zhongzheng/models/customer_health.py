@@ -51,6 +51,10 @@ PREV_FIGURES = (
     "rfm_segment_prev_id",
     "health_status",
     "health_since",
+    "receivable_overdue",
+    "invoiced_window",
+    "days_to_pay_recent",
+    "days_to_pay_before",
 )
 
 
@@ -84,10 +88,10 @@ class CustomerHealth(models.AbstractModel):
         cr = self.env.cr
         self.env["res.partner"].flush_model()
         key = str(company.id)
-        # the customers of the pass (those with an order) and what the alive
-        # and segment signals compare against: the value before its last
-        # change (res_partner still holds the last pass's while the stage
-        # holds this one's)
+        # the customers of the pass (those with an order), their payment facts
+        # and what the alive and segment signals compare against: the value
+        # before its last change (res_partner still holds the last pass's
+        # while the stage holds this one's)
         cr.execute("DROP TABLE IF EXISTS zz_health_prev")
         cr.execute(
             SQL(
@@ -102,7 +106,12 @@ class CustomerHealth(models.AbstractModel):
                    CASE WHEN db.segment IS NOT NULL
                          AND db.segment IS DISTINCT FROM f.rfm_segment_id
                         THEN db.segment ELSE f.rfm_segment_prev_id END
-                       AS segment_prev
+                       AS segment_prev,
+                   -- the payment facts the fact step has just written
+                   COALESCE(f.receivable_overdue, 0) AS overdue,
+                   COALESCE(f.invoiced_window, 0) * %(quarter)s AS quarter,
+                   f.days_to_pay_recent AS days_recent,
+                   f.days_to_pay_before AS days_before
               FROM %(figures)s f
               JOIN res_partner rp ON rp.id = f.partner_id
               CROSS JOIN LATERAL (
@@ -113,6 +122,7 @@ class CustomerHealth(models.AbstractModel):
             """,
                 figures=figures,
                 key=key,
+                quarter=91.25 / (company.value_window_days or 365),
                 mine=partner_filter(("f", "partner_id"), partner_ids),
             )
         )

@@ -100,6 +100,10 @@ def signals_sql(health, company, as_of, weights, gap, live=True, few=False):
     (_rhythm_table, whose company gap is `gap`). `live` adds the signals
     read from the figures (probability alive, RFM segment: zz_health_prev);
     `few`: a handful of customers, read through the partner indexes.
+    Payment: a live pass reads the facts the fact step has just written
+    (overdue receivable, a quarter of the window's invoicing, days to pay of
+    the last 90 days and before: zz_health_prev); the backtest rebuilds them
+    from the invoices and their reconciliation dates.
 
     Order rhythm: the expected gap is the customer's own typical gap
     weighed with the company's, as if the company's counted PRIOR_GAPS
@@ -134,6 +138,55 @@ def signals_sql(health, company, as_of, weights, gap, live=True, few=False):
         else SQL(),
         **{f"w_{name}": weight for name, weight in weights.items()},
     }
+    # payment as of the date from the invoices and their reconciliations
+    # (the backtest); a live pass reads the facts the fact step has just
+    # written (zz_health_prev)
+    invoice_pay = SQL(
+        """
+        WITH inv AS MATERIALIZED (
+            SELECT m.commercial_partner_id AS partner_id, m.invoice_date,
+                   m.invoice_date_due, m.payment_state,
+                   m.amount_total_signed, m.amount_residual_signed,
+                   m.amount_untaxed_signed, MAX(apr.max_date) AS paid_date
+              FROM account_move m
+              LEFT JOIN account_move_line l
+                ON l.move_id = m.id AND l.display_type = 'payment_term'
+              LEFT JOIN account_partial_reconcile apr
+                ON apr.debit_move_id = l.id
+             WHERE m.company_id = %(company)s AND m.state = 'posted'
+               AND m.move_type = 'out_invoice'
+               AND m.invoice_date <= %(as_of)s
+               AND m.invoice_date > %(history_start)s
+               AND m.commercial_partner_id IN (SELECT id FROM zz_health_population)
+               %(few_moves)s
+             GROUP BY m.id
+        )
+        SELECT partner_id,
+                   COALESCE(SUM(CASE
+                       WHEN payment_state = ANY(%(paid)s)
+                            AND paid_date <= %(as_of)s THEN 0
+                       WHEN invoice_date_due >= %(as_of)s THEN 0
+                       WHEN payment_state = ANY(%(paid)s)
+                       THEN amount_total_signed
+                       ELSE amount_residual_signed END), 0) AS overdue,
+                   COALESCE(SUM(amount_untaxed_signed) FILTER (
+                       WHERE invoice_date > %(year_start)s), 0) / 4 AS quarter,
+                   AVG(GREATEST(paid_date - invoice_date, 0)) FILTER (
+                       WHERE payment_state = ANY(%(paid)s)
+                         AND paid_date <= %(as_of)s
+                         AND paid_date > %(as_of)s::date - 90) AS days_recent,
+                   AVG(GREATEST(paid_date - invoice_date, 0)) FILTER (
+                       WHERE payment_state = ANY(%(paid)s)
+                         AND paid_date <= %(as_of)s::date - 90
+                         AND paid_date > %(year_start)s) AS days_before
+              FROM inv GROUP BY partner_id
+        """,
+        **params,
+    )
+    live_pay = SQL(
+        "SELECT partner_id, overdue, quarter, days_recent, days_before"
+        " FROM zz_health_prev"
+    )
     live_rows = SQL(
         """
         UNION ALL
@@ -175,45 +228,7 @@ def signals_sql(health, company, as_of, weights, gap, live=True, few=False):
             SELECT partner_id, SUM(units) AS units FROM service
              GROUP BY partner_id
         ),
-        inv AS MATERIALIZED (
-            SELECT m.commercial_partner_id AS partner_id, m.invoice_date,
-                   m.invoice_date_due, m.payment_state,
-                   m.amount_total_signed, m.amount_residual_signed,
-                   m.amount_untaxed_signed, MAX(apr.max_date) AS paid_date
-              FROM account_move m
-              LEFT JOIN account_move_line l
-                ON l.move_id = m.id AND l.display_type = 'payment_term'
-              LEFT JOIN account_partial_reconcile apr
-                ON apr.debit_move_id = l.id
-             WHERE m.company_id = %(company)s AND m.state = 'posted'
-               AND m.move_type = 'out_invoice'
-               AND m.invoice_date <= %(as_of)s
-               AND m.invoice_date > %(history_start)s
-               AND m.commercial_partner_id IN (SELECT id FROM zz_health_population)
-               %(few_moves)s
-             GROUP BY m.id
-        ),
-        pay AS (
-            SELECT partner_id,
-                   COALESCE(SUM(CASE
-                       WHEN payment_state = ANY(%(paid)s)
-                            AND paid_date <= %(as_of)s THEN 0
-                       WHEN invoice_date_due >= %(as_of)s THEN 0
-                       WHEN payment_state = ANY(%(paid)s)
-                       THEN amount_total_signed
-                       ELSE amount_residual_signed END), 0) AS overdue,
-                   COALESCE(SUM(amount_untaxed_signed) FILTER (
-                       WHERE invoice_date > %(year_start)s), 0) / 4 AS quarter,
-                   AVG(GREATEST(paid_date - invoice_date, 0)) FILTER (
-                       WHERE payment_state = ANY(%(paid)s)
-                         AND paid_date <= %(as_of)s
-                         AND paid_date > %(as_of)s::date - 90) AS days_recent,
-                   AVG(GREATEST(paid_date - invoice_date, 0)) FILTER (
-                       WHERE payment_state = ANY(%(paid)s)
-                         AND paid_date <= %(as_of)s::date - 90
-                         AND paid_date > %(year_start)s) AS days_before
-              FROM inv GROUP BY partner_id
-        )
+        pay AS (%(pay)s)
         SELECT partner_id, 'rhythm'::varchar AS signal,
                %(w_rhythm)s * LEAST(1, GREATEST(0,
                    ((%(as_of)s::date - last_day) / GREATEST(gap, 7) - %(start)s)
@@ -247,5 +262,6 @@ def signals_sql(health, company, as_of, weights, gap, live=True, few=False):
         """,
         service=SQL(" UNION ALL ").join(service),
         live_rows=live_rows if live else SQL(""),
+        pay=live_pay if live else invoice_pay,
         **params,
     )

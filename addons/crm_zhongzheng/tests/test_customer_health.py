@@ -248,6 +248,13 @@ class TestHealthAlerts(HealthCase):
         self.assertEqual(activity.user_id, self.salesperson)
         self.assertIn("Order Rhythm", str(activity.note))
         self.assertIn("95 days since the last order", str(activity.note))
+        # the reasons change while the episode is open: its one activity
+        # says so, no second one
+        self._health(customer, LAST + timedelta(days=100))
+        Alert._close_episodes()
+        self.assertEqual(self._activities(customer), activity)
+        self.assertIn("100 days since the last order", str(activity.note))
+        self.assertNotIn("95 days", str(activity.note))
         # the review rule matches too, but the weekly cap holds across rules
         self.assertFalse(rules._apply())
         activity.action_feedback(feedback="Called: new tender next month")
