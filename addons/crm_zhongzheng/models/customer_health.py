@@ -83,6 +83,9 @@ class CustomerHealth(models.AbstractModel):
         the writer, and the status changes in the history. Returns the
         number of customers."""
         as_of = as_of or fields.Date.context_today(self)
+        # the engine's session settings (no JIT, sorts in memory), also when
+        # the step runs on its own
+        self.env["zhongzheng.value.engine"]._tune()
         writer = self.env["zhongzheng.value.writer"]
         figures = writer._figures(company, PREV_FIGURES)
         cr = self.env.cr

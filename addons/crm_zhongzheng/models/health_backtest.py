@@ -120,6 +120,7 @@ class HealthBacktest(models.Model):
         company, as_of = self.company_id, self.as_of_date
         health = self.env["zhongzheng.customer.health"]
         cr = self.env.cr
+        self.env["zhongzheng.value.engine"]._tune()
         self.env["sale.order"].flush_model()
         end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
         orders = SQL(
