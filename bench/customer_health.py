@@ -15,12 +15,13 @@ Run: ``ZZ_BENCH_PREFIX=zzh bench/run customer_health --customers 100000
 --lines 1000000`` (see bench/README.md).
 """
 
+import os
 import sys
 import time
 from datetime import timedelta
 
 import harness
-from bench._profiling import peak_rss_mb
+from bench._profiling import measure_floor, peak_rss_mb
 from bench._value_data import data_counts, generate, reset_figures
 from bench.value_engine import (
     addon_fingerprint,
@@ -37,6 +38,21 @@ def timed(label, func, *args, **kwargs):
     result = func(*args, **kwargs)
     print(f"  {label}: {time.perf_counter() - start:.2f} s", flush=True)
     return result, time.perf_counter() - start
+
+
+def engine_floor(env, company, as_of):
+    """The value engine's floor on this data (the bare SQL of its facts and
+    ranks, bench/_profiling.measure_floor), in the same session as the
+    health step it is compared with."""
+    from odoo.addons.crm_zhongzheng.models.value_sql import window
+
+    start, end = window(company, as_of)
+    facts, ranks = measure_floor(env.cr, company.id, start, end, as_of)
+    env.cr.commit()
+    print(
+        f"  engine floor: {facts + ranks:.2f} s (facts {facts:.2f}, ranks {ranks:.2f})"
+    )
+    return facts + ranks
 
 
 def main(argv=None):
@@ -71,6 +87,7 @@ def main(argv=None):
             "(a) full recompute", engine._recompute, companies=company, as_of=as_of
         )
         cr.commit()
+        floor = engine_floor(env, company, as_of)
         _r, alone = timed(
             "(b) health step, all", health._compute_health, company, as_of
         )
@@ -99,6 +116,10 @@ def main(argv=None):
             f" full_recompute={full:.1f}s health_all={alone:.1f}s"
             f" health_one={single:.2f}s backtest={bt_time:.1f}s"
             f" peak_rss={peak_rss_mb():.0f}MB"
+        )
+        print(
+            f"health={alone:.1f}s floor={floor:.1f}s ratio={alone / floor:.2f}x"
+            f" (budget 1x floor) load={os.getloadavg()[0]:.1f}"
         )
         print("health: " + ", ".join(f"{k}={v}" for k, v in statuses.items()))
         print(

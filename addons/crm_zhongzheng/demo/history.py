@@ -185,13 +185,13 @@ GROUPS = [
         },
     ),
     (
-        # A big hospital that ordered every few weeks and stopped about three
+        # A big hospital that ordered every few weeks and stopped about two
         # months ago: at risk (客户健康度) long before it would count as lost.
         "slipping",
         {
             "partners": ["shanxi"],
             "first": (430, 450),
-            "last": (85, 90),
+            "last": (55, 60),
             "gap": (22, 28),
             "basket": [
                 ("ultrasound", 1, 2, 0.6),

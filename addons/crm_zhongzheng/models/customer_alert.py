@@ -8,6 +8,7 @@ from datetime import timedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.tools import html2plaintext
 
 from .field_kinds import customer_of_company
 from .health_states import FLAGGED, HEALTH_STATES
@@ -110,17 +111,31 @@ class CustomerAlert(models.Model):
     @api.model
     def _close_episodes(self):
         """Mark open episodes whose customer is healthy or on watch again,
-        and end those that have been so for the company's episode days."""
+        and end those that have been so for the company's episode days.
+        While the customer is still flagged, its open activity's note
+        follows the reasons (the episode's one activity, kept up to date)."""
         today = fields.Date.context_today(self)
         for alert in self.sudo().search([("episode_open", "=", True)]):
             company = alert.company_id
-            status = alert.partner_id.with_company(company).health_status
+            partner = alert.partner_id.with_company(company)
+            status = partner.health_status
             if status in FLAGGED:
                 alert.date_recovered = False
+                alert._refresh_note(partner)
             elif not alert.date_recovered:
                 alert.date_recovered = today
             elif (today - alert.date_recovered).days >= company.health_episode_days:
                 alert.episode_open = False
+
+    def _refresh_note(self, partner):
+        """The open activity's note lists the reasons of now, if they
+        changed (compared as text: the stored note is sanitized HTML)."""
+        activity = self.activity_id
+        if not activity:
+            return
+        note = self._reasons_note(partner)
+        if html2plaintext(activity.note or "") != html2plaintext(note):
+            activity.note = note
 
     # ------------------------------------------------------------------
     # the managers' weekly digest

@@ -4,8 +4,9 @@ customer value pipeline, after the tiers and classes.
 Per customer, a health score 0-100: 100 minus the points each warning signal
 takes off, each signal weighted per company (res_company.HEALTH_SETTINGS):
 
-    rhythm    days since the last order against the customer's own typical
-              gap (the median gap between its order days, last two years)
+    rhythm    days since the last order against the customer's typical gap
+              (the median gap between its order days, last two years,
+              weighed with the company's typical gap)
     alive     probability alive, low or fallen since its previous value
     trend     revenue of the last N months against the average N months of
               the year before them
@@ -18,18 +19,17 @@ One set of statements for all customers of a company, the same restricted
 to a subset for the incremental path. The signals are kept as the reasons
 (zhongzheng.health.signal); status, score and what the next pass compares
 against go to the partners through the one writer; status changes go to
-the relationship history. The backtest (health_backtest.py) runs the same
-signal query as of a past date, without the two signals it cannot rebuild.
+the relationship history. The signals' SQL is in customer_health_signals.py;
+the backtest (health_backtest.py) runs it as of a past date, without the
+two signals it cannot rebuild.
 """
 
 import logging
-from datetime import timedelta
-
-from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from . import customer_health_signals as signals_sql
 from .value_sql import partner_filter
 
 _logger = logging.getLogger(__name__)
@@ -42,10 +42,20 @@ HEALTH_FIELDS = (
     "clv_prob_alive_prev",
     "rfm_segment_prev_id",
 )
-PAID = ("paid", "in_payment", "reversed")
-# service signals: an open complaint or claim weighs two incidents; four
-# incidents take the whole service weight
-SERVICE_UNITS_FULL = 4.0
+# the figures the step reads
+PREV_FIGURES = (
+    "sale_count_total",
+    "clv_prob_alive",
+    "clv_prob_alive_prev",
+    "rfm_segment_id",
+    "rfm_segment_prev_id",
+    "health_status",
+    "health_since",
+    "receivable_overdue",
+    "invoiced_window",
+    "days_to_pay_recent",
+    "days_to_pay_before",
+)
 
 
 class CustomerHealth(models.AbstractModel):
@@ -73,20 +83,16 @@ class CustomerHealth(models.AbstractModel):
         the writer, and the status changes in the history. Returns the
         number of customers."""
         as_of = as_of or fields.Date.context_today(self)
+        # the engine's session settings (no JIT, sorts in memory), also when
+        # the step runs on its own
+        self.env["zhongzheng.value.engine"]._tune()
         writer = self.env["zhongzheng.value.writer"]
-        figures = writer._figures(company)
+        figures = writer._figures(company, PREV_FIGURES)
         cr = self.env.cr
-        self._population(
-            SQL(
-                "SELECT f.partner_id FROM %s f"
-                " WHERE COALESCE(f.sale_count_total, 0) > 0 AND %s",
-                figures,
-                partner_filter(("f", "partner_id"), partner_ids),
-            )
-        )
         self.env["res.partner"].flush_model()
         key = str(company.id)
-        # what the alive and segment signals compare against: the value
+        # the customers of the pass (those with an order), their payment facts
+        # and what the alive and segment signals compare against: the value
         # before its last change (res_partner still holds the last pass's
         # while the stage holds this one's)
         cr.execute("DROP TABLE IF EXISTS zz_health_prev")
@@ -103,24 +109,36 @@ class CustomerHealth(models.AbstractModel):
                    CASE WHEN db.segment IS NOT NULL
                          AND db.segment IS DISTINCT FROM f.rfm_segment_id
                         THEN db.segment ELSE f.rfm_segment_prev_id END
-                       AS segment_prev
+                       AS segment_prev,
+                   -- the payment facts the fact step has just written
+                   COALESCE(f.receivable_overdue, 0) AS overdue,
+                   COALESCE(f.invoiced_window, 0) * %(quarter)s AS quarter,
+                   f.days_to_pay_recent AS days_recent,
+                   f.days_to_pay_before AS days_before
               FROM %(figures)s f
-              JOIN zz_health_population pop ON pop.id = f.partner_id
-              LEFT JOIN (
-                SELECT rp.id, (rp.clv_prob_alive->>%(key)s)::float8 AS alive,
+              JOIN res_partner rp ON rp.id = f.partner_id
+              CROSS JOIN LATERAL (
+                SELECT (rp.clv_prob_alive->>%(key)s)::float8 AS alive,
                        (rp.rfm_segment_id->>%(key)s)::integer AS segment
-                  FROM res_partner rp
-                 WHERE rp.id IN (SELECT id FROM zz_health_population)
-              ) db ON db.id = f.partner_id
+              ) db
+             WHERE COALESCE(f.sale_count_total, 0) > 0 AND %(mine)s
             """,
                 figures=figures,
                 key=key,
+                quarter=91.25 / (company.value_window_days or 365),
+                mine=partner_filter(("f", "partner_id"), partner_ids),
             )
         )
+        self._population(SQL("SELECT partner_id FROM zz_health_prev"))
         weights = company._health_weights()
-        signals = self._signals_sql(company, as_of, weights, live=True)
-        count = self._write_signals(company, signals, partner_ids is None)
+        few = partner_ids is not None
+        gap = self._rhythm_table(company, as_of, few)
+        if not few:
+            self.env["zhongzheng.value.cuts"]._store_health_gap(company, gap)
+        signals = self._signals_sql(company, as_of, weights, gap, live=True, few=few)
+        count = self._write_signals(company, signals, not few)
         self._write_status(company, as_of, weights)
+        cr.execute("DROP TABLE zz_health_rhythm")
         cr.execute("DROP TABLE zz_health_population")
         cr.execute("DROP TABLE zz_health_prev")
         _logger.info("customer health: company %s, %s customers", company.id, count)
@@ -276,176 +294,15 @@ class CustomerHealth(models.AbstractModel):
         cr.execute("DROP TABLE zz_health_new")
 
     # ------------------------------------------------------------------
-    # the signals
+    # the signals (their SQL: customer_health_signals.py)
     # ------------------------------------------------------------------
     @api.model
-    def _signals_sql(self, company, as_of, weights, live=True):
-        """Rows (partner_id, signal, points, value, reference,
-        segment_from_id, segment_to_id) of the customers in
-        zz_health_population as of a date. `live` adds the signals read from
-        the figures (probability alive, RFM segment: zz_health_prev)."""
-        for model in (
-            "sale.order",
-            "account.move",
-            "account.move.line",
-            "account.partial.reconcile",
-            "zhongzheng.rfm.segment",
-        ):
-            self.env[model].flush_model()
-        months = company.health_trend_months
-        recent_start = as_of - relativedelta(months=months)
-        service = self._health_service_queries(
-            company, as_of, SQL("SELECT id FROM zz_health_population")
-        ) or [SQL("SELECT NULL::integer, NULL::varchar, 0::float8 LIMIT 0")]
-        params = {
-            "company": company.id,
-            "as_of": as_of,
-            "end": fields.Datetime.to_datetime(as_of) + timedelta(days=1),
-            "history_start": as_of - timedelta(days=730),
-            "year_start": as_of - timedelta(days=365),
-            "recent_start": recent_start,
-            "before_start": recent_start - relativedelta(months=12),
-            "share": months / 12.0,
-            "gap": company.class_loyal_max_gap_days or 120,
-            "paid": list(PAID),
-            "full": SERVICE_UNITS_FULL,
-            **{f"w_{name}": weight for name, weight in weights.items()},
-        }
-        live_rows = SQL(
-            """
-            UNION ALL
-            SELECT partner_id, 'alive',
-                   %(w_alive)s * GREATEST(
-                       LEAST(1, GREATEST(0, (0.5 - alive) / 0.5)),
-                       LEAST(1, GREATEST(0, (COALESCE(alive_prev, alive) - alive)
-                                            / 0.3))),
-                   alive, COALESCE(alive_prev, alive), NULL, NULL
-              FROM zz_health_prev WHERE alive IS NOT NULL
-            UNION ALL
-            SELECT p.partner_id, 'segment', %(w_segment)s, NULL, NULL,
-                   p.segment_prev, p.segment
-              FROM zz_health_prev p
-              JOIN zhongzheng_rfm_segment sn ON sn.id = p.segment
-              JOIN zhongzheng_rfm_segment so ON so.id = p.segment_prev
-             WHERE sn.sequence > so.sequence
-            """,
-            **params,
-        )
-        return SQL(
-            """
-            WITH orders AS MATERIALIZED (
-                SELECT p.commercial_partner_id AS partner_id,
-                       so.date_order::date AS day,
-                       so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
-                           AS amount
-                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.company_id = %(company)s AND so.state = 'sale'
-                   AND so.date_order < %(end)s
-                   AND p.commercial_partner_id IN (SELECT id FROM zz_health_population)
-            ),
-            days AS (
-                SELECT partner_id, day,
-                       day - LAG(day) OVER (PARTITION BY partner_id ORDER BY day)
-                           AS gap
-                  FROM (SELECT DISTINCT partner_id, day FROM orders) d
-            ),
-            rhythm AS (
-                SELECT partner_id, MAX(day) AS last_day,
-                       COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY gap)
-                                FILTER (WHERE day > %(history_start)s),
-                                %(gap)s) AS gap
-                  FROM days GROUP BY partner_id
-            ),
-            trend AS (
-                SELECT partner_id,
-                       COALESCE(SUM(amount) FILTER (
-                           WHERE day > %(recent_start)s), 0) AS recent,
-                       COALESCE(SUM(amount) FILTER (
-                           WHERE day <= %(recent_start)s), 0) * %(share)s
-                           AS earlier
-                  FROM orders WHERE day > %(before_start)s GROUP BY partner_id
-            ),
-            service AS (
-                SELECT partner_id, signal, SUM(count) AS count,
-                       SUM(count) * CASE WHEN signal = 'service_claims' THEN 2
-                                         ELSE 1 END AS units
-                  FROM (%(service)s) s(partner_id, signal, count)
-                 WHERE count > 0 GROUP BY partner_id, signal
-            ),
-            service_total AS (
-                SELECT partner_id, SUM(units) AS units FROM service
-                 GROUP BY partner_id
-            ),
-            inv AS MATERIALIZED (
-                SELECT m.commercial_partner_id AS partner_id, m.invoice_date,
-                       m.invoice_date_due, m.payment_state,
-                       m.amount_total_signed, m.amount_residual_signed,
-                       m.amount_untaxed_signed, MAX(apr.max_date) AS paid_date
-                  FROM account_move m
-                  LEFT JOIN account_move_line l
-                    ON l.move_id = m.id AND l.display_type = 'payment_term'
-                  LEFT JOIN account_partial_reconcile apr
-                    ON apr.debit_move_id = l.id
-                 WHERE m.company_id = %(company)s AND m.state = 'posted'
-                   AND m.move_type = 'out_invoice'
-                   AND m.invoice_date <= %(as_of)s
-                   AND m.invoice_date > %(history_start)s
-                   AND m.commercial_partner_id IN (SELECT id FROM zz_health_population)
-                 GROUP BY m.id
-            ),
-            pay AS (
-                SELECT partner_id,
-                       COALESCE(SUM(CASE
-                           WHEN payment_state = ANY(%(paid)s)
-                                AND paid_date <= %(as_of)s THEN 0
-                           WHEN invoice_date_due >= %(as_of)s THEN 0
-                           WHEN payment_state = ANY(%(paid)s)
-                           THEN amount_total_signed
-                           ELSE amount_residual_signed END), 0) AS overdue,
-                       COALESCE(SUM(amount_untaxed_signed) FILTER (
-                           WHERE invoice_date > %(year_start)s), 0) / 4 AS quarter,
-                       AVG(GREATEST(paid_date - invoice_date, 0)) FILTER (
-                           WHERE payment_state = ANY(%(paid)s)
-                             AND paid_date <= %(as_of)s
-                             AND paid_date > %(as_of)s::date - 90) AS days_recent,
-                       AVG(GREATEST(paid_date - invoice_date, 0)) FILTER (
-                           WHERE payment_state = ANY(%(paid)s)
-                             AND paid_date <= %(as_of)s::date - 90
-                             AND paid_date > %(year_start)s) AS days_before
-                  FROM inv GROUP BY partner_id
-            )
-            SELECT partner_id, 'rhythm'::varchar AS signal,
-                   %(w_rhythm)s * LEAST(1, GREATEST(0,
-                       ((%(as_of)s::date - last_day) / GREATEST(gap, 7) - 1) / 3))
-                       AS points,
-                   (%(as_of)s::date - last_day)::float8 AS value,
-                   gap::float8 AS reference,
-                   NULL::integer AS segment_from_id, NULL::integer AS segment_to_id
-              FROM rhythm
-            UNION ALL
-            SELECT partner_id, 'trend',
-                   %(w_trend)s * LEAST(1, GREATEST(0, (earlier - recent) / earlier)),
-                   recent, earlier, NULL, NULL
-              FROM trend WHERE earlier > 0
-            UNION ALL
-            SELECT s.partner_id, s.signal,
-                   %(w_service)s * LEAST(1, t.units / %(full)s) * s.units / t.units,
-                   s.count, NULL, NULL, NULL
-              FROM service s JOIN service_total t ON t.partner_id = s.partner_id
-            UNION ALL
-            SELECT partner_id, 'payment_overdue',
-                   %(w_payment)s * 0.6 * LEAST(1, overdue / GREATEST(quarter, 1)),
-                   overdue, quarter, NULL, NULL
-              FROM pay WHERE overdue > 0
-            UNION ALL
-            SELECT partner_id, 'payment_days',
-                   %(w_payment)s * 0.4 * LEAST(1, (days_recent - days_before)
-                                                  / GREATEST(days_before, 15)),
-                   days_recent, days_before, NULL, NULL
-              FROM pay WHERE days_recent > days_before
-            %(live_rows)s
-            """,
-            service=SQL(" UNION ALL ").join(service),
-            live_rows=live_rows if live else SQL(""),
-            **params,
-        )
+    def _rhythm_table(self, company, as_of, few=False):
+        """The customers' orders as of a date in zz_health_rhythm; returns
+        the company's typical gap."""
+        return signals_sql.rhythm_table(self, company, as_of, few)
+
+    @api.model
+    def _signals_sql(self, company, as_of, weights, gap, live=True, few=False):
+        """The signal rows of zz_health_population as of a date."""
+        return signals_sql.signals_sql(self, company, as_of, weights, gap, live, few)

@@ -120,6 +120,7 @@ class HealthBacktest(models.Model):
         company, as_of = self.company_id, self.as_of_date
         health = self.env["zhongzheng.customer.health"]
         cr = self.env.cr
+        self.env["zhongzheng.value.engine"]._tune()
         self.env["sale.order"].flush_model()
         end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
         orders = SQL(
@@ -149,11 +150,13 @@ class HealthBacktest(models.Model):
             name: (100.0 * w / kept if name in REBUILT else 0.0)
             for name, w in weights.items()
         }
+        # the company's typical gap too is as of the date (of these customers)
+        gap = health._rhythm_table(company, as_of)
         cr.execute("DROP TABLE IF EXISTS zz_health_signals")
         cr.execute(
             SQL(
                 "CREATE TEMP TABLE zz_health_signals ON COMMIT DROP AS %s",
-                health._signals_sql(company, as_of, weights, live=False),
+                health._signals_sql(company, as_of, weights, gap, live=False),
             )
         )
         cr.execute(
@@ -212,6 +215,7 @@ class HealthBacktest(models.Model):
             cr.fetchone()
         )
         cr.execute("DROP TABLE zz_health_signals")
+        cr.execute("DROP TABLE zz_health_rhythm")
         cr.execute("DROP TABLE zz_health_population")
 
         def rate(part, whole):

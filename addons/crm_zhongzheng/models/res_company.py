@@ -103,13 +103,29 @@ HEALTH_SETTING_FIELDS = {
             "many months in the year before them."
         ),
     ),
+    "health_rhythm_start": (
+        fields.Float,
+        "Rhythm: Points from (gaps)",
+        1.0,
+        (
+            "The order rhythm starts taking points off once this many of the "
+            "customer's typical gaps have passed since its last order (1: its "
+            "next order is overdue)."
+        ),
+    ),
+    "health_rhythm_full": (
+        fields.Float,
+        "Rhythm: All Points at (gaps)",
+        2.5,
+        "The order rhythm takes its whole weight at this many typical gaps.",
+    ),
     "health_watch_below": (
         fields.Float,
         "Watch below",
         80.0,
         "A health score below this is Watch (at or above: Healthy).",
     ),
-    "health_at_risk_below": (fields.Float, "At Risk below", 60.0),
+    "health_at_risk_below": (fields.Float, "At Risk below", 70.0),
     "health_critical_below": (fields.Float, "Critical below", 40.0),
     "health_episode_days": (
         fields.Integer,
@@ -324,6 +340,13 @@ class ResCompany(models.Model):
                     self.env._(
                         "Health thresholds must satisfy 0 <= critical <= at risk "
                         "<= watch <= 100."
+                    )
+                )
+            if not 0 <= company.health_rhythm_start < company.health_rhythm_full:
+                raise ValidationError(
+                    self.env._(
+                        "The order rhythm's points must start at 0 gaps or more "
+                        "and reach their whole weight later."
                     )
                 )
             if (

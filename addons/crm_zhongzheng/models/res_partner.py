@@ -63,6 +63,10 @@ class ResPartner(models.Model):
     receivable_open = _figure("Open Receivable", digits="Account")
     receivable_overdue = _figure("Overdue Receivable", digits="Account")
     average_days_to_pay = _figure("Average Days to Pay", digits=(16, 1))
+    # the invoices of the window paid in the last 90 days, and the others
+    # (the health's days to pay signal)
+    days_to_pay_recent = _figure("Days to Pay (last 90 days)", digits=(16, 1))
+    days_to_pay_before = _figure("Days to Pay (before)", digits=(16, 1))
     delivery_count_window = _figure("Deliveries", fields.Integer)
     delivery_on_time_rate = _figure("On-Time Delivery (%)", digits=(16, 1))
     cost_to_serve = _figure("Cost-to-Serve", digits="Account", groups=MANAGER)

@@ -65,6 +65,13 @@ class ValueCuts(models.Model):
         readonly=True,
         help="The pyramid's cumulative share by tier basis of the last full ranking.",
     )
+    health_typical_gap = fields.Float(
+        string="Typical Gap (days)",
+        readonly=True,
+        help="The median of the customers' typical gaps between orders at the "
+        "last full health pass: the gap expected of a customer with too few "
+        "orders of its own.",
+    )
     rerank_pending = fields.Boolean(
         readonly=True,
         help="Every customer is queued: the queue re-ranks all once drained.",
@@ -115,6 +122,36 @@ class ValueCuts(models.Model):
                 company=company.id,
                 value=value if isinstance(value, SQL) else SQL("%s", json.dumps(value)),
                 as_of=as_of,
+                uid=self.env.uid,
+            )
+        )
+        self.invalidate_model()
+
+    @api.model
+    def _health_gap(self, company):
+        """The typical gap of the company's last full health pass, or None."""
+        cuts = self.search([("company_id", "=", company.id)], limit=1)
+        return cuts.health_typical_gap or None
+
+    @api.model
+    def _store_health_gap(self, company, gap):
+        """Keep the typical gap of a full health pass for the incremental
+        path (one customer cannot give the company's median)."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+            INSERT INTO zhongzheng_value_cuts AS c
+                   (company_id, health_typical_gap, rerank_pending,
+                    create_uid, write_uid, create_date, write_date)
+            VALUES (%(company)s, %(gap)s, FALSE, %(uid)s, %(uid)s,
+                    now() at time zone 'UTC', now() at time zone 'UTC')
+            ON CONFLICT (company_id) DO UPDATE
+               SET health_typical_gap = EXCLUDED.health_typical_gap
+             WHERE c.health_typical_gap IS DISTINCT FROM EXCLUDED.health_typical_gap
+            """,
+                company=company.id,
+                gap=gap,
                 uid=self.env.uid,
             )
         )

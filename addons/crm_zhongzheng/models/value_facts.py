@@ -26,6 +26,8 @@ FACT_FIELDS = (
     "receivable_open",
     "receivable_overdue",
     "average_days_to_pay",
+    "days_to_pay_recent",
+    "days_to_pay_before",
     "delivery_count_window",
     "delivery_on_time_rate",
     "cost_to_serve",
@@ -294,7 +296,8 @@ class ValueFacts(models.AbstractModel):
             ),
             paid AS (
                 SELECT m.commercial_partner_id AS partner_id, m.id,
-                       MAX(apr.max_date) - m.invoice_date AS days
+                       MAX(apr.max_date) - m.invoice_date AS days,
+                       MAX(apr.max_date) AS paid_date
                   FROM account_move m
                   JOIN account_move_line l
                     ON l.move_id = m.id AND l.display_type = 'payment_term'
@@ -309,7 +312,13 @@ class ValueFacts(models.AbstractModel):
                  GROUP BY m.commercial_partner_id, m.id, m.invoice_date
             ),
             payments AS (
-                SELECT partner_id, AVG(GREATEST(days, 0)) AS average_days_to_pay
+                SELECT partner_id, AVG(GREATEST(days, 0)) AS average_days_to_pay,
+                       AVG(GREATEST(days, 0)) FILTER (
+                           WHERE paid_date > %(as_of)s::date - 90)
+                           AS days_to_pay_recent,
+                       AVG(GREATEST(days, 0)) FILTER (
+                           WHERE paid_date <= %(as_of)s::date - 90)
+                           AS days_to_pay_before
                   FROM paid GROUP BY partner_id
             ),
             deliveries AS (
@@ -355,6 +364,10 @@ class ValueFacts(models.AbstractModel):
                        AS receivable_overdue,
                    ROUND(pa.average_days_to_pay::numeric, 1)::float8
                        AS average_days_to_pay,
+                   ROUND(pa.days_to_pay_recent::numeric, 1)::float8
+                       AS days_to_pay_recent,
+                   ROUND(pa.days_to_pay_before::numeric, 1)::float8
+                       AS days_to_pay_before,
                    COALESCE(d.delivery_count_window, 0)::int AS delivery_count_window,
                    ROUND(d.delivery_on_time_rate::numeric, 1)::float8
                        AS delivery_on_time_rate,

@@ -72,11 +72,14 @@ class ValueWriter(models.AbstractModel):
         return self.env.context.get("zz_value_stage")
 
     @api.model
-    def _figures_query(self, company, partner_ids=None):
+    def _figures_query(self, company, partner_ids=None, names=None):
         """Per partner holding figures for the company: id, the key mask
-        and every figure typed, read from res_partner's jsonb."""
+        and every figure (or those `names`) typed, read from res_partner's
+        jsonb."""
         key = str(company.id)
         types = self._figure_types()
+        if names is not None:
+            types = {name: types[name] for name in names}
         mask = SQL(" | ").join(
             SQL(
                 "CASE WHEN %s ? %s THEN %s::bigint ELSE 0 END",
@@ -109,14 +112,14 @@ class ValueWriter(models.AbstractModel):
         )
 
     @api.model
-    def _figures(self, company):
+    def _figures(self, company, names=None):
         """A relation for a FROM clause: per partner holding figures for the
-        company, partner_id and every figure, as written so far (the stage
-        while a run is open)."""
+        company, partner_id and every figure (at least those `names`), as
+        written so far (the stage while a run is open)."""
         if self._stage_company() == company.id:
             return SQL("zz_value_stage")
         self.env["res.partner"].flush_model(list(self._figure_types()))
-        return SQL("(%s)", self._figures_query(company))
+        return SQL("(%s)", self._figures_query(company, names=names))
 
     @api.model
     def _holds(self, alias, names):

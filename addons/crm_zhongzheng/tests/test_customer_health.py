@@ -51,14 +51,16 @@ class TestHealthSignals(HealthCase):
     def test_broken_rhythm_turns_watch_then_at_risk_before_lost(self):
         customer = self._monthly("Provincial Hospital")
         seen = {}
-        for days in (10, 70, 95, 200):
+        # its next order is overdue after 30 days: points from then, all of
+        # them at 2.5 gaps (75 days)
+        for days in (10, 50, 70, 200):
             status, score = self._health(customer, LAST + timedelta(days=days))
             seen[days] = (status, score, customer.relationship_class)
         self.assertEqual(seen[10][0], "healthy", seen)
-        self.assertEqual(seen[70][0], "watch", seen)
-        self.assertEqual(seen[95][0], "at_risk", seen)
+        self.assertEqual(seen[50][0], "watch", seen)
+        self.assertEqual(seen[70][0], "at_risk", seen)
         # the class still says nothing is wrong when the health warns
-        self.assertNotEqual(seen[95][2], "lost")
+        self.assertNotEqual(seen[70][2], "lost")
         self.assertEqual(seen[200][2], "lost")
         self.assertEqual(seen[200][0], "critical", seen)
         rhythm = self._signals(customer).filtered(lambda s: s.signal == "rhythm")
@@ -171,8 +173,8 @@ class TestHealthSignals(HealthCase):
 class TestHealthPaths(HealthCase):
     def test_one_customer_alone_and_weights_per_company(self):
         today = fields.Date.context_today(self.env.user)
-        lapsed = self._monthly("Lapsed Clinic", last=today - timedelta(days=100))
-        steady = self._monthly("Quiet Clinic", last=today - timedelta(days=100))
+        lapsed = self._monthly("Lapsed Clinic", last=today - timedelta(days=80))
+        steady = self._monthly("Quiet Clinic", last=today - timedelta(days=80))
         self._recompute(as_of=today, fit_clv=False)
         lapsed, steady = (
             lapsed.with_company(self.company),
@@ -199,8 +201,11 @@ class TestHealthPaths(HealthCase):
         Settings.create({"health_weight_rhythm": 0.0}).action_save()
         self._recompute(as_of=today, fit_clv=False)
         self.assertEqual(set(self._signals(steady).mapped("signal")), {"trend"})
-        # the trend alone, its weight now 25 / 60 of the points
-        self.assertAlmostEqual(steady.health_score, 100 - 100 * 25 / 60, delta=0.1)
+        # the trend alone, its weight now 25 / 60 of the points: the last 3
+        # months (one order) fell by two thirds against the year before
+        self.assertAlmostEqual(
+            steady.health_score, 100 - 100 * 25 / 60 * 2 / 3, delta=0.1
+        )
 
 
 class TestHealthAlerts(HealthCase):
@@ -243,6 +248,13 @@ class TestHealthAlerts(HealthCase):
         self.assertEqual(activity.user_id, self.salesperson)
         self.assertIn("Order Rhythm", str(activity.note))
         self.assertIn("95 days since the last order", str(activity.note))
+        # the reasons change while the episode is open: its one activity
+        # says so, no second one
+        self._health(customer, LAST + timedelta(days=100))
+        Alert._close_episodes()
+        self.assertEqual(self._activities(customer), activity)
+        self.assertIn("100 days since the last order", str(activity.note))
+        self.assertNotIn("95 days", str(activity.note))
         # the review rule matches too, but the weekly cap holds across rules
         self.assertFalse(rules._apply())
         activity.action_feedback(feedback="Called: new tender next month")
@@ -275,7 +287,7 @@ class TestHealthAlerts(HealthCase):
 
     def test_weekly_digest_lists_customers_that_turned_at_risk(self):
         today = fields.Date.context_today(self.env.user)
-        customer = self._monthly("Lakeside Hospital", last=today - timedelta(days=100))
+        customer = self._monthly("Lakeside Hospital", last=today - timedelta(days=80))
         self._recompute(as_of=today - timedelta(days=40), fit_clv=False)
         self._recompute(as_of=today, fit_clv=False)
         self.assertEqual(customer.with_company(self.company).health_status, "at_risk")
@@ -287,7 +299,7 @@ class TestHealthAlerts(HealthCase):
         )
         rows = self.env["zhongzheng.customer.alert"]._health_digest_rows(self.company)
         self.assertEqual([row["name"] for row in rows], ["Lakeside Hospital"])
-        self.assertEqual(rows[0]["revenue"], 9000.0, "9 orders in 365 days")
+        self.assertEqual(rows[0]["revenue"], 10000.0, "10 orders in 365 days")
         mails = self.env["mail.mail"].search([])
         self.assertTrue(self.env["zhongzheng.customer.alert"]._cron_health_digest())
         # one mail per company with customers that turned at risk: ours

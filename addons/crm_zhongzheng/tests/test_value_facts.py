@@ -74,6 +74,29 @@ class TestPaymentAndDeliveryFacts(ValueCase):
         self.assertEqual(self.customer.receivable_open, 700.0)
         self.assertEqual(self.customer.receivable_overdue, 500.0)
 
+    def test_health_reads_the_payment_facts(self):
+        # paid in 30 days half a year ago, in 70 days lately, one overdue
+        early = self._invoice(1000.0, AS_OF - timedelta(days=200))
+        self._pay(early, AS_OF - timedelta(days=170))
+        late = self._invoice(1000.0, AS_OF - timedelta(days=80))
+        self._pay(late, AS_OF - timedelta(days=10))
+        self._invoice(
+            500.0, AS_OF - timedelta(days=60), due_date=AS_OF - timedelta(days=30)
+        )
+        self._order(self.customer, AS_OF - timedelta(days=3))
+        self._recompute(fit_clv=False)
+        customer = self.customer.with_company(self.company)
+        self.assertEqual(
+            (customer.days_to_pay_recent, customer.days_to_pay_before), (70.0, 30.0)
+        )
+        signals = {s.signal: s for s in customer.health_signal_ids}
+        overdue, days = signals["payment_overdue"], signals["payment_days"]
+        # 2,500 invoiced in the year: 625 a quarter
+        self.assertEqual((overdue.value, overdue.reference), (500.0, 625.0))
+        self.assertEqual((days.value, days.reference), (70.0, 30.0))
+        self.assertIn("500.00 overdue", customer.health_reasons)
+        self.assertIn("pays in 70 days, 30 before", customer.health_reasons)
+
     def test_posting_an_invoice_queues_the_customer(self):
         self.queue.search([]).unlink()
         self._invoice(100.0, AS_OF)
