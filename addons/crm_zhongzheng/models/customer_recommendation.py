@@ -2,6 +2,8 @@
 recommendation step (recommendation.py) in SQL, read by CRM users on the
 Customer Value tab, on quotations and over the API."""
 
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 from .field_kinds import customer_of_company
@@ -98,3 +100,41 @@ class CustomerRecommendation(models.Model):
                     share=share,
                 )
             line.reason = text
+
+    def action_dismiss(self):
+        """The salesperson does not want these offered: each product stays
+        away from its customer for the company's dismissal days (the next
+        passes leave it out) and the line goes now. Whoever reads the
+        recommendation may dismiss it; the engine's rows are removed as it."""
+        self.check_access("read")
+        today = fields.Date.context_today(self)
+        self.env["zhongzheng.recommendation.dismissal"].sudo().create(
+            [
+                {
+                    "partner_id": line.partner_id.id,
+                    "company_id": line.company_id.id,
+                    "product_id": line.product_id.id,
+                    "date_until": today
+                    + timedelta(days=line.company_id.recommendation_dismiss_days),
+                    "user_id": self.env.user.id,
+                }
+                for line in self
+            ]
+        )
+        self.sudo().unlink()
+        return True
+
+
+class RecommendationDismissal(models.Model):
+    """A product a salesperson dismissed for a customer, until a date: the
+    recommendation step leaves it out until then (recommendation.py)."""
+
+    _name = "zhongzheng.recommendation.dismissal"
+    _description = "Dismissed Recommendation"
+    _order = "date_until desc, id desc"
+    _rec_name = "product_id"
+
+    partner_id, company_id = customer_of_company()
+    product_id = fields.Many2one("product.product", required=True, ondelete="cascade")
+    date_until = fields.Date(string="Dismissed Until", required=True, index=True)
+    user_id = fields.Many2one("res.users", string="Dismissed by", readonly=True)

@@ -64,12 +64,15 @@ class Recommendation(models.AbstractModel):
             self.env[model].flush_model()
         self.env["product.template"].flush_model(
             ["active", "sale_ok", "company_id", "categ_id", "list_price"]
+            + ["no_recommend"]
         )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["zhongzheng.recommendation.dismissal"].flush_model()
         params = {
             "company": company.id,
             "end": fields.Datetime.to_datetime(as_of) + timedelta(days=1),
             "recent": as_of - relativedelta(months=RECENT_MONTHS),
+            "as_of": as_of,
             "min_confidence": company.recommendation_min_confidence,
             "top": company.recommendation_count,
             "figures": self.env["zhongzheng.value.writer"]._figures(company),
@@ -141,13 +144,14 @@ class Recommendation(models.AbstractModel):
                    AVG(b.lines)::float8 AS orders_per_buyer,
                    pt.categ_id, pt.list_price,
                    (pp.active AND pt.active AND pt.sale_ok
-                    AND (pt.company_id IS NULL OR pt.company_id = %(company)s))
+                    AND (pt.company_id IS NULL OR pt.company_id = %(company)s)
+                    AND NOT COALESCE(pt.no_recommend, FALSE))
                        AS sellable
               FROM zz_reco_buys b
               JOIN product_product pp ON pp.id = b.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
              GROUP BY b.product_id, pt.categ_id, pt.list_price, pp.active,
-                      pt.active, pt.sale_ok, pt.company_id
+                      pt.active, pt.sale_ok, pt.company_id, pt.no_recommend
             """,
                 **params,
             ),
@@ -433,11 +437,18 @@ class Recommendation(models.AbstractModel):
                           AND c.product_id = t.product_id)
             ),
             ranked AS (
+                -- none a salesperson dismissed for the customer, until then
                 SELECT f.*, ROW_NUMBER() OVER (
                            PARTITION BY f.partner_id
                            ORDER BY f.prio = 3, f.pos, f.share DESC, f.product_id
                        ) AS rank
                   FROM fresh f
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM zhongzheng_recommendation_dismissal d
+                        WHERE d.company_id = %(company)s
+                          AND d.partner_id = f.partner_id
+                          AND d.product_id = f.product_id
+                          AND d.date_until >= %(as_of)s)
             )
             -- a consumable is expected its median days after the device
             SELECT k.partner_id, k.product_id, k.rank::integer AS rank,

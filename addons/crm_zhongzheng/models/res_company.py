@@ -172,6 +172,15 @@ RECOMMENDATION_SETTING_FIELDS = {
         "Recommendations per Customer",
         5,
     ),
+    "recommendation_dismiss_days": (
+        fields.Integer,
+        "Recommendations: Dismissed for (days)",
+        180,
+        (
+            "A product a salesperson dismisses for a customer is not "
+            "recommended to it again for this many days."
+        ),
+    ),
 }
 RECOMMENDATION_SETTINGS = tuple(RECOMMENDATION_SETTING_FIELDS)
 # The customer value settings: as fields of the company below. The CRM
@@ -371,11 +380,13 @@ class ResCompany(models.Model):
                 0 <= company.recommendation_min_support <= 100
                 and 0 <= company.recommendation_min_confidence <= 100
                 and 1 <= company.recommendation_count <= 50
+                and 1 <= company.recommendation_dismiss_days <= 3650
             ):
                 raise ValidationError(
                     self.env._(
                         "Recommendation support and confidence must be from 0 to "
-                        "100%, and customers get from 1 to 50 recommendations."
+                        "100%, customers get from 1 to 50 recommendations, and a "
+                        "dismissed one stays away from 1 to 3650 days."
                     )
                 )
 

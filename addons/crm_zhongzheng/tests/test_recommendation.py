@@ -1,6 +1,6 @@
 from datetime import date, datetime, timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -205,6 +205,42 @@ class TestRecommendation(RecommendationCase):
             recos.unlink()
         with self.assertRaises(AccessError):
             env["zhongzheng.product.affinity"].search([], limit=1).write({"lift": 9})
+
+    def test_dismissed_and_do_not_recommend_stay_away(self):
+        env = self.env(user=self.salesman)
+        [gel] = self._recommended(self.only_probe, env).filtered(
+            lambda r: r.product_id == self.gel
+        )
+        gel.action_dismiss()
+        self.assertNotIn(self.gel, self._recommended(self.only_probe).product_id)
+        dismissal = self.env["zhongzheng.recommendation.dismissal"].search(
+            [("partner_id", "=", self.only_probe.id)]
+        )
+        self.assertEqual(dismissal.user_id, self.salesman)
+        self.assertEqual(
+            dismissal.date_until,
+            fields.Date.context_today(dismissal)
+            + timedelta(days=self.company.recommendation_dismiss_days),
+        )
+        with self.assertRaises(AccessError):
+            dismissal.with_user(self.salesman).write({"date_until": AS_OF})
+        # the next pass leaves it out; only this customer
+        self.engine._recompute(companies=self.company, as_of=AS_OF)
+        self.assertNotIn(self.gel, self._recommended(self.only_probe).product_id)
+        self.assertIn(self.gel, self._recommended(self.both[5]).product_id)
+        # once the dismissal has run out it comes back
+        dismissal.date_until = AS_OF - timedelta(days=1)
+        self.engine._recompute(companies=self.company, as_of=AS_OF)
+        self.assertIn(self.gel, self._recommended(self.only_probe).product_id)
+        # a product marked "do not recommend" is suggested to nobody
+        self.gel.no_recommend = True
+        self.engine._recompute(companies=self.company, as_of=AS_OF)
+        self.assertNotIn(
+            self.gel,
+            self.env["zhongzheng.customer.recommendation"]
+            .search([("company_id", "=", self.company.id)])
+            .product_id,
+        )
 
     def test_settings_refuse_nonsense(self):
         for vals in (
