@@ -127,17 +127,14 @@ class ActivityRule(models.Model):
             for partner in partners.filtered(name):
                 found.append((partner.id, partner[name], label))
         elif self.care_date == "next_order":
-            for partner in partners.filtered(
-                lambda p: p.sale_count_total >= 2 and p.last_sale_date
-            ):
-                gap = (partner.last_sale_date - partner.first_sale_date).days / (
-                    partner.sale_count_total - 1
-                )
-                day = partner.last_sale_date + timedelta(days=round(gap))
+            gaps = self.env["zhongzheng.customer.health"]._expected_gaps(
+                self.company_id, partners, today
+            )
+            for partner_id, (last_day, gap) in gaps.items():
                 what = self.env._(
                     "Expected next order (orders every %(gap)s days)", gap=round(gap)
                 )
-                found.append((partner.id, day, what))
+                found.append((partner_id, last_day + timedelta(days=round(gap)), what))
         return [row for row in found if row[1] and today <= row[1] <= horizon]
 
     def _apply_care(self):
@@ -163,6 +160,7 @@ class ActivityRule(models.Model):
         }
         busy = Alert._busy_partner_ids(company)
         by_id = {p.id: p for p in partners}
+        partner_model_id = self.env["ir.model"]._get_id("res.partner")
         values, dates = [], []
         for partner_id, day, what in sorted(self._care_dates(partners, today)):
             if partner_id in busy or (partner_id, day) in done:
@@ -171,7 +169,7 @@ class ActivityRule(models.Model):
             partner = by_id[partner_id]
             values.append(
                 {
-                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_model_id": partner_model_id,
                     "res_id": partner_id,
                     "activity_type_id": self.activity_type_id.id,
                     "summary": self.summary,
@@ -183,8 +181,7 @@ class ActivityRule(models.Model):
             )
             dates.append(day)
         activities = self.env["mail.activity"].sudo().create(values)
-        for alert, day in zip(Alert._log(self, activities), dates, strict=True):
-            alert.care_date = day
+        Alert._log(self, activities, care_dates=dates)
         return activities
 
 

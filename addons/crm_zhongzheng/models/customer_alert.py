@@ -60,9 +60,10 @@ class CustomerAlert(models.Model):
         return set(self.sudo().search(domain).partner_id.ids)
 
     @api.model
-    def _log(self, rule, activities):
+    def _log(self, rule, activities, care_dates=None):
         """One alert per activity a rule made; a health rule's opens an
-        episode and its activity lists the reasons."""
+        episode and its activity lists the reasons. A care rule passes the
+        date each activity is for, in the activities' order."""
         if not activities:
             return self
         partners = (
@@ -76,6 +77,7 @@ class CustomerAlert(models.Model):
         if health:
             for activity in activities:
                 activity.note = self._reasons_note(by_id[activity.res_id])
+        care_dates = care_dates or [False] * len(activities)
         return self.sudo().create(
             [
                 {
@@ -86,8 +88,9 @@ class CustomerAlert(models.Model):
                     "user_id": activity.user_id.id,
                     "health_status": by_id[activity.res_id].health_status,
                     "episode_open": health,
+                    "care_date": day,
                 }
-                for activity in activities
+                for activity, day in zip(activities, care_dates, strict=True)
             ]
         )
 
@@ -115,17 +118,25 @@ class CustomerAlert(models.Model):
         While the customer is still flagged, its open activity's note
         follows the reasons (the episode's one activity, kept up to date)."""
         today = fields.Date.context_today(self)
-        for alert in self.sudo().search([("episode_open", "=", True)]):
-            company = alert.company_id
-            partner = alert.partner_id.with_company(company)
-            status = partner.health_status
-            if status in FLAGGED:
-                alert.date_recovered = False
-                alert._refresh_note(partner)
-            elif not alert.date_recovered:
-                alert.date_recovered = today
-            elif (today - alert.date_recovered).days >= company.health_episode_days:
-                alert.episode_open = False
+        episodes = self.sudo().search([("episode_open", "=", True)])
+        for company in episodes.company_id:
+            mine = episodes.filtered(lambda a, c=company: a.company_id == c)
+            status = {
+                p.id: p.health_status for p in mine.partner_id.with_company(company)
+            }
+            flagged = mine.filtered(lambda a, s=status: s[a.partner_id.id] in FLAGGED)
+            recovered = mine - flagged
+            started = recovered.filtered(lambda a: not a.date_recovered)
+            ended = (recovered - started).filtered(
+                lambda a, d=company.health_episode_days: (
+                    (today - a.date_recovered).days >= d
+                )
+            )
+            flagged.filtered("date_recovered").date_recovered = False
+            started.date_recovered = today
+            ended.episode_open = False
+            for alert in flagged:
+                alert._refresh_note(alert.partner_id.with_company(company))
 
     def _refresh_note(self, partner):
         """The open activity's note lists the reasons of now, if they

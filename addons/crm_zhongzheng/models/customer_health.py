@@ -303,6 +303,25 @@ class CustomerHealth(models.AbstractModel):
         return signals_sql.rhythm_table(self, company, as_of, few)
 
     @api.model
+    def _expected_gaps(self, company, partners, as_of):
+        """{customer id: (last order day, expected gap in days)} of
+        `partners` with an order up to the date, by the order rhythm of the
+        health step (the company's typical gap is the last full pass's)."""
+        cr = self.env.cr
+        self._population(SQL("SELECT unnest(%s::integer[])", partners.ids))
+        gap = self._rhythm_table(company, as_of, few=True)
+        cr.execute(
+            SQL(
+                "SELECT r.partner_id, r.last_day, %s FROM zz_health_rhythm r",
+                signals_sql.expected_gap_sql(gap),
+            )
+        )
+        found = {row[0]: (row[1], row[2]) for row in cr.fetchall()}
+        cr.execute("DROP TABLE zz_health_rhythm")
+        cr.execute("DROP TABLE zz_health_population")
+        return found
+
+    @api.model
     def _signals_sql(self, company, as_of, weights, gap, live=True, few=False):
         """The signal rows of zz_health_population as of a date."""
         return signals_sql.signals_sql(self, company, as_of, weights, gap, live, few)

@@ -93,6 +93,20 @@ def rhythm_table(health, company, as_of, few=False):
     return float(gap or company.class_loyal_max_gap_days or 120)
 
 
+def expected_gap_sql(gap):
+    """A customer's expected gap between orders, in days, from its row `r`
+    of zz_health_rhythm: its own typical gap blended with the company's
+    (`gap`), which weighs as much as PRIOR_GAPS of the customer's own. The
+    health step's order rhythm and the care rule's expected next order
+    read this one definition."""
+    return SQL(
+        "CASE WHEN r.gaps > 0 THEN (r.gaps * r.own_gap + %(prior)s * %(gap)s)"
+        " / (r.gaps + %(prior)s) ELSE %(gap)s END",
+        prior=PRIOR_GAPS,
+        gap=gap,
+    )
+
+
 def signals_sql(health, company, as_of, weights, gap, live=True, few=False):
     """Rows (partner_id, signal, points, value, reference,
     segment_from_id, segment_to_id) of the customers in
@@ -125,8 +139,6 @@ def signals_sql(health, company, as_of, weights, gap, live=True, few=False):
         "as_of": as_of,
         "history_start": as_of - timedelta(days=730),
         "year_start": as_of - timedelta(days=365),
-        "gap": gap,
-        "prior": PRIOR_GAPS,
         "start": company.health_rhythm_start,
         "ramp": company.health_rhythm_full - company.health_rhythm_start,
         "paid": list(PAID),
@@ -210,12 +222,7 @@ def signals_sql(health, company, as_of, weights, gap, live=True, few=False):
     return SQL(
         """
         WITH rhythm AS (
-            SELECT r.*,
-                   CASE WHEN r.gaps > 0
-                        THEN (r.gaps * r.own_gap + %(prior)s * %(gap)s)
-                             / (r.gaps + %(prior)s)
-                        ELSE %(gap)s END AS gap
-              FROM zz_health_rhythm r
+            SELECT r.*, %(expected)s AS gap FROM zz_health_rhythm r
         ),
         service AS (
             SELECT partner_id, signal, SUM(count) AS count,
@@ -260,6 +267,7 @@ def signals_sql(health, company, as_of, weights, gap, live=True, few=False):
           FROM pay WHERE days_recent > days_before
         %(live_rows)s
         """,
+        expected=expected_gap_sql(gap),
         service=SQL(" UNION ALL ").join(service),
         live_rows=live_rows if live else SQL(""),
         pay=live_pay if live else invoice_pay,

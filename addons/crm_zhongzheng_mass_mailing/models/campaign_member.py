@@ -2,6 +2,12 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 
+def control_size(customers, percent):
+    """How many of `customers` the control group holds at `percent`: the
+    draw and the mailing's warning both count with this."""
+    return round(customers * percent / 100.0)
+
+
 class CampaignMember(models.Model):
     """One customer (commercial partner) of a mailing's target at send time,
     mailed or kept out as the control group. Drawn once, by the send, and
@@ -43,7 +49,7 @@ class CampaignMember(models.Model):
         `customer_ids` (rounded) is the control group, the customers first in
         the order of a hash of the mailing's seed and their id, so the same
         seed draws the same group. One INSERT; returns the members."""
-        control = round(len(customer_ids) * mailing.holdout_percent / 100.0)
+        control = control_size(len(customer_ids), mailing.holdout_percent)
         self.flush_model()
         self.env.cr.execute(
             SQL(

@@ -13,6 +13,8 @@ from odoo.tools import SQL
 from odoo.addons.crm_zhongzheng.models.health_states import HEALTH_STATES
 from odoo.addons.crm_zhongzheng.models.relationship_history import CLASSES
 
+from .campaign_member import control_size
+
 MARKETING_USER = "mass_mailing.group_mass_mailing_user"
 # below this many customers in a group, no difference is conclusive
 MIN_GROUP = 30
@@ -333,7 +335,7 @@ class MailingMailing(models.Model):
     def _group_sizes(self):
         """(mailed, control) customers if the mailing were sent now."""
         customers = len({customer for _r, customer in self._customer_recipients()})
-        control = round(customers * self.holdout_percent / 100.0)
+        control = control_size(customers, self.holdout_percent)
         return customers - control, control
 
     def _get_recipients_domain(self):
