@@ -12,7 +12,7 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.models import check_method_name
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
 from .common import AS_OF, ValueCase, ZhongzhengCase, make_user
 from .test_reports import ReportCase
@@ -365,18 +365,24 @@ class TestRiskySaleOnline(FiguresCase):
 
 
 @tagged("post_install", "-at_install")
-class TestQueueLosesNothing(ValueCase):
+class TestQueueLosesNothing(TransactionCase):
     """Point 10, with real transactions: the batch and the enqueuers each on
-    a cursor of their own, committed; everything they wrote is removed."""
+    a cursor of their own, committed, running the real recompute of a
+    customer of their own; everything they wrote is removed. The test's own
+    transaction writes nothing, so no cursor waits on it."""
 
     def test_requeue_during_a_batch_is_kept_and_never_waits(self):
         registry = self.registry
-        partner = self.env.ref("base.main_partner")
-        company = self.env.ref("base.main_company")
-        Queue = type(self.env["zhongzheng.value.queue"])
         Engine = type(self.env["zhongzheng.value.engine"])
+        recompute_partners = Engine._recompute_partners
         calls = []
         with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            partner = env["res.partner"].create(
+                {"name": "Queue Test Hospital", "is_company": True}
+            )
+            partner_id, company_id = partner.id, company.id
             cr.execute("SELECT COALESCE(MAX(id), 0) FROM zhongzheng_value_queue")
             (first_new_id,) = cr.fetchone()
 
@@ -386,42 +392,50 @@ class TestQueueLosesNothing(ValueCase):
                 cr.execute("SET LOCAL lock_timeout = '2s'")
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env["zhongzheng.value.queue"]._enqueue(
-                    env["res.partner"].browse(partner.id),
-                    env["res.company"].browse(company.id),
+                    env["res.partner"].browse(partner_id),
+                    env["res.company"].browse(company_id),
                 )
 
-        def recompute(engine, company_, partner_ids, **kwargs):
+        def recompute_and_enqueue(engine, company_, partner_ids, **kwargs):
+            """The real recompute; during the first batch, a new request."""
             calls.append(list(partner_ids))
+            result = recompute_partners(engine, company_, partner_ids, **kwargs)
             if len(calls) == 1:
                 enqueue_elsewhere()  # while this batch holds the customer
+            return result
+
+        def process():
+            with registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '10s'")
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["zhongzheng.value.queue"]._process()
 
         holder = registry.cursor()  # keeps the queue's earlier rows out of it
         try:
             holder.execute("SELECT id FROM zhongzheng_value_queue FOR UPDATE")
-            with (
-                patch.object(Queue, "_trigger_cron", lambda self: None),
-                patch.object(Engine, "_recompute_partners", recompute),
-                patch.object(Engine, "_rerank", lambda *args, **kwargs: None),
-            ):
-                enqueue_elsewhere()
-                with registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    env["zhongzheng.value.queue"]._process()
-                    try:
-                        enqueue_elsewhere()  # after the batch's delete
-                    except psycopg2.errors.LockNotAvailable:
-                        self.fail("enqueueing waited on the batch")
-                self.assertEqual(calls, [[partner.id]])
-                with registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    env["zhongzheng.value.queue"]._process()
-                self.assertEqual(calls, [[partner.id], [partner.id]])
-                with registry.cursor() as cr:
-                    cr.execute(
-                        "SELECT count(*) FROM zhongzheng_value_queue WHERE id > %s",
-                        [first_new_id],
-                    )
-                    self.assertEqual(cr.fetchone()[0], 0, "both requests done")
+            enqueue_elsewhere()
+            with patch.object(Engine, "_recompute_partners", recompute_and_enqueue):
+                process()
+                try:
+                    enqueue_elsewhere()  # after the batch's delete
+                except psycopg2.errors.LockNotAvailable:
+                    self.fail("enqueueing waited on the batch")
+                self.assertEqual(calls, [[partner_id]])
+                process()
+            self.assertEqual(calls, [[partner_id], [partner_id]])
+            with registry.cursor() as cr:
+                cr.execute(
+                    "SELECT count(*) FROM zhongzheng_value_queue WHERE id > %s",
+                    [first_new_id],
+                )
+                self.assertEqual(cr.fetchone()[0], 0, "both requests done")
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                customer = env["res.partner"].browse(partner_id)
+                self.assertEqual(
+                    customer.with_company(company_id).relationship_class,
+                    "non_customer",
+                    "the batch really classified the customer (no orders yet)",
+                )
         finally:
             holder.rollback()
             holder.close()
@@ -429,6 +443,8 @@ class TestQueueLosesNothing(ValueCase):
                 cr.execute(
                     "DELETE FROM zhongzheng_value_queue WHERE id > %s", [first_new_id]
                 )
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["res.partner"].browse(partner_id).unlink()
 
 
 @tagged("post_install", "-at_install")
