@@ -56,6 +56,7 @@
         "views/rating_rating_views.xml",
         "views/stock_picking_views.xml",
         "views/portal_templates.xml",
+        "views/portal_request_templates.xml",
         "views/res_config_settings_report_views.xml",
         "report/customer_value_report_views.xml",
         "report/relationship_migration_report_views.xml",

@@ -27,6 +27,7 @@ from . import customer_badge_mixin
 from . import service_ticket_linked
 from . import service_ticket
 from . import service_ticket_costs
+from . import service_ticket_portal
 from . import tracking_event
 from . import clv_fit
 from . import clv_fit_failure

@@ -9,6 +9,7 @@ from . import test_service_sla
 from . import test_service_claims
 from . import test_demo
 from . import test_service_portal
+from . import test_service_portal_request
 from . import test_tours
 from . import test_i18n
 from . import test_reports
