@@ -69,8 +69,8 @@ class ServiceTicketPortal(models.Model):
     @api.model
     def _portal_device_domain(self, customer):
         """The lots and serial numbers the customer holds (its installed
-        base); none until the installed base knows them."""
-        return [("id", "=", False)]
+        base, also a lot shared with other customers)."""
+        return [("zz_device_ids.partner_id", "=", customer.id)]
 
     @api.model
     def _portal_request_sources(self):
@@ -210,8 +210,8 @@ class ServiceTicketPortal(models.Model):
             values["sale_order_id"] = order.id
         if lot:
             values["lot_ids"] = [Command.set(lot.ids)]
-            products = picking.move_ids.product_id if picking else lot.browse()
-            values["product_ids"] = [Command.set((products | lot.product_id).ids)]
+            products = picking.move_ids.product_id | lot.product_id
+            values["product_ids"] = [Command.set(products.ids)]
         document = order or picking or lot
         company = document.company_id or env.company
         values["company_id"] = company.id

@@ -6,6 +6,7 @@ from odoo import Command, http
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import portal_customer
+from .devices_common import DeviceCase
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 # a Windows program: its content says so, whatever its name
@@ -19,7 +20,7 @@ def png_bytes():
 
 
 @tagged("post_install", "-at_install")
-class TestServicePortalRequest(HttpCase):
+class TestServicePortalRequest(HttpCase, DeviceCase):
     """A customer opens a service ticket from /my: its own documents only,
     photos and PDFs only, a few requests an hour; the ticket enters the
     normal SLA flow and shows in the back office."""
@@ -43,13 +44,18 @@ class TestServicePortalRequest(HttpCase):
         )
         cls.team.member_ids = [Command.link(cls.agent.id)]
         product = cls.env["product.product"].create(
-            {"name": "Patient Monitor", "is_storable": True, "list_price": 300.0}
+            {"name": "Infusion Pump", "is_storable": True, "list_price": 300.0}
         )
         cls.order = cls._confirmed_order(cls.hospital, product)
         cls.delivery = cls.order.picking_ids
         cls.other_order = cls._confirmed_order(cls.other, product)
         cls.other_delivery = cls.other_order.picking_ids
         cls.env.company.service_portal_hourly_limit = 5
+        cls.own_serial, cls.other_serial = cls._serials(
+            cls.scanner, "US-REQ-001", "US-REQ-002"
+        )
+        cls._deliver(cls.hospital, cls.own_serial)
+        cls._deliver(cls.other, cls.other_serial)
         cls.Ticket = cls.env["zhongzheng.service.ticket"]
 
     @classmethod
@@ -160,8 +166,23 @@ class TestServicePortalRequest(HttpCase):
         self._assert_refused(response, "This sales order is not one of yours.")
         response = self._post(picking_id=str(self.other_delivery.id))
         self._assert_refused(response, "This delivery is not one of yours.")
-        response = self._post(lot_id="999999")
+        response = self._post(lot_id=str(self.other_serial.id))
         self._assert_refused(response, "This device is not one of yours.")
+        response = self._post(lot_id="not-a-number")
+        self._assert_refused(response, "This device is not one of yours.")
+
+    def test_a_repair_request_for_one_of_its_devices(self):
+        form = self.url_open("/my/tickets/new").text
+        self.assertIn("US-REQ-001", form)
+        self.assertNotIn("US-REQ-002", form)
+        self._post(
+            lot_id=str(self.own_serial.id),
+            files=[("broken.png", png_bytes(), "image/png")],
+        )
+        ticket = self._own_tickets()
+        self.assertEqual(ticket.lot_ids, self.own_serial)
+        self.assertEqual(ticket.product_ids, self.scanner)
+        self.assertEqual(ticket.type_id.code, "repair")
 
     def test_errors_show_on_the_form_with_what_was_typed(self):
         response = self._post(subject="  ", type="claim")
