@@ -1,1 +1,1 @@
-from . import api, dataset, portal
+from . import api, dataset, portal, portal_devices, portal_request

@@ -46,11 +46,7 @@ class ServicePortal(CustomerPortal):
         return [("commercial_partner_id", "=", self._customer().id)]
 
     def _delivery_domain(self):
-        return [
-            ("picking_type_code", "=", "outgoing"),
-            ("partner_id", "child_of", self._customer().id),
-            ("state", "!=", "cancel"),
-        ]
+        return request.env[TICKET]._portal_delivery_domain(self._customer())
 
     # ------------------------------------------------------------------
     # tickets
@@ -135,6 +131,7 @@ class ServicePortal(CustomerPortal):
             "customer_rating": self._customer_rating(ticket_sudo),
             "rating_scores": SCORES,
             "rated": kw.get("rated"),
+            "created": kw.get("created"),
             "ticket_delivery": self._ticket_delivery(ticket_sudo),
         }
         values["events"] = values["ticket_delivery"].tracking_event_ids

@@ -27,12 +27,14 @@ from . import customer_badge_mixin
 from . import service_ticket_linked
 from . import service_ticket
 from . import service_ticket_costs
+from . import service_ticket_portal
 from . import tracking_event
 from . import clv_fit
 from . import clv_fit_failure
 from . import clv_fit_line
 from . import value_queue
 from . import customer_segment
+from . import res_partner_devices
 from . import res_partner
 from . import sale_order
 from . import payment_transaction
@@ -41,6 +43,9 @@ from . import account_move
 from . import account_partial_reconcile
 from . import crm_lead
 from . import stock_picking
+from . import product_template
+from . import installed_device
+from . import stock_lot
 from . import integration_api
 from . import integration_api_service
 from . import res_partner_health

@@ -43,13 +43,3 @@ class ProductAffinity(models.Model):
         help="Confidence over the share of all customers who buy the other "
         "product: above 1, the two go together more often than by chance.",
     )
-
-
-class ProductTemplate(models.Model):
-    _inherit = "product.template"
-
-    no_recommend = fields.Boolean(
-        string="Do Not Recommend",
-        help="Never suggested by the cross-sell and up-sell recommendations "
-        "(e.g. a product being phased out, or sold only on request).",
-    )

@@ -195,7 +195,12 @@ VALUE_SETTINGS = (
     *RECOMMENDATION_SETTINGS,
 )
 # only on Odoo's settings page (administrators)
-ADMIN_SETTINGS = ("followup_days", "followup_tier_ids", "pyramid_report_user_ids")
+ADMIN_SETTINGS = (
+    "followup_days",
+    "followup_tier_ids",
+    "service_portal_hourly_limit",
+    "pyramid_report_user_ids",
+)
 
 
 def declare_settings(table):
@@ -252,6 +257,13 @@ class ResCompany(models.Model):
         help="CRM managers of the company who receive the customer pyramid PDF "
         "by e-mail each month.",
     )
+    service_portal_hourly_limit = fields.Integer(
+        string="Portal Requests per Hour",
+        default=5,
+        groups="base.group_user",
+        help="A customer opens at most this many service tickets from the portal "
+        "in an hour (all its contacts together).",
+    )
     sale_block_risky = fields.Boolean(
         string="Block Risky Sales",
         help="Refuse to confirm a sale for a lead-tier customer or one whose "
@@ -278,6 +290,15 @@ class ResCompany(models.Model):
                         users=", ".join(wrong.mapped("name")),
                     )
                 )
+
+    @api.constrains("service_portal_hourly_limit")
+    def _check_service_portal_hourly_limit(self):
+        if any(company.service_portal_hourly_limit < 1 for company in self):
+            raise ValidationError(
+                self.env._(
+                    "Customers must be able to open at least one request an hour."
+                )
+            )
 
     @api.constrains(*VALUE_SETTINGS)
     def _check_value_settings(self):

@@ -35,7 +35,11 @@ def _figure(string, kind=fields.Float, groups=CRM_USER, **kwargs):
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = ["res.partner", "zhongzheng.service.ticket.linked"]
+    _inherit = [
+        "res.partner",
+        "zhongzheng.service.ticket.linked",
+        "zhongzheng.device.holder.mixin",
+    ]
 
     # dates customer care rules watch (activity_rule_care.py)
     birthday = fields.Date(help="A contact's birthday, for customer care rules.")

@@ -13,16 +13,18 @@ CLAIM_DECISION_FIELDS = {
     "claim_approved_date",
     "refund_id",
     "return_picking_id",
+    "exchange_picking_id",
 }
 # what the claimant's side states: editable until the claim is decided
-CLAIM_REQUEST_FIELDS = {"claim_amount", "claim_cause", "type_id"}
+CLAIM_REQUEST_FIELDS = {"claim_amount", "claim_cause", "claim_remedy", "type_id"}
 
 
 class ServiceClaimMixin(models.AbstractModel):
     """Claims and compensation (理赔 / 赔偿) on a service ticket of a claim
     type: the claimed amount, a service manager's approval or rejection,
-    and the credit note or return that settles it, each traced in the
-    chatter.
+    and what settles it, each traced in the chatter: a credit note of the
+    compensation, a return of the delivery, or for a replacement Odoo's
+    return for exchange (the goods come back, the same go out again).
 
     The ticket using it has ``type_id``, ``is_claim``, ``number``, ``name``,
     ``company_id``, ``commercial_partner_id``, ``picking_id`` and
@@ -54,6 +56,16 @@ class ServiceClaimMixin(models.AbstractModel):
         tracking=True,
         groups=EMPLOYEES,
     )
+    claim_remedy = fields.Selection(
+        [("compensation", "Compensation"), ("replace", "Replacement")],
+        string="Settlement",
+        default="compensation",
+        tracking=True,
+        groups=EMPLOYEES,
+        help="Compensation: a credit note of the approved amount (and a return "
+        "if the goods come back). Replacement: the delivered goods come back "
+        "and the same are delivered again.",
+    )
     claim_state = fields.Selection(
         [
             ("draft", "To Approve"),
@@ -75,6 +87,9 @@ class ServiceClaimMixin(models.AbstractModel):
     )
     return_picking_id = measured(
         fields.Many2one, "stock.picking", string="Return", tracking=True
+    )
+    exchange_picking_id = measured(
+        fields.Many2one, "stock.picking", string="Replacement Delivery", tracking=True
     )
 
     @api.depends("type_id")
@@ -149,7 +164,8 @@ class ServiceClaimMixin(models.AbstractModel):
                     self.env._("%(number)s is not a claim.", number=ticket.number)
                 )
             amount = ticket.claim_approved_amount or ticket.claim_amount
-            if amount <= 0:
+            replace = ticket.claim_remedy == "replace"
+            if amount <= 0 and not replace:
                 raise UserError(
                     self.env._(
                         "Claim %(number)s: set the claimed or approved amount first.",
@@ -166,6 +182,11 @@ class ServiceClaimMixin(models.AbstractModel):
             )
             ticket.message_post(
                 body=self.env._(
+                    "Claim approved by %(user)s: replacement of the goods.",
+                    user=self.env.user.name,
+                )
+                if replace
+                else self.env._(
                     "Claim approved by %(user)s: %(amount)s.",
                     user=self.env.user.name,
                     amount=ticket.company_id.currency_id.format(amount),
@@ -189,6 +210,13 @@ class ServiceClaimMixin(models.AbstractModel):
         self._check_service_manager(self.env._("create a credit note for a claim"))
         self._check_approved()
         for ticket in self.filtered(lambda t: not t.refund_id):
+            if ticket.claim_approved_amount <= 0:
+                raise UserError(
+                    self.env._(
+                        "Claim %(number)s has no approved compensation to credit.",
+                        number=ticket.number,
+                    )
+                )
             refund = (
                 self.env["account.move"]
                 .sudo()
@@ -204,11 +232,16 @@ class ServiceClaimMixin(models.AbstractModel):
         return self._open(self.sudo().refund_id)
 
     def action_create_return(self):
-        """A return of the whole delivery, linked to the claim."""
+        """A return of the whole delivery, linked to the claim; for a
+        replacement, Odoo's return for exchange: the same goods are
+        delivered again (the replacement delivery)."""
         self._check_service_manager(self.env._("create a return for a claim"))
         self._check_approved()
         for ticket in self.filtered(lambda t: not t.return_picking_id):
-            if not ticket.picking_id or ticket.picking_id.state != "done":
+            # sudo: a service manager settles the claim without Inventory
+            # rights; what is returned is the ticket's own delivery
+            picking = ticket.sudo().picking_id
+            if not picking or picking.state != "done":
                 raise UserError(
                     self.env._(
                         "Claim %(number)s has no done delivery to return.",
@@ -218,19 +251,46 @@ class ServiceClaimMixin(models.AbstractModel):
             wizard = (
                 self.env["stock.return.picking"]
                 .sudo()
-                .with_context(
-                    active_id=ticket.picking_id.id, active_model="stock.picking"
-                )
+                .with_context(active_id=picking.id, active_model="stock.picking")
                 .create({})
             )
             for line in wizard.product_return_moves:
                 line.quantity = line.move_id.quantity
-            returned = wizard._create_return()
-            ticket.sudo().return_picking_id = returned
-            ticket.message_post(
-                body=self.env._("Return %(name)s created.", name=returned.name)
-            )
+            if ticket.claim_remedy == "replace":
+                ticket._create_exchange(wizard)
+            else:
+                returned = wizard._create_return()
+                ticket.sudo().return_picking_id = returned
+                ticket.message_post(
+                    body=self.env._("Return %(name)s created.", name=returned.name)
+                )
         return self._open(self.return_picking_id)
+
+    def _create_exchange(self, wizard):
+        """Odoo's return for exchange (``action_create_exchanges``): the
+        return, and the moves it procures to deliver the goods again."""
+        self.ensure_one()
+        Move = self.env["stock.move"].sudo()
+        last_move = Move.search([], order="id desc", limit=1).id
+        action = wizard.action_create_exchanges()
+        returned = self.env["stock.picking"].sudo().browse(action["res_id"])
+        exchange = Move.search(
+            [
+                ("id", ">", last_move),
+                ("picking_id", "not in", [False, returned.id]),
+                ("picking_code", "=", "outgoing"),
+            ]
+        ).picking_id
+        self.sudo().write(
+            {"return_picking_id": returned.id, "exchange_picking_id": exchange[:1].id}
+        )
+        self.message_post(
+            body=self.env._(
+                "Return %(name)s and replacement delivery %(exchange)s created.",
+                name=returned.name,
+                exchange=exchange[:1].name or self.env._("(none)"),
+            )
+        )
 
     def _check_not_negative(self, field_names):
         for ticket in self:

@@ -9,6 +9,7 @@ from . import test_service_sla
 from . import test_service_claims
 from . import test_demo
 from . import test_service_portal
+from . import test_service_portal_request
 from . import test_tours
 from . import test_i18n
 from . import test_reports
@@ -20,3 +21,4 @@ from . import test_customer_health
 from . import test_value_cuts
 from . import test_care_rules
 from . import test_recommendation
+from . import test_devices

@@ -14,6 +14,25 @@ def make_user(env, login, *groups, company=None, **values):
     return new_test_user(env, login=login, groups=",".join(groups), **values)
 
 
+def portal_customer(env, login, company_name, contact_name):
+    """A customer company, its contact and the contact's portal user
+    (password = login, e-mail login@example.com)."""
+    company = env["res.partner"].create({"name": company_name, "is_company": True})
+    email = f"{login}@example.com"
+    contact = env["res.partner"].create(
+        {"name": contact_name, "parent_id": company.id, "email": email}
+    )
+    new_test_user(
+        env,
+        login=login,
+        groups="base.group_portal",
+        partner_id=contact.id,
+        name=contact_name,
+        email=email,
+    )
+    return company, contact
+
+
 class ZhongzhengCase(TransactionCase):
     """Shared fixtures: a CRM user, a CRM manager, a plain internal user, and
     helpers to build a sales history with exact dates and amounts."""

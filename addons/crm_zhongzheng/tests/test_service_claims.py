@@ -100,6 +100,36 @@ class TestClaimsAndTracking(ValueCase):
         self.assertEqual(returned.move_ids.product_uom_qty, 2.0)
         self.assertEqual(returned.move_ids.product_id, self.pumps)
 
+    def test_replacement_returns_and_delivers_the_goods_again(self):
+        _order, picking = self._delivered_order()
+        claim = self._claim(picking, amount=0.0)
+        claim.claim_remedy = "replace"
+        with self.assertRaises(AccessError):
+            claim.with_user(self.service_user).action_approve_claim()
+        claim.with_user(self.service_manager).action_approve_claim()
+        self.assertEqual(claim.claim_state, "approved")
+        self.assertIn("replacement of the goods", claim.message_ids[0].body)
+        with self.assertRaises(UserError):
+            claim.with_user(self.service_manager).action_create_credit_note()
+        self.assertFalse(claim.refund_id)
+        with self.assertRaises(AccessError):
+            claim.with_user(self.service_user).action_create_return()
+        claim.with_user(self.service_manager).action_create_return()
+        returned = claim.return_picking_id
+        self.assertEqual(returned.picking_type_id.code, "incoming")
+        self.assertEqual(returned.return_id, picking)
+        self.assertEqual(returned.move_ids.product_uom_qty, 2.0)
+        exchange = claim.exchange_picking_id
+        self.assertEqual(exchange.picking_type_id.code, "outgoing")
+        self.assertEqual(exchange.partner_id, picking.partner_id)
+        self.assertEqual(exchange.move_ids.product_id, self.pumps)
+        self.assertEqual(exchange.move_ids.product_uom_qty, 2.0)
+        self.assertNotIn(exchange.state, ("done", "cancel"))
+        self.assertIn(exchange.name, claim.message_ids[0].body)
+        # decided: the service user cannot turn it back into a compensation
+        with self.assertRaises(UserError):
+            claim.with_user(self.service_user).claim_remedy = "compensation"
+
     def test_bad_amounts_change_nothing(self):
         _order, picking = self._delivered_order()
         claim = self._claim(picking)

@@ -1,8 +1,10 @@
 import xmlrpc.client
 
 from odoo import Command, http
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
+
+from .common import portal_customer
 
 
 @tagged("post_install", "-at_install")
@@ -13,35 +15,12 @@ class TestServicePortal(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Partner = cls.env["res.partner"]
-        cls.hospital = Partner.create({"name": "Portal Hospital", "is_company": True})
-        cls.buyer = Partner.create(
-            {
-                "name": "Li Na",
-                "parent_id": cls.hospital.id,
-                "email": "li.na@portal-hospital.example.com",
-            }
+        cls.hospital, cls.buyer = portal_customer(
+            cls.env, "zz_portal", "Portal Hospital", "Li Na"
         )
-        cls.other = Partner.create({"name": "Other Clinic", "is_company": True})
-        cls.other_buyer = Partner.create(
-            {
-                "name": "Zhang Wei",
-                "parent_id": cls.other.id,
-                "email": "zw@other.example.com",
-            }
+        cls.other, cls.other_buyer = portal_customer(
+            cls.env, "zz_portal_other", "Other Clinic", "Zhang Wei"
         )
-        for login, partner in (
-            ("zz_portal", cls.buyer),
-            ("zz_portal_other", cls.other_buyer),
-        ):
-            new_test_user(
-                cls.env,
-                login=login,
-                groups="base.group_portal",
-                partner_id=partner.id,
-                name=partner.name,
-                email=partner.email,
-            )
         cls.stage = {
             key: cls.env.ref(f"crm_zhongzheng.service_ticket_stage_{key}")
             for key in ("new", "in_progress", "closed")
