@@ -9,6 +9,11 @@ from .crm_kpi_sql import COLUMNS, kpi_sql, typed_columns
 
 SERVICE = "crm_zhongzheng.group_service_manager,crm_zhongzheng.group_crm_manager"
 PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
+# around the key figures' long queries over the history: compiling them
+# (JIT) costs more than it saves, and their sorts of a year's orders per
+# customer fit in memory with 64 MB (4 MB by default: on disk)
+QUIET = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
+LOUD = "SET LOCAL jit TO DEFAULT; SET LOCAL work_mem TO DEFAULT"
 
 
 class CrmKpiReport(models.Model):
@@ -156,9 +161,7 @@ class CrmKpiReport(models.Model):
                 companies.ids,
             )
         )
-        # a long query over the whole history: compiling it (JIT) costs
-        # more than it saves
-        cr.execute("SET LOCAL jit = off")
+        cr.execute(QUIET)
         cr.execute(
             SQL(
                 "INSERT INTO zhongzheng_crm_kpi_snapshot %s",
@@ -166,7 +169,7 @@ class CrmKpiReport(models.Model):
             )
         )
         stored = cr.rowcount
-        cr.execute("SET LOCAL jit TO DEFAULT")
+        cr.execute(LOUD)
         cr.execute(
             SQL(
                 """
@@ -194,7 +197,7 @@ class CrmKpiReport(models.Model):
             }
         )
         scoped.env.flush_all()
-        scoped.env.cr.execute("SET LOCAL jit = off")
+        scoped.env.cr.execute(QUIET)
         row = scoped.search(
             [
                 ("company_id", "=", company.id),
@@ -211,5 +214,5 @@ class CrmKpiReport(models.Model):
                 if name in self._fields and self._fields[name].is_accessible(self.env)
             ]
         )
-        scoped.env.cr.execute("SET LOCAL jit TO DEFAULT")
+        scoped.env.cr.execute(LOUD)
         return row

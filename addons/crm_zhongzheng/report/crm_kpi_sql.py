@@ -4,9 +4,11 @@ or only those of a scope (companies, one kind of period, period starts in
 [start, end)), whose orders, moves and tickets are then read for those
 periods' dates only."""
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.tools import SQL
 
-KINDS = {"month": 1, "quarter": 2, "year": 3}
+STEPS = {"month": 1, "quarter": 3, "year": 12}
 
 # the columns of a key figures row, with their types: the stored figures'
 # table has them, live rows are cast to them
@@ -50,7 +52,10 @@ def kpi_sql(company_ids=None, period=None, start=None, end=None):
     tickets and moves are read over its whole span. The customers' first
     purchases and lost spans are always read over the whole history (the
     customers at a period's start depend on them)."""
-    scoped = start is not None or end is not None or period is not None
+    # the orders, moves and tickets a scope reads: from its first period
+    # start to its last period's end at the latest (dates the planner sees)
+    low = start
+    high = end and end + relativedelta(months=STEPS.get(period, 12))
 
     def company(column):
         if company_ids is None:
@@ -58,13 +63,12 @@ def kpi_sql(company_ids=None, period=None, start=None, end=None):
         return SQL("%s = ANY(%s)", SQL.identifier(*column), list(company_ids))
 
     def dated(column):
-        # the periods' span, when scoped; everything otherwise
-        if not scoped:
-            return SQL("TRUE")
-        return SQL(
-            "%(c)s >= (SELECT lo FROM span) AND %(c)s < (SELECT hi FROM span)",
-            c=SQL.identifier(*column),
-        )
+        terms = [SQL("TRUE")]
+        if low is not None:
+            terms.append(SQL("%s >= %s", SQL.identifier(*column), low))
+        if high is not None:
+            terms.append(SQL("%s < %s", SQL.identifier(*column), high))
+        return SQL(" AND ").join(terms)
 
     period_terms = [SQL("TRUE")]
     if start is not None:
@@ -125,9 +129,6 @@ def kpi_sql(company_ids=None, period=None, start=None, end=None):
                                         interval '1 month') AS m
              CROSS JOIN kinds k
              WHERE %(period_range)s
-        ),
-        span AS (
-            SELECT MIN(date_start) AS lo, MAX(date_end) AS hi FROM periods
         ),
         -- Every period starts on the first of a month: the customers at
         -- the start of a period are counted once per company and day,
