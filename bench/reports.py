@@ -8,7 +8,8 @@ recompute of the figures, times in this Python process:
       full PDF (the same plus wkhtmltopdf),
   (c) the customer profile PDF of --profiles customers: HTML and full PDF,
   (k) the key-figures view (the CRM KPI report) grouped by month, as the web
-      client reads it: its grouped rows and its first list page,
+      client reads it: its grouped rows and its first list page, from the
+      figures the nightly pass stores (timed first, as (n)),
 
 each with its wall time, number of SQL queries, their total time and the
 slowest statements. Prints a summary line and PASS/FAIL against the targets.
@@ -156,6 +157,35 @@ def render(env, figures, label, report, ids, data=None):
     print(f"  {len(html) / 1024:.0f} KiB of HTML, {len(pdf) / 1024:.0f} KiB of PDF")
 
 
+def nightly(env, company):
+    """What the nightly cron stores for the reports: the key figures the
+    view reads and the pyramid's forecast, which the dashboard reads
+    (rolled back with the rest of the run)."""
+    print("\n--- (n) nightly: the key figures and the forecast stored")
+    for label, refresh, count in (
+        ("kpi", env["zhongzheng.crm.kpi.report"]._refresh_figures, int),
+        ("forecast", env["zhongzheng.pyramid.forecast"]._refresh, len),
+    ):
+        started = time.perf_counter()
+        rows = refresh(company)
+        print(
+            f"{label} refresh: {time.perf_counter() - started:.2f} s,"
+            f" {count(rows)} rows; load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    for row in rows:
+        label = row.tier_id.name or row.relationship_class or row.state
+        print(
+            f"    {row.kind:5s} {label:14s} now {row.customers:6d}"
+            f"  next quarter {row.forecast_quarter:9.1f}"
+            f"  in a year {row.forecast_year:9.1f}"
+            f"  forecast a year ago {row.backtest_customers:9.1f}"
+            f"  revenue next year {row.revenue_year:14.2f}"
+            f"  past year {row.actual_revenue:14.2f}"
+            f" (forecast then {row.backtest_revenue:14.2f})"
+        )
+
+
 def run_reports(env, args, company, as_of):
     figures = {}
     year = args.year or as_of.year
@@ -263,6 +293,7 @@ def main(argv=None):
             )
             cr.commit()
             print(f"  done in {time.perf_counter() - started:.0f} s")
+        nightly(env, company)
         figures = run_reports(env, args, company, as_of)
         cr.rollback()
     ok = summary(figures, counts, args.profiles)

@@ -67,6 +67,7 @@
         "report/service_quality_report_views.xml",
         "report/trade_daily_report_views.xml",
         "report/crm_kpi_report_views.xml",
+        "report/pyramid_forecast_views.xml",
         "report/customer_pyramid_templates.xml",
         "report/customer_profile_templates.xml",
         "report/service_quality_templates.xml",

@@ -192,9 +192,13 @@ class ValueQueue(models.Model):
 
     @api.model
     def _cron_nightly(self):
-        """Nightly: the pipeline's lifetime value fit per company (as of
-        today), then every customer queued for recomputation."""
+        """Nightly: the key figures stored for the view and the pyramid's
+        forecast (as the history stands), the pipeline's lifetime value fit
+        per company (as of today), then every customer queued for
+        recomputation."""
         companies = self.env["res.company"].search([])
+        self.env["zhongzheng.crm.kpi.report"]._refresh_figures(companies)
+        self.env["zhongzheng.pyramid.forecast"]._refresh(companies)
         for company in companies:
             self._lock_figures(company)
             self.env["zhongzheng.value.engine"]._nightly_fit(company)

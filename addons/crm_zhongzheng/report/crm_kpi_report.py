@@ -1,11 +1,19 @@
-from odoo import fields, models
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from . import report_charts
 from .analysis_fields import amount, average, rating_average
+from .crm_kpi_sql import COLUMNS, kpi_sql, typed_columns
 
 SERVICE = "crm_zhongzheng.group_service_manager,crm_zhongzheng.group_crm_manager"
 PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
+# around the key figures' long queries over the history: compiling them
+# (JIT) costs more than it saves, and their sorts of a year's orders per
+# customer fit in memory with 64 MB (4 MB by default: on disk)
+QUIET = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
+LOUD = "SET LOCAL jit TO DEFAULT; SET LOCAL work_mem TO DEFAULT"
 
 
 class CrmKpiReport(models.Model):
@@ -69,6 +77,12 @@ class CrmKpiReport(models.Model):
         groups=SERVICE,
         help="Average customer rating (1 to 5) of the tickets closed.",
     )
+    refreshed_at = fields.Datetime(
+        string="Computed On",
+        readonly=True,
+        help="When these figures were computed: every night for the figures "
+        "stored, now for a company not refreshed yet.",
+    )
     claims_paid = fields.Float(
         digits="Account",
         readonly=True,
@@ -76,212 +90,115 @@ class CrmKpiReport(models.Model):
         help="Compensation approved on claims in the period.",
     )
 
-    @property
-    def _table_query(self):
-        return SQL(
-            """
-            WITH firsts AS (
-                SELECT so.company_id, p.commercial_partner_id AS partner_id,
-                       MIN(so.date_order) AS first_sale
-                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.state = 'sale'
-                 GROUP BY 1, 2
-            ),
-            lost_spans AS (
-                SELECT * FROM (
-                    SELECT company_id, partner_id, class_to, date AS valid_from,
-                           LEAD(date) OVER (PARTITION BY company_id, partner_id
-                                            ORDER BY date, id) AS valid_to
-                      FROM zhongzheng_relationship_history WHERE kind = 'class'
-                ) spans WHERE class_to = 'lost'
-            ),
-            bounds AS (
-                SELECT company_id, MIN(d) AS first_day, MAX(d) AS last_day FROM (
-                    SELECT company_id, first_sale::date AS d FROM firsts
-                    UNION ALL
-                    SELECT company_id, MAX(date_order)::date FROM sale_order
-                     WHERE state = 'sale' GROUP BY company_id
-                    UNION ALL
-                    SELECT company_id, date FROM zhongzheng_relationship_history
-                    UNION ALL
-                    SELECT company_id, date_closed::date
-                      FROM zhongzheng_service_ticket WHERE date_closed IS NOT NULL
-                    UNION ALL
-                    SELECT company_id, claim_approved_date
-                      FROM zhongzheng_service_ticket
-                     WHERE claim_approved_date IS NOT NULL
-                ) days GROUP BY company_id
-            ),
-            kinds AS (
-                SELECT * FROM (VALUES ('month', interval '1 month'),
-                                      ('quarter', interval '3 months'),
-                                      ('year', interval '1 year')) AS k(period, step)
-            ),
-            periods AS (
-                SELECT DISTINCT b.company_id, k.period,
-                       date_trunc(k.period, m)::date AS date_start,
-                       (date_trunc(k.period, m) + k.step)::date AS date_end
-                  FROM bounds b
-                 CROSS JOIN generate_series(date_trunc('month', b.first_day),
-                                            date_trunc('month', b.last_day),
-                                            interval '1 month') AS m
-                 CROSS JOIN kinds k
-            ),
-            -- Every period starts on the first of a month: the customers at
-            -- the start of a period are counted once per company and day,
-            -- as those who bought before it less those of them lost then.
-            starts AS (
-                SELECT DISTINCT company_id, date_start FROM periods
-            ),
-            first_months AS (
-                SELECT company_id, date_trunc('month', first_sale)::date AS month,
-                       COUNT(*) AS customers
-                  FROM firsts GROUP BY 1, 2
-            ),
-            bought_before AS (
-                SELECT s.company_id, s.date_start, SUM(fm.customers) AS customers
-                  FROM starts s
-                  JOIN first_months fm ON fm.company_id = s.company_id
-                                      AND fm.month < s.date_start
-                 GROUP BY 1, 2
-            ),
-            lost_at_start AS (
-                SELECT s.company_id, s.date_start,
-                       COUNT(DISTINCT l.partner_id) AS customers
-                  FROM starts s
-                  JOIN lost_spans l ON l.company_id = s.company_id
-                                   AND l.valid_from < s.date_start
-                                   AND (l.valid_to IS NULL
-                                        OR l.valid_to >= s.date_start)
-                  JOIN firsts f ON f.company_id = l.company_id
-                               AND f.partner_id = l.partner_id
-                               AND f.first_sale < s.date_start
-                 GROUP BY 1, 2
-            ),
-            -- the customers at the start who turned lost during the period
-            lost_during AS (
-                SELECT pe.company_id, pe.period, pe.date_start,
-                       COUNT(DISTINCT h.partner_id) AS customers
-                  FROM zhongzheng_relationship_history h
-                 CROSS JOIN kinds k
-                  JOIN periods pe
-                    ON pe.company_id = h.company_id AND pe.period = k.period
-                   AND pe.date_start = date_trunc(k.period, h.date::timestamp)::date
-                  JOIN firsts f ON f.company_id = h.company_id
-                               AND f.partner_id = h.partner_id
-                               AND f.first_sale < pe.date_start
-                 WHERE h.kind = 'class' AND h.class_to = 'lost'
-                   AND NOT EXISTS (
-                       SELECT 1 FROM lost_spans l
-                        WHERE l.company_id = h.company_id
-                          AND l.partner_id = h.partner_id
-                          AND l.valid_from < pe.date_start
-                          AND (l.valid_to IS NULL OR l.valid_to >= pe.date_start))
-                 GROUP BY 1, 2, 3
-            ),
-            customers AS (
-                SELECT pe.company_id, pe.period, pe.date_start,
-                       bb.customers - COALESCE(ls.customers, 0) AS customers_start,
-                       COALESCE(ld.customers, 0) AS lost_customers
-                  FROM periods pe
-                  JOIN bought_before bb USING (company_id, date_start)
-                  LEFT JOIN lost_at_start ls USING (company_id, date_start)
-                  LEFT JOIN lost_during ld USING (company_id, period, date_start)
-                 WHERE bb.customers > COALESCE(ls.customers, 0)
-            ),
-            news AS (
-                SELECT f.company_id, k.period,
-                       date_trunc(k.period, f.first_sale)::date AS date_start,
-                       COUNT(*) AS new_customers
-                  FROM firsts f CROSS JOIN kinds k
-                 GROUP BY 1, 2, 3
-            ),
-            buyers AS (
-                SELECT so.company_id, k.period,
-                       date_trunc(k.period, so.date_order)::date AS date_start,
-                       p.commercial_partner_id AS partner_id,
-                       SUM(so.amount_untaxed
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS revenue
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 CROSS JOIN kinds k
-                 WHERE so.state = 'sale'
-                 GROUP BY 1, 2, 3, 4
-            ),
-            ranked AS (
-                SELECT b.*,
-                       ROW_NUMBER() OVER w AS rank,
-                       COUNT(*) OVER (PARTITION BY company_id, period, date_start)
-                           AS buyer_count
-                  FROM buyers b
-                WINDOW w AS (PARTITION BY company_id, period, date_start
-                             ORDER BY revenue DESC, partner_id)
-            ),
-            revenues AS (
-                SELECT company_id, period, date_start,
-                       COUNT(*) AS buying_customers, SUM(revenue) AS revenue,
-                       SUM(revenue) FILTER (WHERE rank <= CEIL(0.2 * buyer_count))
-                           AS top_revenue
-                  FROM ranked GROUP BY 1, 2, 3
-            ),
-            service AS (
-                SELECT t.company_id, k.period,
-                       date_trunc(k.period, t.date_closed)::date AS date_start,
-                       COUNT(*) AS tickets_closed,
-                       COUNT(*) FILTER (WHERE t.sla_status = 'met') AS sla_met,
-                       COUNT(*) FILTER (WHERE t.sla_status IN ('met', 'breached'))
-                           AS sla_due,
-                       AVG(NULLIF(t.rating_last_value, 0)) AS satisfaction
-                  FROM zhongzheng_service_ticket t CROSS JOIN kinds k
-                 WHERE t.date_closed IS NOT NULL
-                 GROUP BY 1, 2, 3
-            ),
-            claims AS (
-                SELECT t.company_id, k.period,
-                       date_trunc(k.period, t.claim_approved_date::timestamp)::date
-                           AS date_start,
-                       SUM(t.claim_approved_amount) AS claims_paid
-                  FROM zhongzheng_service_ticket t CROSS JOIN kinds k
-                 WHERE t.claim_state = 'approved'
-                   AND t.claim_approved_date IS NOT NULL
-                 GROUP BY 1, 2, 3
+    def init(self):
+        # the stored figures and, per company, when they were refreshed;
+        # rebuilt empty when the module is updated (the columns may have
+        # changed): companies read live until the next night
+        self.env.cr.execute(
+            SQL(
+                """
+                DROP TABLE IF EXISTS zhongzheng_crm_kpi_snapshot;
+                CREATE TABLE zhongzheng_crm_kpi_snapshot (
+                    %s, refreshed_at timestamp NOT NULL,
+                    PRIMARY KEY (id)
+                );
+                CREATE INDEX ON zhongzheng_crm_kpi_snapshot (company_id);
+                DROP TABLE IF EXISTS zhongzheng_crm_kpi_refresh;
+                CREATE TABLE zhongzheng_crm_kpi_refresh (
+                    company_id integer PRIMARY KEY
+                        REFERENCES res_company (id) ON DELETE CASCADE,
+                    refreshed_at timestamp NOT NULL
+                );
+                """,
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(name), SQL(kind))
+                    for name, kind in COLUMNS
+                ),
             )
-            SELECT ROW_NUMBER() OVER (ORDER BY pe.company_id, pe.period, pe.date_start)
-                       AS id,
-                   pe.company_id, pe.period, pe.date_start AS date,
-                   pe.date_end - 1 AS date_to,
-                   COALESCE(c.customers_start, 0) AS customers_start,
-                   COALESCE(n.new_customers, 0) AS new_customers,
-                   COALESCE(c.lost_customers, 0) AS lost_customers,
-                   COALESCE(c.customers_start - c.lost_customers, 0)
-                       AS retained_customers,
-                   ROUND(100.0 * (c.customers_start - c.lost_customers)
-                         / NULLIF(c.customers_start, 0), 2) AS retention_rate,
-                   ROUND(100.0 * c.lost_customers
-                         / NULLIF(c.customers_start, 0), 2) AS churn_rate,
-                   ROUND(100.0 * COALESCE(n.new_customers, 0)
-                         / NULLIF(c.customers_start, 0), 2) AS acquisition_rate,
-                   COALESCE(r.buying_customers, 0) AS buying_customers,
-                   ROUND(COALESCE(r.revenue, 0)::numeric, 2) AS revenue,
-                   ROUND((100.0 * r.top_revenue / NULLIF(r.revenue, 0))::numeric, 2)
-                       AS top20_revenue_share,
-                   COALESCE(s.tickets_closed, 0) AS tickets_closed,
-                   ROUND(100.0 * s.sla_met / NULLIF(s.sla_due, 0), 2)
-                       AS sla_compliance,
-                   ROUND(s.satisfaction::numeric, 2) AS satisfaction,
-                   ROUND(COALESCE(cl.claims_paid, 0)::numeric, 2) AS claims_paid
-              FROM periods pe
-              LEFT JOIN customers c USING (company_id, period, date_start)
-              LEFT JOIN news n USING (company_id, period, date_start)
-              LEFT JOIN revenues r USING (company_id, period, date_start)
-              LEFT JOIN service s USING (company_id, period, date_start)
-              LEFT JOIN claims cl USING (company_id, period, date_start)
-            """
         )
 
+    @property
+    def _table_query(self):
+        scope = self.env.context.get("zz_kpi_scope")
+        if scope is not None:
+            return self._live(**scope)
+        cr = self.env.cr
+        cr.execute("SELECT company_id FROM zhongzheng_crm_kpi_refresh")
+        refreshed = [row[0] for row in cr.fetchall()]
+        if not refreshed:
+            return self._live()
+        parts = [
+            SQL(
+                "SELECT %s, s.refreshed_at FROM zhongzheng_crm_kpi_snapshot s",
+                typed_columns("s"),
+            )
+        ]
+        # the companies not refreshed yet, live
+        cr.execute("SELECT id FROM res_company WHERE NOT id = ANY(%s)", [refreshed])
+        others = [row[0] for row in cr.fetchall()]
+        if others:
+            parts.append(self._live(company_ids=others))
+        return SQL(" UNION ALL ").join(parts)
+
+    def _live(self, **scope):
+        """The rows computed now (of a scope: kpi_sql's arguments)."""
+        return SQL(
+            "SELECT %s, now() AT TIME ZONE 'UTC' AS refreshed_at FROM (%s) live",
+            typed_columns("live"),
+            kpi_sql(**scope),
+        )
+
+    @api.model
+    def _refresh_figures(self, companies=None):
+        """Store the key figures of `companies` (all by default), computed
+        now, in one statement per step; returns the rows stored."""
+        companies = companies or self.env["res.company"].search([])
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "DELETE FROM zhongzheng_crm_kpi_snapshot WHERE company_id = ANY(%s)",
+                companies.ids,
+            )
+        )
+        cr.execute(QUIET)
+        cr.execute(
+            SQL(
+                "INSERT INTO zhongzheng_crm_kpi_snapshot %s",
+                self._live(company_ids=companies.ids),
+            )
+        )
+        stored = cr.rowcount
+        cr.execute(LOUD)
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO zhongzheng_crm_kpi_refresh (company_id, refreshed_at)
+                SELECT unnest(%s::int[]), now() AT TIME ZONE 'UTC'
+                    ON CONFLICT (company_id)
+                    DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at
+                """,
+                companies.ids,
+            )
+        )
+        self.env.invalidate_all()
+        return stored
+
     def _for_period(self, company, period, date_start):
-        """The key figures row of a company's period (empty if none)."""
-        return self.search(
+        """The key figures row of a company's period (empty if none),
+        computed now for that period only."""
+        end = date_start + relativedelta(months=report_charts.STEPS[period])
+        scoped = self.with_context(
+            zz_kpi_scope={
+                "company_ids": company.ids,
+                "period": period,
+                "start": date_start,
+                "end": end,
+            }
+        )
+        scoped.env.flush_all()
+        scoped.env.cr.execute(QUIET)
+        row = scoped.search(
             [
                 ("company_id", "=", company.id),
                 ("period", "=", period),
@@ -289,3 +206,13 @@ class CrmKpiReport(models.Model):
             ],
             limit=1,
         )
+        # read now, while the scope's figures are at hand
+        row.fetch(
+            [
+                name
+                for name, _kind in COLUMNS
+                if name in self._fields and self._fields[name].is_accessible(self.env)
+            ]
+        )
+        scoped.env.cr.execute(LOUD)
+        return row

@@ -143,6 +143,7 @@ class CustomerPyramidReport(models.AbstractModel):
             "kpi": self.env["zhongzheng.crm.kpi.report"]._for_period(
                 company, period, start
             ),
+            "forecast": self._forecast(company, tiers, end - timedelta(days=1)),
             "currency": company.currency_id,
         }
 
@@ -178,6 +179,26 @@ class CustomerPyramidReport(models.AbstractModel):
             ],
             "total": sum(moves.values()),
         }
+
+    @api.model
+    def _forecast(self, company, tiers, as_of):
+        """The forecast's rows as of the period's last day: each tier, out of
+        the pyramid, then each class, with its label."""
+        Forecast = self.env["zhongzheng.pyramid.forecast"]
+        classes = dict(
+            Forecast._fields["relationship_class"]._description_selection(self.env)
+        )
+        tier_names = {str(tier.id): tier.name for tier in tiers}
+        rows = []
+        for kind in ("tier", "class"):
+            names, figures = Forecast._forecast(company, kind, as_of)
+            for name in names:
+                if kind == "class":
+                    label = classes[name]
+                else:
+                    label = tier_names.get(name) or self.env._("Out of the Pyramid")
+                rows.append({"kind": kind, "label": label, **figures[name]})
+        return rows
 
     # ------------------------------------------------------------------
     @api.model

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..models.relationship_history import CLASSES
@@ -6,6 +9,36 @@ from . import report_charts
 from .analysis_fields import amount, average
 
 MANAGER = "crm_zhongzheng.group_crm_manager"
+# figures on a customer's latest row only: which row that is depends on the
+# rows computed, so a grouping of them is never scoped by its domain
+LATEST = {"clv_value", "value_score"}
+
+
+def domain_scope(domain):
+    """value_events' keyword arguments that compute no fewer rows than a
+    plain conjunction of `domain` keeps (None if it is not one, or gives
+    no bound): its company and a span of whole months around its dates."""
+    leaves = [term for term in expression.normalize_domain(domain) if term != "&"]
+    if any(not isinstance(term, list | tuple) for term in leaves):
+        return None
+    scope, start, end = {}, None, None
+    for name, operator, value in leaves:
+        if name == "company_id" and operator in ("=", "in"):
+            ids = value if isinstance(value, list | tuple) else [value]
+            if len(ids) == 1 and isinstance(ids[0], int):
+                scope["company_id"] = ids[0]
+        elif name == "date" and operator in ("=", ">", ">=", "<", "<="):
+            day = fields.Date.to_date(value)
+            month_after = day.replace(day=1) + relativedelta(months=1)
+            if operator in ("=", ">", ">="):
+                start = max(start or day, day)
+            if operator in ("=", "<", "<="):
+                end = min(end or month_after, month_after)
+    if start:
+        scope["start"] = start
+    if end:
+        scope["end"] = end
+    return scope or None
 
 
 def partner_figure(column, sql_type, company=("m", "company_id"), alias="p"):
@@ -187,6 +220,45 @@ class CustomerValueReport(models.Model):
         help="Current value score, on the customer's latest month; averaged "
         "per customer.",
     )
+
+    @api.model
+    def _read_group(
+        self,
+        domain,
+        groupby=(),
+        aggregates=(),
+        having=(),
+        offset=0,
+        limit=None,
+        order=None,
+    ):
+        # a pivot or the dashboard reading a period: only its months are
+        # computed (the same rows the domain keeps, with the same figures)
+        report = self
+        measures = {spec.split(":")[0] for spec in aggregates}
+        grouped = {spec.split(":")[0] for spec in groupby}
+        if "zz_value_scope" not in self.env.context and not LATEST & (
+            measures | grouped
+        ):
+            scope = domain_scope(domain)
+            if scope:
+                report = self.with_context(zz_value_scope=scope)
+        return super(CustomerValueReport, report)._read_group(
+            domain, groupby, aggregates, having, offset, limit, order
+        )
+
+    @api.model
+    def read_group(
+        self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True
+    ):
+        # `zz_top_customers` (a dashboard's context): a grouping by customer
+        # returns the N customers with the most revenue only
+        top = self.env.context.get("zz_top_customers")
+        groups = [groupby] if isinstance(groupby, str) else list(groupby)
+        if top and groups == ["partner_id"]:
+            limit = min(limit or top, top)
+            orderby = orderby or "revenue desc"
+        return super().read_group(domain, fields, groupby, offset, limit, orderby, lazy)
 
     @property
     def _table_query(self):

@@ -22,3 +22,5 @@ from . import test_value_cuts
 from . import test_care_rules
 from . import test_recommendation
 from . import test_devices
+from . import test_reports_scale
+from . import test_pyramid_forecast

@@ -1,0 +1,128 @@
+from datetime import date
+
+from odoo.tests import tagged
+
+from .test_reports import ReportCase
+
+KPI = "zhongzheng.crm.kpi.report"
+FIGURES = [
+    "period",
+    "date",
+    "date_to",
+    "customers_start",
+    "new_customers",
+    "lost_customers",
+    "retained_customers",
+    "retention_rate",
+    "churn_rate",
+    "acquisition_rate",
+    "buying_customers",
+    "revenue",
+    "top20_revenue_share",
+    "tickets_closed",
+    "sla_compliance",
+    "satisfaction",
+    "claims_paid",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestKpiStore(ReportCase):
+    """The key figures the view reads once stored, and one period computed
+    alone, are the figures computed from the whole history."""
+
+    def _figures(self, env, domain=()):
+        rows = env[KPI].search([*self.mine, *domain], order="period, date")
+        return {(row.period, row.date): row.read(FIGURES)[0] for row in rows}
+
+    def test_stored_figures_are_the_live_ones(self):
+        manager = self._as(self.crm_manager)
+        live = self._figures(manager)
+        self.assertEqual(live[("month", date(2026, 3, 1))]["revenue"], 1100.0)
+        self.assertFalse(
+            manager[KPI].search(self.mine, limit=1).refreshed_at is False,
+            "live rows say when they were computed",
+        )
+        stored = self.env[KPI]._refresh_figures(self.company)
+        self.assertEqual(stored, len(live))
+        self.assertEqual(self._figures(manager), live)
+        # what the view reads now is the table: a new order shows after the
+        # next refresh, which then gives the live figures again
+        self._order(self.customers["d"], date(2026, 3, 25), price=400.0)
+        self.env.flush_all()
+        march = [("period", "=", "month"), ("date", "=", "2026-03-01")]
+        self.assertEqual(manager[KPI].search([*self.mine, *march]).revenue, 1100.0)
+        self.env[KPI]._refresh_figures(self.company)
+        self.assertEqual(manager[KPI].search([*self.mine, *march]).revenue, 1500.0)
+        self.assertEqual(
+            manager[KPI].search([*self.mine, *march]).top20_revenue_share,
+            round(100 * 800 / 1500, 2),
+            "A's 800 still the top fifth (D now 600)",
+        )
+
+    def test_grouped_by_month_as_the_view(self):
+        manager = self._as(self.crm_manager)
+        months = [("period", "=", "month")]
+        before = manager[KPI].read_group(
+            [*self.mine, *months], ["new_customers:sum"], ["date:month"], lazy=False
+        )
+        self.env[KPI]._refresh_figures(self.company)
+        after = manager[KPI].read_group(
+            [*self.mine, *months], ["new_customers:sum"], ["date:month"], lazy=False
+        )
+        self.assertEqual(
+            [(g["date:month"], g["new_customers"]) for g in after],
+            [(g["date:month"], g["new_customers"]) for g in before],
+        )
+        self.assertIn(2, [g["new_customers"] for g in after], "March: D and E")
+
+    def test_one_period_alone(self):
+        live = self._figures(self._as(self.crm_manager))
+        for period, start in [
+            ("month", date(2026, 3, 1)),
+            ("month", date(2026, 2, 1)),
+            ("quarter", date(2026, 1, 1)),
+            ("year", date(2025, 1, 1)),
+        ]:
+            row = self.env[KPI]._for_period(self.company, period, start)
+            self.assertEqual(row.read(FIGURES)[0], live[(period, start)], period)
+        self.assertFalse(
+            self.env[KPI]._for_period(self.company, "year", date(2020, 1, 1))
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestValueScope(ReportCase):
+    """A grouping of the customer value analysis over a period computes that
+    period's months only, with the figures of the whole history."""
+
+    def test_period_domain(self):
+        Value = self._as(self.crm_manager)["zhongzheng.customer.value.report"]
+        whole = Value.with_context(zz_value_scope={})
+        for domain in [
+            [("date", ">=", "2026-03-01")],
+            [("date", ">=", "2025-11-15"), ("date", "<=", "2026-01-10")],
+            [("date", "<", "2026-01-01")],
+        ]:
+            args = (
+                [*self.mine, *domain],
+                ["partner_id"],
+                ["revenue:sum", "margin:sum"],
+            )
+            self.assertEqual(
+                sorted(Value._read_group(*args)),
+                sorted(whole._read_group(*args)),
+                domain,
+            )
+        march = Value._read_group(
+            [*self.mine, ("date", ">=", "2026-03-01")], [], ["revenue:sum"]
+        )
+        self.assertEqual(march, [(1100.0,)])
+        # the top customers a dashboard asks for: the first N by revenue
+        top = Value.with_context(zz_top_customers=2).read_group(
+            self.mine, ["revenue:sum"], ["partner_id"]
+        )
+        self.assertEqual(
+            [g["partner_id"][0] for g in top],
+            [self.customers["a"].id, self.customers["d"].id],
+        )
