@@ -53,6 +53,7 @@
         "wizards/ticket_rating_views.xml",
         "views/activity_rule_views.xml",
         "views/customer_health_views.xml",
+        "views/recommendation_backtest_views.xml",
         "views/service_ticket_views.xml",
         "views/rating_rating_views.xml",
         "views/stock_picking_views.xml",

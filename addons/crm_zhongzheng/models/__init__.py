@@ -55,9 +55,11 @@ from . import service_ticket_health
 from . import health_history
 from . import customer_alert
 from . import customer_health_banner
+from . import backtest
 from . import health_backtest
 from . import activity_rule_care
 from . import product_affinity
 from . import customer_recommendation
 from . import recommendation
+from . import recommendation_backtest
 from . import sale_order_recommendation

@@ -21,10 +21,8 @@ the company's lost-after days) the flag came."""
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
 BACKTEST_DAYS = 365
 CHURN_SHARE = 0.2
 BASELINE_DAYS = 90
@@ -34,13 +32,11 @@ REBUILT = ("rhythm", "trend", "service", "payment")
 
 class HealthBacktest(models.Model):
     _name = "zhongzheng.health.backtest"
+    _inherit = "zhongzheng.backtest"
     _description = "Customer Health Backtest"
     _order = "as_of_date desc, id desc"
     _rec_name = "as_of_date"
 
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company
-    )
     as_of_date = fields.Date(
         string="As of",
         required=True,
@@ -49,9 +45,6 @@ class HealthBacktest(models.Model):
         ),
         help="The health is rebuilt as of this date and compared with the "
         "12 months after it.",
-    )
-    state = fields.Selection(
-        [("draft", "Draft"), ("done", "Done")], default="draft", readonly=True
     )
     customer_count = fields.Integer(string="Customers", readonly=True)
     churned_count = fields.Integer(string="Churned", readonly=True)
@@ -102,17 +95,6 @@ class HealthBacktest(models.Model):
                 "today's). Left out, their weight shared among the others: "
                 "probability alive and the RFM segment move."
             )
-
-    def action_run(self):
-        """Run the backtest (CRM managers); the figures are stored on it."""
-        if not self.env.user.has_group(CRM_MANAGER):
-            raise AccessError(self.env._("Only CRM managers can run backtests."))
-        today = fields.Date.context_today(self)
-        for backtest in self:
-            if backtest.as_of_date >= today:
-                raise UserError(self.env._("A backtest's date must be in the past."))
-            backtest.sudo().write(backtest._run())
-        return True
 
     def _run(self):
         """The backtest's figures as of its date, from real orders."""

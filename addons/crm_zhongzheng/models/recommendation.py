@@ -26,12 +26,14 @@ reading, in the reader's language.
 
 import logging
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+
+from .recommendation_sql import RECOMMENDATION_QUERY
 
 _logger = logging.getLogger(__name__)
 
@@ -57,9 +59,31 @@ class Recommendation(models.AbstractModel):
     @api.model
     def _compute_recommendations(self, company, as_of=None):
         """Rules and recommendations of every customer of the company as of
-        a date, from the confirmed sales up to it. Returns the number of
-        recommendations."""
-        as_of = as_of or fields.Date.context_today(self)
+        a date, from the confirmed sales up to it, by the method that won
+        the company's last backtest (recommendation_backtest.py). Returns
+        the number of recommendations."""
+        params = self._prepare(
+            company,
+            as_of or fields.Date.context_today(self),
+            popularity=company.recommendation_method == "popularity",
+        )
+        self._write_affinity(params)
+        count = self._write_recommendations(params)
+        _logger.info(
+            "recommendations: company %s, %s customers, %s recommendations",
+            company.id,
+            params["customers"],
+            count,
+        )
+        return count
+
+    @api.model
+    def _prepare(self, company, as_of, popularity=False, backtest=False):
+        """The purchases up to the date and the rules (temporary tables) and
+        the parameters of the recommendation query: by co-purchase, or
+        (popularity) everyone the best sellers it has not bought. A backtest
+        knows no tier (today's tiers know the future) and only the
+        dismissals made before the date."""
         for model in ("sale.order", "sale.order.line", "product.product"):
             self.env[model].flush_model()
         self.env["product.template"].flush_model(
@@ -68,14 +92,21 @@ class Recommendation(models.AbstractModel):
         )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env["zhongzheng.recommendation.dismissal"].flush_model()
+        end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
         params = {
             "company": company.id,
-            "end": fields.Datetime.to_datetime(as_of) + timedelta(days=1),
+            "end": end,
             "recent": as_of - relativedelta(months=RECENT_MONTHS),
             "as_of": as_of,
             "min_confidence": company.recommendation_min_confidence,
             "top": company.recommendation_count,
-            "figures": self.env["zhongzheng.value.writer"]._figures(company),
+            "popularity": popularity,
+            "dismissed_before": end if backtest else None,
+            "figures": (
+                SQL("(SELECT NULL::integer AS partner_id, NULL::integer AS tier_id)")
+                if backtest
+                else self.env["zhongzheng.value.writer"]._figures(company)
+            ),
         }
         customers = self._buys(params)
         params["customers"] = max(customers, 1)
@@ -84,15 +115,30 @@ class Recommendation(models.AbstractModel):
             math.ceil(round(company.recommendation_min_support * customers / 100.0, 6)),
         )
         self._rules(params)
-        self._write_affinity(params)
-        count = self._write_recommendations(params)
-        _logger.info(
-            "recommendations: company %s, %s customers, %s recommendations",
-            company.id,
-            customers,
-            count,
+        return params
+
+    @api.model
+    def _sold_lines(self, company_id, end, start=None):
+        """The company's confirmed product lines ordered before `end` (and
+        from `start`): partner_id (the commercial partner), product_id,
+        date_order."""
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id, sol.product_id,
+                   so.date_order
+              FROM sale_order_line sol
+              JOIN sale_order so ON so.id = sol.order_id
+              JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = %s AND so.state = 'sale'
+               AND so.date_order < %s AND so.date_order >= %s
+               AND sol.product_id IS NOT NULL AND sol.display_type IS NULL
+               AND NOT COALESCE(sol.is_downpayment, FALSE)
+               AND sol.product_uom_qty > 0
+            """,
+            company_id,
+            end,
+            start or datetime.min,
         )
-        return count
 
     @api.model
     def _temp_table(self, name, query):
@@ -118,21 +164,14 @@ class Recommendation(models.AbstractModel):
             "zz_reco_buys",
             SQL(
                 """
-            SELECT p.commercial_partner_id AS partner_id, sol.product_id,
-                   MIN(so.date_order)::date AS first_date,
-                   MAX(so.date_order)::date AS last_date,
+            SELECT l.partner_id, l.product_id,
+                   MIN(l.date_order)::date AS first_date,
+                   MAX(l.date_order)::date AS last_date,
                    COUNT(*) AS lines
-              FROM sale_order_line sol
-              JOIN sale_order so ON so.id = sol.order_id
-              JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company)s AND so.state = 'sale'
-               AND so.date_order < %(end)s
-               AND sol.product_id IS NOT NULL AND sol.display_type IS NULL
-               AND NOT COALESCE(sol.is_downpayment, FALSE)
-               AND sol.product_uom_qty > 0
-             GROUP BY 1, 2
+              FROM (%(lines)s) l
+            GROUP BY 1, 2
             """,
-                **params,
+                lines=self._sold_lines(params["company"], params["end"]),
             ),
         )
         cr.execute("ANALYZE zz_reco_buys")
@@ -353,112 +392,5 @@ class Recommendation(models.AbstractModel):
 
     @api.model
     def _recommendation_query(self):
-        """The statement that makes zz_reco_new: per customer, the candidates
-        of every rule from a product it bought and, for a customer of fewer
-        than two products, its tier's best sellers (key 0: everyone's); one
-        per product (the best), none bought in the lookback, the top N."""
-        return """
-            WITH owned AS (
-                SELECT partner_id, COUNT(*) AS products,
-                       COUNT(*) FILTER (WHERE last_date >= %(recent)s) AS recent
-                  FROM zz_reco_buys GROUP BY 1
-            ),
-            members AS (
-                SELECT o.partner_id, o.products, f.tier_id
-                  FROM owned o
-                  LEFT JOIN %(figures)s f ON f.partner_id = o.partner_id
-            ),
-            grouped AS (
-                SELECT tier_id AS tier_key, partner_id FROM members
-                 WHERE tier_id IS NOT NULL
-                UNION ALL
-                SELECT 0, partner_id FROM members
-            ),
-            sizes AS (SELECT tier_key, COUNT(*) AS n FROM grouped GROUP BY 1),
-            best AS (
-                SELECT s.*, ROW_NUMBER() OVER (
-                           PARTITION BY s.tier_key
-                           ORDER BY s.share DESC, s.product_id) AS pos
-                  FROM (
-                    SELECT g.tier_key, b.product_id,
-                           100.0 * COUNT(*) / MIN(z.n) AS share
-                      FROM grouped g
-                      JOIN zz_reco_buys b
-                        ON b.partner_id = g.partner_id
-                       AND b.last_date >= %(recent)s
-                      JOIN zz_reco_products pr
-                        ON pr.product_id = b.product_id AND pr.sellable
-                      JOIN sizes z ON z.tier_key = g.tier_key
-                     GROUP BY 1, 2
-                  ) s
-            ),
-            candidates AS (
-                -- per customer and product its best rule (the least pos);
-                -- a rule after the first N + R of its product's (R: the
-                -- customer's products of the lookback, never recommended)
-                -- has N better candidates from that product alone
-                SELECT c.partner_id, r.b AS product_id, MIN(r.pos) AS pos
-                  FROM zz_reco_buys c
-                  JOIN owned o ON o.partner_id = c.partner_id
-                  JOIN zz_reco_rules r
-                    ON r.a = c.product_id AND r.place <= %(top)s + o.recent
-                 GROUP BY 1, 2
-            ),
-            fresh AS (
-                -- one rule row per customer and product; best sellers only
-                -- where no rule gives the product; none of the lookback
-                SELECT c.partner_id, c.product_id, r.kind, r.share,
-                       r.a AS reason_product_id,
-                       NULL::integer AS reason_tier_id, r.median_days, r.prio,
-                       c.pos
-                  FROM candidates c
-                  JOIN zz_reco_rules r ON r.pos = c.pos
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM zz_reco_buys o
-                        WHERE o.partner_id = c.partner_id
-                          AND o.product_id = c.product_id
-                          AND o.last_date >= %(recent)s)
-                UNION ALL
-                SELECT m.partner_id, t.product_id, 'popular', t.share, NULL,
-                       NULLIF(t.tier_key, 0), NULL, 3, NULL
-                  FROM members m
-                  JOIN best t
-                    ON t.tier_key = COALESCE(m.tier_id, 0)
-                   AND t.pos <= %(top)s + 1
-                 WHERE m.products < 2
-                   AND NOT EXISTS (
-                       SELECT 1 FROM zz_reco_buys o
-                        WHERE o.partner_id = m.partner_id
-                          AND o.product_id = t.product_id
-                          AND o.last_date >= %(recent)s)
-                   AND NOT EXISTS (
-                       SELECT 1 FROM candidates c
-                        WHERE c.partner_id = m.partner_id
-                          AND c.product_id = t.product_id)
-            ),
-            ranked AS (
-                -- none a salesperson dismissed for the customer, until then
-                SELECT f.*, ROW_NUMBER() OVER (
-                           PARTITION BY f.partner_id
-                           ORDER BY f.prio = 3, f.pos, f.share DESC, f.product_id
-                       ) AS rank
-                  FROM fresh f
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM zhongzheng_recommendation_dismissal d
-                        WHERE d.company_id = %(company)s
-                          AND d.partner_id = f.partner_id
-                          AND d.product_id = f.product_id
-                          AND d.date_until >= %(as_of)s)
-            )
-            -- a consumable is expected its median days after the device
-            SELECT k.partner_id, k.product_id, k.rank::integer AS rank,
-                   ROUND(k.share::numeric, 1)::float8 AS score,
-                   k.kind::varchar AS kind, k.reason_product_id,
-                   k.reason_tier_id, k.median_days::integer AS median_days,
-                   dev.last_date + k.median_days AS expected_date
-              FROM ranked k
-              LEFT JOIN zz_reco_buys dev
-                ON k.kind = 'consumable' AND dev.partner_id = k.partner_id
-               AND dev.product_id = k.reason_product_id
-             WHERE k.rank <= %(top)s
-        """
+        """The statement that makes the recommendations (recommendation_sql)."""
+        return RECOMMENDATION_QUERY

@@ -10,6 +10,11 @@ VALUE_WEIGHTS = {
     "payment": ("Weight: Payment Behaviour", 10.0),
     "cost": ("Weight: Cost-to-Serve", 10.0),
 }
+# how the nightly run recommends (the recommendation backtest chooses)
+RECOMMENDATION_METHODS = [
+    ("co_purchase", "Co-purchase"),
+    ("popularity", "Best Sellers"),
+]
 HEALTH_WEIGHTS = {
     "rhythm": ("Health: Order Rhythm", 40.0),
     "alive": ("Health: Probability Alive", 10.0),
@@ -268,6 +273,24 @@ class ResCompany(models.Model):
         string="Block Risky Sales",
         help="Refuse to confirm a sale for a lead-tier customer or one whose "
         "overdue receivable exceeds its credit limit (otherwise only warn).",
+    )
+
+    # set by the recommendation backtest (recommendation_backtest.py)
+    recommendation_method = fields.Selection(
+        RECOMMENDATION_METHODS,
+        default="co_purchase",
+        required=True,
+        readonly=True,
+        help="How the nightly run recommends: from the products each customer "
+        "buys (co-purchase), or everyone the best sellers it has not bought "
+        "when co-purchase did not beat them in the last complete backtest.",
+    )
+    recommendation_backtest_id = fields.Many2one(
+        "zhongzheng.recommendation.backtest",
+        string="Recommendation Method Chosen by",
+        readonly=True,
+        ondelete="set null",
+        groups="crm_zhongzheng.group_crm_manager",
     )
 
     @api.constrains("pyramid_report_user_ids")

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 from .res_company import ADMIN_SETTINGS, VALUE_SETTINGS, setting_fields
 
@@ -8,3 +8,10 @@ class ResConfigSettings(models.TransientModel):
 
     # the company's settings, related (declared once, in res_company.py)
     locals().update(setting_fields(VALUE_SETTINGS + ADMIN_SETTINGS, related=True))
+
+    # chosen by the last complete recommendation backtest, shown with why
+    recommendation_method = fields.Selection(related="company_id.recommendation_method")
+    recommendation_backtest_verdict = fields.Text(
+        related="company_id.recommendation_backtest_id.verdict",
+        groups="crm_zhongzheng.group_crm_manager",
+    )

@@ -324,3 +324,152 @@ class TestRecommendationKinds(RecommendationCase):
             pro.reason,
             "30% of customers who bought Ultrasound Scanner moved up to it later",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestRecommendationBacktest(RecommendationCase):
+    """One recommendation per customer, as of AS_OF; in the 60 days before:
+
+    - four Pairs buy the probe and the gel, two Targets only the probe,
+      seven Covers only the cover (the best seller: 7 of 13 customers)
+
+    Co-purchase recommends the gel to the Targets (probe -> gel), the probe
+    to the Covers (best seller they lack; they have one product) and nothing
+    to the Pairs; the best sellers: the cover to Pairs and Targets, the
+    probe to the Covers. 30 days after AS_OF: both Targets buy the gel,
+    Target 1 the cover too, Cover 0 the probe, Cover 1 the gel, Pair 1 the
+    probe again (not new to it)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.recommendation_count = 1
+        category = cls.env["product.category"].create({"name": "Probes"})
+        cls.probe = cls._product("Linear Probe", 300.0, category)
+        cls.gel = cls._product(
+            "Probe Gel", 12.0, cls.env.ref("product.product_category_all")
+        )
+        cls.cover = cls._product("Sterile Cover", 4.0, category)
+        before, cls.after = AS_OF - timedelta(days=60), AS_OF + timedelta(days=30)
+        cls.pairs = [cls._customer(f"Pair {i}") for i in range(4)]
+        cls.targets = [cls._customer(f"Target {i}") for i in range(2)]
+        cls.covers = [cls._customer(f"Cover {i}") for i in range(7)]
+        for partner in cls.pairs:
+            cls._sale(partner, before, cls.probe, cls.gel)
+        for partner in cls.targets:
+            cls._sale(partner, before, cls.probe)
+        for partner in cls.covers:
+            cls._sale(partner, before, cls.cover)
+        cls._sale(cls.targets[0], cls.after, cls.gel)
+        cls._sale(cls.targets[1], cls.after, cls.gel, cls.cover)
+        cls._sale(cls.covers[0], cls.after, cls.probe)
+        cls._sale(cls.covers[1], cls.after, cls.gel)
+        cls._sale(cls.pairs[1], cls.after, cls.probe)
+
+    def _backtest(self, as_of=AS_OF):
+        backtest = (
+            self.env["zhongzheng.recommendation.backtest"]
+            .with_user(self.crm_manager)
+            .create({"as_of_date": as_of, "company_id": self.company.id})
+        )
+        backtest.action_run()
+        return backtest
+
+    def _figures(self, backtest):
+        names = [
+            "customer_count",
+            "purchase_count",
+            "recommended_count",
+            "hit_count",
+            "precision",
+            "recall",
+            "hit_rate",
+            "baseline_recommended_count",
+            "baseline_hit_count",
+            "baseline_precision",
+            "baseline_recall",
+            "baseline_hit_rate",
+            "winner",
+            "complete",
+        ]
+        return dict(zip(names, (backtest[name] for name in names), strict=True))
+
+    def test_backtest_from_real_orders_against_the_best_sellers(self):
+        with self.assertRaises(AccessError):
+            self.env["zhongzheng.recommendation.backtest"].with_user(
+                self.crm_user
+            ).create({"as_of_date": AS_OF, "company_id": self.company.id})
+        backtest = self._backtest()
+        # judged: the Targets, Cover 0 and Cover 1 (5 new purchases); hits:
+        # co-purchase both Targets' gel and Cover 0's probe, the best sellers
+        # Target 1's cover and Cover 0's probe
+        self.assertEqual(
+            self._figures(backtest),
+            {
+                "customer_count": 4,
+                "purchase_count": 5,
+                "recommended_count": 4,
+                "hit_count": 3,
+                "precision": 75.0,
+                "recall": 60.0,
+                "hit_rate": 75.0,
+                "baseline_recommended_count": 4,
+                "baseline_hit_count": 2,
+                "baseline_precision": 50.0,
+                "baseline_recall": 40.0,
+                "baseline_hit_rate": 50.0,
+                "winner": "co_purchase",
+                "complete": True,
+            },
+        )
+        self.assertEqual(backtest.top_count, 1)
+        self.assertEqual(
+            backtest.verdict,
+            "Co-purchase won: its recommendations foresaw 60.0% of the customers' "
+            "new purchases in the 90 days after the date, the best sellers 40.0%.",
+        )
+        self.assertEqual(self.company.recommendation_method, "co_purchase")
+        self.assertEqual(self.company.recommendation_backtest_id, backtest)
+        # the backtest leaves the stored recommendations alone
+        self.assertFalse(self._recommended(self.targets[0]))
+
+    def test_best_sellers_win_and_the_nightly_run_follows(self):
+        # the Pairs and Target 0 buy the cover after: the best sellers saw it
+        for partner in (*self.pairs[:3], self.targets[0]):
+            self._sale(partner, self.after, self.cover)
+        backtest = self._backtest()
+        figures = self._figures(backtest)
+        self.assertEqual((figures["customer_count"], figures["purchase_count"]), (7, 9))
+        self.assertEqual(
+            (figures["hit_count"], figures["recall"], figures["hit_rate"]),
+            (3, 33.3, 42.9),
+        )
+        self.assertEqual(
+            (
+                figures["baseline_hit_count"],
+                figures["baseline_precision"],
+                figures["baseline_recall"],
+                figures["baseline_hit_rate"],
+            ),
+            (6, 85.7, 66.7, 85.7),
+        )
+        self.assertEqual(backtest.winner, "popularity")
+        self.assertIn("The best sellers won", backtest.verdict)
+        self.assertEqual(self.company.recommendation_method, "popularity")
+        # the nightly run recommends Target 0 the best seller, not the gel
+        self.engine._recompute(companies=self.company, as_of=AS_OF)
+        [top] = self._recommended(self.targets[0])
+        self.assertEqual(top.product_id, self.cover)
+        self.assertEqual(top.kind, "popular")
+        self.assertEqual(
+            top.reason,
+            "a best seller: bought by 54% of customers in the last 12 months",
+        )
+        # a backtest whose 90 days are not over changes no method
+        recent = self._backtest(
+            fields.Date.context_today(backtest) - timedelta(days=10)
+        )
+        self.assertFalse(recent.complete)
+        self.assertIn("not over", recent.verdict)
+        self.assertEqual(self.company.recommendation_backtest_id, backtest)
+        self.assertEqual(self.company.recommendation_method, "popularity")

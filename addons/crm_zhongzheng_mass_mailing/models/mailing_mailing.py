@@ -1,5 +1,6 @@
 """A mailing aimed at a customer selection of the addon (tier, class, RFM
-segment, ABC class, health, saved segment, chosen customers), with a holdout
+segment, ABC class, health, a product recommended to them, saved segment,
+chosen customers), with a holdout
 control group drawn when it is sent and the attribution window its result
 is measured over (report/campaign_result.py)."""
 
@@ -24,6 +25,7 @@ SELECTION_FIELDS = (
     "customer_rfm_segment_ids",
     "customer_abc_class",
     "customer_health_status",
+    "customer_recommended_product_id",
     "customer_segment_id",
     "customer_partner_ids",
 )
@@ -62,6 +64,12 @@ class MailingMailing(models.Model):
         [("a", "A"), ("b", "B"), ("c", "C")], string="ABC Class"
     )
     customer_health_status = fields.Selection(HEALTH_STATES, string="Health")
+    customer_recommended_product_id = fields.Many2one(
+        "product.product",
+        string="Recommended Product",
+        help="The customers to whom this product is recommended (cross-sell, "
+        "up-sell, consumables, best sellers) when the mailing is sent.",
+    )
     customer_segment_id = fields.Many2one(
         "zhongzheng.customer.segment", string="Saved Segment"
     )
@@ -227,8 +235,8 @@ class MailingMailing(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Choose the customers: a tier, a relationship class, an "
-                        "RFM segment, an ABC class, a health status, a saved "
-                        "segment or chosen customers."
+                        "RFM segment, an ABC class, a health status, a recommended "
+                        "product, a saved segment or chosen customers."
                     )
                 )
 
@@ -290,6 +298,17 @@ class MailingMailing(models.Model):
             domain.append(("abc_class", "=", self.customer_abc_class))
         if self.customer_health_status:
             domain.append(("health_status", "=", self.customer_health_status))
+        if self.customer_recommended_product_id:
+            domain.append(
+                (
+                    "recommendation_ids",
+                    "any",
+                    [
+                        ("company_id", "=", self.company_id.id),
+                        ("product_id", "=", self.customer_recommended_product_id.id),
+                    ],
+                )
+            )
         if self.customer_partner_ids:
             domain.append(
                 ("id", "in", self.customer_partner_ids.commercial_partner_id.ids)

@@ -342,3 +342,40 @@ class TestCampaign(ValueCase):
         self.assertEqual(mailing.targeted_count, 2)
         with self.assertRaises(ValidationError):
             mailing.write({"ab_testing_enabled": True})
+
+    def test_customers_to_whom_a_product_is_recommended(self):
+        product = self.env["product.product"].create({"name": "Coupling Gel"})
+        other_company = self.env["res.company"].create({"name": "Zhongzheng Else"})
+        Recommendation = self.env["zhongzheng.customer.recommendation"].sudo()
+        for partner, company in (
+            (self.golds[0], self.company),
+            (self.golds[1], self.company),
+            (self.platinums[0], self.company),
+            (self.golds[2], other_company),
+        ):
+            Recommendation.create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "product_id": product.id,
+                    "kind": "cross_sell",
+                }
+            )
+        # the marketer reads no recommendation, yet selects by one
+        with self.assertRaises(AccessError):
+            Recommendation.with_user(self.marketer).search([])
+        mailing = self._mailing(
+            customer_tier_ids=[Command.clear()],
+            customer_recommended_product_id=product.id,
+        )
+        self.assertEqual(mailing.targeted_count, 3)
+        self.assertEqual(
+            mailing.customer_selection_label, "Recommended Product: Coupling Gel"
+        )
+        # with the gold tier: the two gold customers of this company
+        both = self._mailing(customer_recommended_product_id=product.id)
+        self.assertEqual(both.targeted_count, 2)
+        both.action_send_mail()
+        self.assertEqual(
+            both.campaign_member_ids.partner_id, self.golds[0] | self.golds[1]
+        )
