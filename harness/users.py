@@ -13,6 +13,12 @@ PRELUDE = """
 import json
 from odoo import Command
 
+# with the demo data, everything happens in its Zhongzheng company, where
+# the demo's customers, orders and figures are (users land there too)
+demo_company = env.ref("crm_zhongzheng.res_company_zhongzheng_demo", False)
+if demo_company:
+    env = env(context=dict(env.context, allowed_company_ids=demo_company.ids))
+
 def make(login, groups, key=False, **values):
     password = login + "-Pass-2026!"
     user = env["res.users"].with_context(no_reset_password=True).create({

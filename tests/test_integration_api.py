@@ -194,7 +194,7 @@ def test_readme_example_refusal_names_the_problem(api):
 # ----------------------------------------------------------------------
 def test_profile_by_id_reference_vat_and_email(api):
     by_ref = api.call("integrator", "customer_profile", "C-0001")
-    assert by_ref["name"] == "Shanghai Ruijin Medical Supply Co."
+    assert by_ref["name"] == "上海瑞金医疗用品有限公司"
     assert by_ref["tier"]["code"] and by_ref["relationship_class"]
     assert 0 < by_ref["score"]["total"] <= 100
     assert by_ref["rfm"]["r_score"] in range(1, 6)
@@ -233,7 +233,7 @@ def test_a_contact_resolves_to_its_company(api):
         [ticket["id"]],
         ["partner_id", "commercial_partner_id", "email_from"],
     )
-    assert row["partner_id"][1].endswith("Wang Lei")
+    assert row["partner_id"][1].endswith("王磊")
     assert row["commercial_partner_id"][0] == profile["id"] == ticket["customer_id"]
     assert row["email_from"] == "wang.lei@ruijin-supply.example.com"
 
@@ -241,8 +241,8 @@ def test_a_contact_resolves_to_its_company(api):
 def test_recompute_scores_answers_the_figures_the_profile_shows(api):
     result = api.call("manager", "recompute_scores", ["C-0001", "C-0002", "C-0001"])
     assert [r["name"] for r in result] == [
-        "Shanghai Ruijin Medical Supply Co.",
-        "Beijing Union Hospital Equipment Center",
+        "上海瑞金医疗用品有限公司",
+        "北京协和医院设备中心",
     ]
     profile = api.call("manager", "customer_profile", "C-0002")
     assert result[1]["score"] == profile["score"]["total"]

@@ -76,6 +76,8 @@
         "views/menus.xml",
     ],
     "demo": [
+        "demo/res_company_demo.xml",
+        "demo/res_users_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/product_demo.xml",
         "demo/zhongzheng_history_demo.xml",

@@ -1,7 +1,8 @@
 """Take the README's screenshots in headless Chromium from a running demo
 server: python docs/screenshots/take.py [--base URL] [--db NAME]
 
-Logs in as admin/admin, opens each page, waits until what the picture is
+Logs in as admin/admin (and as the salesperson lina/lina, in Chinese, for
+the Chinese value tab), opens each page, waits until what the picture is
 about has rendered, and saves a PNG next to this file. The pyramid PDF is
 rendered by the server for a zh_CN user and its first page turned into a
 PNG with pdftoppm (poppler-utils).
@@ -125,22 +126,19 @@ def main():
             [module, name],
         )[1]
 
+    partner = ref("crm_zhongzheng.res_partner_beijing_union_demo")
+    # the same tab as the demo's salesperson, who works in Chinese
     browser = Browser()
     try:
-        browser.goto(f"{base}/web/login?db={args.db}")
-        browser.wait("#login")
-        browser.js(
-            "document.querySelector('#login').value='admin';"
-            "document.querySelector('#password').value='admin';"
-            "document.querySelector('form.oe_login_form').submit()"
-        )
-        time.sleep(3)
+        log_in(browser, base, args.db, "lina")
+        value_tab(browser, base, partner, "value-tab-zh.png")
+    finally:
+        browser.close()
 
-        partner = ref("crm_zhongzheng.res_partner_beijing_union_demo")
-        browser.goto(f"{base}/odoo/contacts/{partner}")
-        browser.click("a.nav-link[name=customer_value]")
-        browser.wait("[name=value_points_current]")
-        browser.shot("value-tab.png")
+    browser = Browser()
+    try:
+        log_in(browser, base, args.db, "admin")
+        value_tab(browser, base, partner, "value-tab.png")
 
         browser.goto(f"{base}/odoo/action-crm_zhongzheng.service_ticket_action")
         browser.wait(".o_kanban_record [name=sla_status]")
@@ -173,7 +171,26 @@ def main():
             browser.shot("campaign-uplift.png")
     finally:
         browser.close()
-    pyramid_pdf(base, args.db, ref("base.main_company"))
+    pyramid_pdf(base, args.db, ref("crm_zhongzheng.res_company_zhongzheng_demo"))
+
+
+def log_in(browser, base, db, login):
+    """Log in as a demo user whose password is its login."""
+    browser.goto(f"{base}/web/login?db={db}")
+    browser.wait("#login")
+    browser.js(
+        f"document.querySelector('#login').value={json.dumps(login)};"
+        f"document.querySelector('#password').value={json.dumps(login)};"
+        "document.querySelector('form.oe_login_form').submit()"
+    )
+    time.sleep(3)
+
+
+def value_tab(browser, base, partner, name):
+    browser.goto(f"{base}/odoo/contacts/{partner}")
+    browser.click("a.nav-link[name=customer_value]")
+    browser.wait("[name=value_points_current] .o_progressbar")
+    browser.shot(name)
 
 
 def pyramid_pdf(base, db, company_id):
@@ -196,7 +213,9 @@ def pyramid_pdf(base, db, company_id):
     query = urllib.parse.urlencode(
         {
             "options": json.dumps({"period": "quarter", "date": day}),
-            "context": json.dumps({"lang": "zh_CN"}),
+            "context": json.dumps(
+                {"lang": "zh_CN", "allowed_company_ids": [company_id]}
+            ),
         }
     )
     url = f"{base}/report/pdf/crm_zhongzheng.report_customer_pyramid/{company_id}"

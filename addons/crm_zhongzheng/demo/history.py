@@ -226,8 +226,17 @@ GROUPS = [
         },
     ),
 ]
-# Customers that buy in euros from the export pricelist.
-EUR_CUSTOMERS = ("medtrade", "nordklinik", "isar")
+# Foreign customers buy from the export pricelists, in euros and dollars;
+# the Chinese ones in yuan, the company's currency.
+EXPORT_PRICELISTS = {
+    "product_pricelist_export_eur_demo": ("medtrade", "nordklinik", "isar"),
+    "product_pricelist_export_usd_demo": (
+        "bach_mai",
+        "sehat_medika",
+        "medsnab",
+        "saigon_medequip",
+    ),
+}
 
 # Suppliers: the products they deliver, their lead time and how often their
 # receipts arrive after the planned date.
@@ -308,9 +317,9 @@ class _HistoryBuilder:
             key: env.ref(f"{MODULE}.{xmlid}").product_variant_id
             for key, xmlid in PRODUCTS.items()
         }
-        self.eur = env.ref("base.EUR")
-        self.eur_pricelist = env.ref(f"{MODULE}.product_pricelist_export_eur_demo")
-        self.admin = env.ref("base.user_admin")
+        self.export_pricelists = env["product.pricelist"]
+        self.manager = env.ref(f"{MODULE}.user_zhang_wei_demo")
+        self.buyer = env.ref(f"{MODULE}.user_chen_gang_demo")
         self.payments = []
         self.partials = []
 
@@ -376,23 +385,13 @@ class _HistoryBuilder:
         }
 
     def _setup_currency(self):
-        """Export sales in euros: EUR must be active and have a rate.
-
-        Odoo's own demo data gives EUR a rate; a rate is only added without it.
-        """
-        self.eur.active = True
-        if not self.eur.rate_ids.filtered(lambda r: r.company_id == self.company):
-            self.env["res.currency.rate"].create(
-                {
-                    "currency_id": self.eur.id,
-                    "company_id": self.company.id,
-                    "name": self._days_ago(600),
-                    "rate": 0.92 if self.company.currency_id.name == "USD" else 1.0,
-                }
-            )
-        for key in EUR_CUSTOMERS:
-            partner = self.env.ref(_partner_xmlid(key))
-            partner.property_product_pricelist = self.eur_pricelist
+        """Export customers buy from the pricelist of their currency (the
+        rates against the yuan are the company's, demo/company.py)."""
+        for xmlid, keys in EXPORT_PRICELISTS.items():
+            pricelist = self.env.ref(f"{MODULE}.{xmlid}")
+            self.export_pricelists |= pricelist
+            for key in keys:
+                self.env.ref(_partner_xmlid(key)).property_product_pricelist = pricelist
 
     # ---------------------------------------------------------------- planning
 
@@ -594,7 +593,7 @@ class _HistoryBuilder:
             vals_list.append(
                 {
                     "partner_id": partner.id,
-                    "user_id": self.admin.id,
+                    "user_id": self.buyer.id,
                     "currency_id": (
                         partner.property_purchase_currency_id
                         or self.company.currency_id
@@ -637,13 +636,14 @@ class _HistoryBuilder:
             for number, name in enumerate(("new", "qualified", "proposition", "won"), 1)
         }
         specs = [
-            # key, name, expected revenue, stage, probability, days ago, deadline
-            ("binhai", "Imaging department", 210000, "proposition", 45, 20, 35),
-            ("isar", "Monitors for Bavarian clinics", 95000, "qualified", 25, 25, 60),
-            ("ruijin", "Second campus ultrasound", 140000, "new", 15, 6, 75),
-            ("jiangbei", "Rehabilitation ward monitors", 60000, "won", 100, 70, 0),
-            ("saigon_medequip", "Infusion pumps", 45000, "won", 100, 75, 0),
-            ("tangdu", "Replacement ultrasound systems", 120000, "lost", 0, 230, 0),
+            # key, name, expected revenue (yuan), stage, probability, days ago,
+            # deadline
+            ("binhai", "Imaging department", 1470000, "proposition", 45, 20, 35),
+            ("isar", "Monitors for Bavarian clinics", 665000, "qualified", 25, 25, 60),
+            ("ruijin", "Second campus ultrasound", 980000, "new", 15, 6, 75),
+            ("jiangbei", "Rehabilitation ward monitors", 420000, "won", 100, 70, 0),
+            ("saigon_medequip", "Infusion pumps", 315000, "won", 100, 75, 0),
+            ("tangdu", "Replacement ultrasound systems", 840000, "lost", 0, 230, 0),
         ]
         leads = {}
         for key, name, revenue, stage, probability, days_ago, deadline in specs:
@@ -652,7 +652,7 @@ class _HistoryBuilder:
                 "name": f"{partner.name}: {name}",
                 "type": "opportunity",
                 "partner_id": partner.id,
-                "user_id": (partner.user_id or self.admin).id,
+                "user_id": (partner.user_id or self.manager).id,
                 "expected_revenue": revenue,
                 # set by hand: predictive scoring has too little history here
                 "probability": probability,
@@ -727,8 +727,8 @@ class _HistoryBuilder:
                 for product, qty, discount in lines
             ],
         }
-        if partner.property_product_pricelist == self.eur_pricelist:
-            vals["pricelist_id"] = self.eur_pricelist.id
+        if partner.property_product_pricelist in self.export_pricelists:
+            vals["pricelist_id"] = partner.property_product_pricelist.id
         return vals
 
     def _invoice(self, orders, plan):

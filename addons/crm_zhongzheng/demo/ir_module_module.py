@@ -2,11 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
+from .company import setup_company
 from .customer_health import generate_health
 from .history import generate_history
 from .service_tickets import generate_service_tickets
 
 GENERATORS = {
+    "company": setup_company,
     "history": generate_history,
     "service_tickets": generate_service_tickets,
     "health": generate_health,

@@ -57,7 +57,7 @@ STORIES = [
             (kind, hours + 240, location, note, False)
             for kind, hours, location, note, _signed in JOURNEY
         ]
-        + [("delivered", 230, "Ruijin Hospital, Equipment Dept.", False, "Wang Lei")],
+        + [("delivered", 230, "Ruijin Hospital, Equipment Dept.", False, "王磊")],
         "type": "inquiry",
         "stage": "closed",
         "values": {
@@ -89,10 +89,10 @@ STORIES = [
         "values": {
             "name": "Infusion pumps damaged in transit",
             "channel": "email",
-            "claim_amount": 2400.0,
+            "claim_amount": 16800.0,
             "claim_cause": "carrier_damage",
             "responsible_party": "carrier",
-            "handling_cost": 300.0,
+            "handling_cost": 2100.0,
         },
         "refunded": True,
     },
@@ -180,7 +180,7 @@ def _tell(env, story):
         dict(story["values"]),
     )
     if refunded:
-        manager = env.ref("base.user_admin")
+        manager = _ref(env, "user_zhang_wei_demo")
         ticket.with_user(manager).action_approve_claim()
         ticket.with_user(manager).action_create_credit_note()
         _move(env, ticket, story["stage"])
@@ -235,7 +235,7 @@ def _ticket(env, key, type_name, stage_name, picking, values):
             "partner_id": partner.id,
             "type_id": _ref(env, f"service_ticket_type_{type_name}").id,
             "team_id": _ref(env, "service_team_logistics").id,
-            "user_id": env.ref("base.user_admin").id,
+            "user_id": _ref(env, "user_wang_fang_demo").id,
         }
     )
     Ticket = env["zhongzheng.service.ticket"]

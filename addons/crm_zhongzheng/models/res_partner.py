@@ -33,6 +33,14 @@ def _figure(string, kind=fields.Float, groups=CRM_USER, **kwargs):
     )
 
 
+def _points_max(string):
+    """The most points a part of the value score can give: its share of the
+    company's weights, out of 100 (the bar of the part on the form)."""
+    return fields.Float(
+        string=string, compute="_compute_value_points_max", groups=CRM_USER
+    )
+
+
 class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = [
@@ -98,6 +106,13 @@ class ResPartner(models.Model):
     value_points_loyalty = _figure("Loyalty (points)", digits=(16, 1))
     value_points_payment = _figure("Payment Behaviour (points)", digits=(16, 1))
     value_points_cost = _figure("Cost-to-Serve (points)", digits=(16, 1))
+    # the most points each part can give, its share of the company's weights
+    # (the breakdown's bars)
+    value_points_current_max = _points_max("Current Value (most points)")
+    value_points_potential_max = _points_max("Potential (most points)")
+    value_points_loyalty_max = _points_max("Loyalty (most points)")
+    value_points_payment_max = _points_max("Payment Behaviour (most points)")
+    value_points_cost_max = _points_max("Cost-to-Serve (most points)")
 
     # customer pyramid and relationship class
     tier_id = _figure("Tier", fields.Many2one, comodel_name="zhongzheng.customer.tier")
@@ -162,6 +177,17 @@ class ResPartner(models.Model):
     )
 
     @api.depends_context("company")
+    @api.depends_context("company")
+    def _compute_value_points_max(self):
+        weights = self.env.company._value_weights()
+        total = sum(weights.values()) or 1.0
+        values = {
+            f"value_points_{name}_max": 100.0 * weight / total
+            for name, weight in weights.items()
+        }
+        for partner in self:
+            partner.update(values)
+
     def _compute_tier_override_id(self):
         overrides = (
             self.env["zhongzheng.tier.override"]

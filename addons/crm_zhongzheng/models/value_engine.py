@@ -22,6 +22,7 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
+from odoo.tools import mute_logger
 
 _logger = logging.getLogger(__name__)
 CLV_FIT, CLV_LAST = "fit", "last"
@@ -215,7 +216,8 @@ class ValueEngine(models.AbstractModel):
         cr = self.env.cr
         cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         try:
-            with cr.savepoint(flush=False):
+            # PostgreSQL's refusal is expected: not an error for the log
+            with mute_logger("odoo.sql_db"), cr.savepoint(flush=False):
                 cr.execute("SET LOCAL temp_buffers = '256MB'")
         except psycopg2.Error:
             _logger.debug("customer value: temp_buffers kept", exc_info=True)

@@ -6,6 +6,13 @@ from odoo.tests import TransactionCase, new_test_user
 AS_OF = date(2026, 6, 30)
 
 
+def demo_company(env):
+    """The demo's Zhongzheng company, where its customers and figures are,
+    when the demo is installed; else the current company."""
+    demo = env.ref("crm_zhongzheng.res_company_zhongzheng_demo", False)
+    return demo or env.company
+
+
 def make_user(env, login, *groups, company=None, **values):
     """A user of the `groups` (xml ids), working in `company` only if one
     is given."""

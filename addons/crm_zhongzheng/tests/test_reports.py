@@ -7,7 +7,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import ValueCase
+from .common import ValueCase, demo_company
 
 MARCH = date(2026, 3, 15)
 
@@ -304,7 +304,7 @@ class TestAnalysisViewsDemo(ValueCase):
     def test_demo_customer_value_matches_engine(self):
         if not self.env.ref("crm_zhongzheng.res_partner_ruijin_demo", False):
             self.skipTest("installed without demo data")
-        company = self.env.ref("base.main_company")
+        company = demo_company(self.env)
         env = self.env(context=dict(self.env.context, allowed_company_ids=company.ids))
         partners = (
             env["res.partner"]

@@ -1,4 +1,6 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
+
+from .common import demo_company, make_user
 
 
 @tagged("post_install", "-at_install")
@@ -9,12 +11,19 @@ class TestStaffTours(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # on the demo, in its company (admin lands there too)
+        company = demo_company(cls.env)
+        cls.env = cls.env(
+            context=dict(cls.env.context, allowed_company_ids=company.ids)
+        )
         cls.demo = cls.env.ref("crm_zhongzheng.res_partner_beijing_union_demo", False)
         # Zhongzheng's salespeople are Customer Relations users
-        sales = "sales_team.group_sale_salesman,crm_zhongzheng.group_crm_user"
-        service = "stock.group_stock_user,crm_zhongzheng.group_service_user"
-        cls.sales_user = new_test_user(cls.env, "zz_tour_sales", groups=sales)
-        cls.service_user = new_test_user(cls.env, "zz_tour_service", groups=service)
+        sales = ("sales_team.group_sale_salesman", "crm_zhongzheng.group_crm_user")
+        service = ("stock.group_stock_user", "crm_zhongzheng.group_service_user")
+        cls.sales_user = make_user(cls.env, "zz_tour_sales", *sales, company=company)
+        cls.service_user = make_user(
+            cls.env, "zz_tour_service", *service, company=company
+        )
 
     def setUp(self):
         super().setUp()

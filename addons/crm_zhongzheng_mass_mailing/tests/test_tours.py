@@ -1,4 +1,6 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.crm_zhongzheng.tests.common import demo_company, make_user
 
 
 @tagged("post_install", "-at_install")
@@ -7,16 +9,23 @@ class TestCampaignTour(HttpCase):
     result, in a real browser, on the demo data."""
 
     def test_gold_mailing_from_the_tier_list(self):
+        # on the demo, in its company
+        company = demo_company(self.env)
+        self.env = self.env(
+            context=dict(self.env.context, allowed_company_ids=company.ids)
+        )
         gold = self.env.ref("crm_zhongzheng.customer_tier_gold")
         customers = self.env["res.partner"].search_count(
             [("tier_id", "=", gold.id), ("email", "!=", False)]
         )
         if not customers:
             self.skipTest("installed without demo data")
-        new_test_user(
+        make_user(
             self.env,
             "zz_tour_marketer",
-            groups="mass_mailing.group_mass_mailing_user,crm_zhongzheng.group_crm_user",
+            "mass_mailing.group_mass_mailing_user",
+            "crm_zhongzheng.group_crm_user",
+            company=company,
         )
         self.start_tour(
             "/odoo/action-crm_zhongzheng.customer_tier_action",

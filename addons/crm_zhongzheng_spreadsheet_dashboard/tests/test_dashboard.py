@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import file_open
 
-from odoo.addons.crm_zhongzheng.tests.common import make_user
+from odoo.addons.crm_zhongzheng.tests.common import demo_company, make_user
 
 from ..tools import build_dashboard
 from ..tools.dashboard_calls import (
@@ -47,10 +47,14 @@ class TestCustomerRelationsDashboard(TransactionCase):
         cls.dashboard = cls.env.ref(DASHBOARD)
         cls.data = json.loads(cls.dashboard.spreadsheet_data)
         salesman = "sales_team.group_sale_salesman"
-        cls.manager = make_user(cls.env, "zz_dash_manager", MANAGER)
+        # in the demo's company when there is a demo
+        company = demo_company(cls.env)
+        cls.manager = make_user(cls.env, "zz_dash_manager", MANAGER, company=company)
         # Zhongzheng's salespeople are CRM users; a plain salesman is not
-        cls.crm_user = make_user(cls.env, "zz_dash_crm_user", salesman, CRM_USER)
-        cls.salesman = make_user(cls.env, "zz_dash_salesman", salesman)
+        cls.crm_user = make_user(
+            cls.env, "zz_dash_crm_user", salesman, CRM_USER, company=company
+        )
+        cls.salesman = make_user(cls.env, "zz_dash_salesman", salesman, company=company)
         cls.today = fields.Date.today()
 
     def test_file_is_the_scripts_output(self):

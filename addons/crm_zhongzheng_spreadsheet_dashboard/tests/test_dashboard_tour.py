@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.crm_zhongzheng.tests.common import make_user
+from odoo.addons.crm_zhongzheng.tests.common import demo_company, make_user
 
 
 @tagged("post_install", "-at_install")
@@ -9,7 +9,12 @@ class TestDashboardTour(HttpCase):
         """In Chromium, every formula of the dashboard evaluates on this
         database's data (no error cell) and the pyramid counts customers;
         the tour logs how long the data took to load."""
-        make_user(self.env, "zz_dash_tour", "crm_zhongzheng.group_crm_manager")
+        make_user(
+            self.env,
+            "zz_dash_tour",
+            "crm_zhongzheng.group_crm_manager",
+            company=demo_company(self.env),
+        )
         self.start_tour(
             "/odoo/dashboards",
             "crm_zhongzheng_customer_relations_dashboard",
