@@ -31,9 +31,7 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
         cls.hospital, cls.buyer = portal_customer(
             cls.env, "zz_request", "Request Hospital", "Wang Fang"
         )
-        cls.other = cls.env["res.partner"].create(
-            {"name": "Rival Clinic", "is_company": True}
-        )
+        cls.other = cls._company_partner("Rival Clinic")
         cls.team = cls.env["zhongzheng.service.team"].search(
             [("company_id", "=", cls.env.company.id)], limit=1
         )
