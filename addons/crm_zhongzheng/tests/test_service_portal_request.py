@@ -215,3 +215,35 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
             sorted(self._own_tickets().mapped("name")),
             ["Called us", "First", "Fourth", "Second"],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestServicePortalRequestTour(HttpCase, DeviceCase):
+    """In Chromium: a customer asks for a repair of one of its devices from
+    the device's page, with a photo."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.hospital, cls.buyer = portal_customer(
+            cls.env, "zz_request_tour", "Tour Hospital", "Liu Yang"
+        )
+        cls.serial = cls._serials(cls.scanner, "US-TOUR-001")
+        cls._deliver(cls.hospital, cls.serial)
+
+    def test_repair_request_for_a_device_with_a_photo(self):
+        device = self._devices(self.hospital)
+        self.start_tour(
+            f"/my/devices/{device.id}",
+            "crm_zhongzheng_portal_repair_request",
+            login="zz_request_tour",
+        )
+        ticket = self.env["zhongzheng.service.ticket"].search(
+            [("commercial_partner_id", "=", self.hospital.id)]
+        )
+        self.assertEqual(ticket.name, "Probe cable broken")
+        self.assertEqual(ticket.type_id.code, "repair")
+        self.assertEqual(ticket.lot_ids, self.serial)
+        photo = ticket.message_ids.attachment_ids
+        self.assertEqual(photo.mapped("name"), ["broken-cable.png"])
+        self.assertEqual(photo.mimetype, "image/png")
