@@ -78,10 +78,14 @@ class StockLot(models.Model):
         for lot in self:
             mine = recalls.filtered(lambda r, lot=lot: lot in r.lot_ids)
             lot.zz_recall_ids = mine
-            lot.zz_recall_warning = mine and self.env._(
-                "Recalled (%(recalls)s): %(reasons)s",
-                recalls=", ".join(mine.mapped("name")),
-                reasons="; ".join(mine.mapped("reason")),
+            lot.zz_recall_warning = (
+                self.env._(
+                    "Recalled (%(recalls)s): %(reasons)s",
+                    recalls=", ".join(mine.mapped("name")),
+                    reasons="; ".join(mine.mapped("reason")),
+                )
+                if mine
+                else False
             )
 
     def _search_zz_recall_ids(self, operator, value):

@@ -183,6 +183,17 @@ class TestRecalls(DeviceCase):
             "the top tier's ticket is opened first",
         )
         self.assertIn(self.recall.name, self.r4.zz_recall_warning)
+        (fine,) = self._serials(self.scanner, "US-R9")
+        self.assertFalse(fine.zz_recall_warning, "not recalled: no warning")
+        self.assertEqual(
+            self.env["stock.lot"].search(
+                [
+                    ("product_id", "=", self.scanner.id),
+                    ("zz_recall_ids", "!=", False),
+                ]
+            ),
+            self.r1 | self.r2 | self.r3 | self.r4,
+        )
         self.assertTrue(self._devices(self.hospital_a).recalled)
         with self.assertRaises(UserError):
             self.recall.with_user(self.service_manager).write({"lot_ids": [(5,)]})
