@@ -22,3 +22,4 @@ from . import test_value_cuts
 from . import test_care_rules
 from . import test_recommendation
 from . import test_devices
+from . import test_device_service

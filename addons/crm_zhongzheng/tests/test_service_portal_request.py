@@ -170,6 +170,10 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
         self._assert_refused(response, "This device is not one of yours.")
 
     def test_a_repair_request_for_one_of_its_devices(self):
+        device_team = self.env["zhongzheng.service.team"].create(
+            {"name": "Device Service", "alias_name": "zz-request-devices"}
+        )
+        self.env.company.device_team_id = device_team
         form = self.url_open("/my/tickets/new").text
         self.assertIn("US-REQ-001", form)
         self.assertNotIn("US-REQ-002", form)
@@ -181,6 +185,7 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
         self.assertEqual(ticket.lot_ids, self.own_serial)
         self.assertEqual(ticket.product_ids, self.scanner)
         self.assertEqual(ticket.type_id.code, "repair")
+        self.assertEqual(ticket.team_id, device_team)
 
     def test_errors_show_on_the_form_with_what_was_typed(self):
         response = self._post(subject="  ", type="claim")
