@@ -98,6 +98,7 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
         self.assertFalse(self._own_tickets(), "nothing is created")
 
     def test_opens_a_ticket_with_a_pdf_and_a_png(self):
+        self.assertIn("New Service Request", self.url_open("/my").text)
         form = self.url_open("/my/tickets/new").text
         self.assertIn(self.order.name, form)
         self.assertIn(self.delivery.name, form)
