@@ -108,6 +108,17 @@ class TestRepairFromTicket(HttpCase, DeviceCase):
             repair.with_user(self.technician).zz_ticket_id = ticket
         self.assertFalse(ticket.repair_ids)
 
+    def test_an_inventory_user_reads_repairs_as_without_the_bridge(self):
+        ticket = self._ticket(self.new_serial)
+        ticket.action_create_repair()
+        values = ticket.repair_ids.with_user(self.storekeeper).read()[0]
+        self.assertEqual(values["lot_id"][0], self.new_serial.id)
+        self.assertNotIn("zz_ticket_id", values, "tickets are Customer Service's")
+        # the agent without Inventory rights reads the ticket without them
+        values = ticket.with_user(self.agent).read()[0]
+        self.assertNotIn("repair_ids", values)
+        self.assertEqual(values["repair_count"], 1)
+
     def test_no_device_or_a_closed_ticket_is_refused(self):
         with self.assertRaises(UserError):
             self._ticket(self.new_serial.browse()).action_create_repair()
