@@ -72,6 +72,14 @@ class ServiceTicketPortal(models.Model):
         base, also a lot shared with other customers)."""
         return [("zz_device_ids.partner_id", "=", customer.id)]
 
+    def _portal_devices(self):
+        """The ticket's lots its customer holds (its installed base), shown
+        on the ticket's portal page; a lot named by mistake is not."""
+        self.ensure_one()
+        return self.sudo().lot_ids.filtered_domain(
+            self._portal_device_domain(self.commercial_partner_id)
+        )
+
     @api.model
     def _portal_request_sources(self):
         """{form field: (model, domain builder, error message)} of the

@@ -187,6 +187,11 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
         self.assertEqual(ticket.product_ids, self.scanner)
         self.assertEqual(ticket.type_id.code, "repair")
         self.assertEqual(ticket.team_id, device_team)
+        # its page names the device; a lot staff add by mistake is not shown
+        ticket.lot_ids |= self.other_serial
+        page = self.url_open(ticket.access_url).text
+        self.assertIn("US-REQ-001", page)
+        self.assertNotIn("US-REQ-002", page)
 
     def test_errors_show_on_the_form_with_what_was_typed(self):
         response = self._post(subject="  ", type="claim")
