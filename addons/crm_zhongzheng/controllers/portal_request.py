@@ -40,10 +40,21 @@ class ServiceRequestPortal(CustomerPortal):
         form = {name: post.get(name) or "" for name in FORM_FIELDS}
         errors = {}
         if request.httprequest.method == "POST":
-            # read one byte past the limit: enough to refuse a larger file
-            files = [
-                (upload.filename, upload.read(MAX_FILE_BYTES + 1))
+            uploads = [
+                upload
                 for upload in request.httprequest.files.getlist("attachments")
+                if upload.filename
+            ]
+            # read one byte past the limit: enough to refuse a larger file;
+            # too many files are refused unread
+            files = [
+                (
+                    upload.filename,
+                    upload.read(MAX_FILE_BYTES + 1)
+                    if len(uploads) <= MAX_FILES
+                    else b"",
+                )
+                for upload in uploads
             ]
             try:
                 ticket = request.env[TICKET]._portal_create_request(form, files)

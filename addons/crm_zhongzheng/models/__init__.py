@@ -22,6 +22,7 @@ from . import service_claim_mixin
 from . import rating_rating
 from . import service_rating_mixin
 from . import service_visit_mixin
+from . import service_device_mixin
 from . import service_mail_gateway_mixin
 from . import customer_badge_mixin
 from . import service_ticket_linked
@@ -63,3 +64,5 @@ from . import customer_recommendation
 from . import recommendation
 from . import recommendation_backtest
 from . import sale_order_recommendation
+from . import service_recall
+from . import stock_picking_recall

@@ -61,3 +61,21 @@ class CustomerTier(models.Model):
             bands.append((tier, low, tier.share_limit))
             low = tier.share_limit
         return bands
+
+    @api.model
+    def _service_priorities(self, company, partners):
+        """{partner id: ticket priority} from each customer's tier in
+        `company`: the top ranked tier High, the other ranked tiers and
+        customers without a tier Normal, the loss-making tier Low."""
+        ranked = [tier for tier, _low, _high in self._ranked()]
+        top = ranked[0] if ranked else self.browse()
+        priorities = {}
+        for partner in partners.sudo().with_company(company):
+            tier = partner.tier_id
+            if tier and tier == top:
+                priorities[partner.id] = "2"
+            elif tier.is_lead:
+                priorities[partner.id] = "0"
+            else:
+                priorities[partner.id] = "1"
+        return priorities

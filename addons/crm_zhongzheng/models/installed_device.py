@@ -60,6 +60,7 @@ class InstalledDevice(models.Model):
             "zz_maintenance_months",
         ],
         "product.category": ["zz_warranty_months"],
+        "zhongzheng.device.recall": ["state", "lot_ids", "company_id"],
     }
 
     lot_id = fields.Many2one("stock.lot", string="Lot/Serial Number", readonly=True)
@@ -82,6 +83,9 @@ class InstalledDevice(models.Model):
     warranty_months = fields.Integer(readonly=True)
     warranty_end = fields.Date(readonly=True)
     under_warranty = fields.Boolean(readonly=True)
+    recalled = fields.Boolean(
+        readonly=True, help="The lot is under a running recall of its company."
+    )
     maintenance_due_date = fields.Date(
         string="Next Maintenance", readonly=True, groups=SERVICE_USER
     )
@@ -171,7 +175,16 @@ class InstalledDevice(models.Model):
                             lot.zz_last_maintenance_date) AS maintenance_start,
                    COALESCE(NULLIF(tmpl.zz_warranty_months, 0),
                             categ.zz_warranty_months, 0) AS warranty_months,
-                   COALESCE(tmpl.zz_maintenance_months, 0) AS maintenance_months
+                   COALESCE(tmpl.zz_maintenance_months, 0) AS maintenance_months,
+                   EXISTS (
+                       SELECT 1
+                         FROM zhongzheng_device_recall_stock_lot_rel rel
+                         JOIN zhongzheng_device_recall recall
+                           ON recall.id = rel.recall_id
+                        WHERE rel.lot_id = h.lot_id
+                          AND recall.state = 'running'
+                          AND recall.company_id = h.company_id
+                   ) AS recalled
               FROM (%s) h
               JOIN stock_lot lot ON lot.id = h.lot_id
               JOIN product_product product ON product.id = h.product_id
@@ -186,7 +199,7 @@ class InstalledDevice(models.Model):
             """
             SELECT d.id, d.lot_id, d.product_id, d.partner_id, d.company_id,
                    d.quantity, d.picking_id, d.address_id, d.delivery_date,
-                   d.installation_date, d.warranty_months,
+                   d.installation_date, d.warranty_months, d.recalled,
                    CASE WHEN d.warranty_months > 0
                         THEN (d.warranty_start
                               + d.warranty_months * INTERVAL '1 month')::date

@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .company_sequence_mixin import next_company_number
 from .field_kinds import internal, measured
 from .service_claim_mixin import SERVICE_MANAGER
 
@@ -47,6 +48,7 @@ class ServiceTicket(models.Model):
         "zhongzheng.service.claim.mixin",
         "zhongzheng.service.rating.mixin",
         "zhongzheng.service.visit.mixin",
+        "zhongzheng.service.device.mixin",
         "zhongzheng.service.mail.gateway.mixin",
         "zhongzheng.customer.badge.mixin",
         "portal.mixin",
@@ -218,14 +220,8 @@ class ServiceTicket(models.Model):
                 self._check_claim_create(vals)
         for vals in vals_list:
             if vals.get("number", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["number"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code("zhongzheng.service.ticket")
-                    or "/"
+                vals["number"] = next_company_number(
+                    self.env, vals, "zhongzheng.service.ticket"
                 )
             if vals.get("partner_id") and not vals.get("email_from"):
                 vals["email_from"] = (

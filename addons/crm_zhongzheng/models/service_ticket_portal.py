@@ -72,6 +72,14 @@ class ServiceTicketPortal(models.Model):
         base, also a lot shared with other customers)."""
         return [("zz_device_ids.partner_id", "=", customer.id)]
 
+    def _portal_devices(self):
+        """The ticket's lots its customer holds (its installed base), shown
+        on the ticket's portal page; a lot named by mistake is not."""
+        self.ensure_one()
+        return self.sudo().lot_ids.filtered_domain(
+            self._portal_device_domain(self.commercial_partner_id)
+        )
+
     @api.model
     def _portal_request_sources(self):
         """{form field: (model, domain builder, error message)} of the
@@ -215,7 +223,8 @@ class ServiceTicketPortal(models.Model):
         document = order or picking or lot
         company = document.company_id or env.company
         values["company_id"] = company.id
-        values["team_id"] = self._portal_request_team(company).id
+        device = bool(lot) or ticket_type.code == "repair"
+        values["team_id"] = self._portal_request_team(company, device).id
         return values
 
     @api.model
@@ -255,9 +264,12 @@ class ServiceTicketPortal(models.Model):
         return chosen
 
     @api.model
-    def _portal_request_team(self, company):
-        """The team a portal request goes to: the company's first service
-        team, as the default alias's e-mail does."""
+    def _portal_request_team(self, company, device=False):
+        """The team a portal request goes to: for a device or a repair, the
+        company's device team; else its first service team, as the default
+        alias's e-mail does."""
+        if device:
+            return company._device_team()
         return (
             self.env["zhongzheng.service.team"]
             .sudo()

@@ -59,6 +59,46 @@ class StockLot(models.Model):
         groups=SERVICE_USER,
     )
 
+    # a safety warning: whoever reads the lot sees it (warehouse included)
+    zz_recall_ids = fields.Many2many(
+        "zhongzheng.device.recall",
+        string="Running Recalls",
+        compute="_compute_zz_recall",
+        search="_search_zz_recall_ids",
+        compute_sudo=True,
+    )
+    zz_recall_warning = fields.Char(
+        string="Recall Warning", compute="_compute_zz_recall", compute_sudo=True
+    )
+
+    def _compute_zz_recall(self):
+        recalls = self.env["zhongzheng.device.recall"].search(
+            [("state", "=", "running"), ("lot_ids", "in", self.ids)]
+        )
+        for lot in self:
+            mine = recalls.filtered(lambda r, lot=lot: lot in r.lot_ids)
+            lot.zz_recall_ids = mine
+            lot.zz_recall_warning = (
+                self.env._(
+                    "Recalled (%(recalls)s): %(reasons)s",
+                    recalls=", ".join(mine.mapped("name")),
+                    reasons="; ".join(mine.mapped("reason")),
+                )
+                if mine
+                else False
+            )
+
+    def _search_zz_recall_ids(self, operator, value):
+        if operator not in ("=", "!=") or value:
+            return NotImplemented
+        recalls = (
+            self.env["zhongzheng.device.recall"]
+            .sudo()
+            .search([("state", "=", "running")])
+        )
+        domain = [("id", "in", recalls.lot_ids.ids)]
+        return domain if operator == "!=" else ["!", *domain]
+
     def _zz_current_devices(self):
         """{lot id: its installed-base row delivered last}."""
         Device = self.env["zhongzheng.installed.device"]

@@ -24,3 +24,4 @@ from . import test_recommendation
 from . import test_devices
 from . import test_reports_scale
 from . import test_pyramid_forecast
+from . import test_device_service

@@ -31,9 +31,7 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
         cls.hospital, cls.buyer = portal_customer(
             cls.env, "zz_request", "Request Hospital", "Wang Fang"
         )
-        cls.other = cls.env["res.partner"].create(
-            {"name": "Rival Clinic", "is_company": True}
-        )
+        cls.other = cls._company_partner("Rival Clinic")
         cls.team = cls.env["zhongzheng.service.team"].search(
             [("company_id", "=", cls.env.company.id)], limit=1
         )
@@ -100,6 +98,7 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
         self.assertFalse(self._own_tickets(), "nothing is created")
 
     def test_opens_a_ticket_with_a_pdf_and_a_png(self):
+        self.assertIn("New Service Request", self.url_open("/my").text)
         form = self.url_open("/my/tickets/new").text
         self.assertIn(self.order.name, form)
         self.assertIn(self.delivery.name, form)
@@ -172,6 +171,10 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
         self._assert_refused(response, "This device is not one of yours.")
 
     def test_a_repair_request_for_one_of_its_devices(self):
+        device_team = self.env["zhongzheng.service.team"].create(
+            {"name": "Device Service", "alias_name": "zz-request-devices"}
+        )
+        self.env.company.device_team_id = device_team
         form = self.url_open("/my/tickets/new").text
         self.assertIn("US-REQ-001", form)
         self.assertNotIn("US-REQ-002", form)
@@ -183,6 +186,12 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
         self.assertEqual(ticket.lot_ids, self.own_serial)
         self.assertEqual(ticket.product_ids, self.scanner)
         self.assertEqual(ticket.type_id.code, "repair")
+        self.assertEqual(ticket.team_id, device_team)
+        # its page names the device; a lot staff add by mistake is not shown
+        ticket.lot_ids |= self.other_serial
+        page = self.url_open(ticket.access_url).text
+        self.assertIn("US-REQ-001", page)
+        self.assertNotIn("US-REQ-002", page)
 
     def test_errors_show_on_the_form_with_what_was_typed(self):
         response = self._post(subject="  ", type="claim")
@@ -217,3 +226,35 @@ class TestServicePortalRequest(HttpCase, DeviceCase):
             sorted(self._own_tickets().mapped("name")),
             ["Called us", "First", "Fourth", "Second"],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestServicePortalRequestTour(HttpCase, DeviceCase):
+    """In Chromium: a customer asks for a repair of one of its devices from
+    the device's page, with a photo."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.hospital, cls.buyer = portal_customer(
+            cls.env, "zz_request_tour", "Tour Hospital", "Liu Yang"
+        )
+        cls.serial = cls._serials(cls.scanner, "US-TOUR-001")
+        cls._deliver(cls.hospital, cls.serial)
+
+    def test_repair_request_for_a_device_with_a_photo(self):
+        device = self._devices(self.hospital)
+        self.start_tour(
+            f"/my/devices/{device.id}",
+            "crm_zhongzheng_portal_repair_request",
+            login="zz_request_tour",
+        )
+        ticket = self.env["zhongzheng.service.ticket"].search(
+            [("commercial_partner_id", "=", self.hospital.id)]
+        )
+        self.assertEqual(ticket.name, "Probe cable broken")
+        self.assertEqual(ticket.type_id.code, "repair")
+        self.assertEqual(ticket.lot_ids, self.serial)
+        photo = ticket.message_ids.attachment_ids
+        self.assertEqual(photo.mapped("name"), ["broken-cable.png"])
+        self.assertEqual(photo.mimetype, "image/png")
