@@ -3,6 +3,7 @@
 from odoo import api, models
 
 from .customer_health import generate_health
+from .devices import generate_devices
 from .history import generate_history
 from .service_tickets import generate_service_tickets
 
@@ -10,6 +11,7 @@ GENERATORS = {
     "history": generate_history,
     "service_tickets": generate_service_tickets,
     "health": generate_health,
+    "devices": generate_devices,
 }
 
 
