@@ -87,6 +87,7 @@
         "demo/customer_value_demo.xml",
         "demo/service_ticket_demo.xml",
         "demo/customer_health_demo.xml",
+        "demo/installed_device_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

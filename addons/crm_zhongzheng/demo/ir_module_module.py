@@ -4,6 +4,7 @@ from odoo import api, models
 
 from .company import setup_company
 from .customer_health import generate_health
+from .devices import generate_devices
 from .history import generate_history
 from .service_tickets import generate_service_tickets
 
@@ -12,6 +13,7 @@ GENERATORS = {
     "history": generate_history,
     "service_tickets": generate_service_tickets,
     "health": generate_health,
+    "devices": generate_devices,
 }
 
 

@@ -163,6 +163,13 @@ class DeviceRecall(models.Model):
         self.write({"state": "done"})
         return True
 
+    def action_print_notices(self):
+        """The recall notice of every customer, each in its language."""
+        self.ensure_one()
+        return self.env.ref("crm_zhongzheng.recall_notice_report_action").report_action(
+            self.line_ids
+        )
+
     def action_view_tickets(self):
         self.ensure_one()
         return self.env["zhongzheng.service.ticket"]._tickets_action(

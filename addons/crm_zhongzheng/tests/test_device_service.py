@@ -251,3 +251,8 @@ class TestRecalls(DeviceCase):
         )[0].decode()
         self.assertIn("Power supply may overheat", html_b)
         self.assertNotIn("US-R1", html_b)
+        action = self.recall.with_user(self.service_user).action_print_notices()
+        self.assertEqual(action["report_name"], "crm_zhongzheng.report_recall_notice")
+        self.assertEqual(
+            set(action["context"]["active_ids"]), set(self.recall.line_ids.ids)
+        )

@@ -153,6 +153,25 @@ class TestInstalledBase(DeviceCase):
             )
         self.assertEqual(as_service.zz_partner_id, self.hospital_a)
 
+    def test_another_company_sees_none_of_the_devices(self):
+        (lot,) = self._serials(self.scanner, "US-501")
+        self._deliver(self.hospital_a, lot)
+        other = self.env["res.company"].create({"name": "Zhongzheng Export Co."})
+        outsider = make_user(
+            self.env,
+            "zz_devices_other_co",
+            "crm_zhongzheng.group_service_manager",
+            company=other,
+        )
+        Device = self.env["zhongzheng.installed.device"]
+        self.assertFalse(Device.with_user(outsider).search([("lot_id", "=", lot.id)]))
+        self.assertEqual(
+            Device.with_user(self.service_manager)
+            .search([("lot_id", "=", lot.id)])
+            .partner_id,
+            self.hospital_a,
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestDevicePortal(DeviceCase, HttpCase):
