@@ -1,6 +1,6 @@
 from . import field_kinds
-from . import res_company
 from . import res_company_devices
+from . import res_company
 from . import res_config_settings
 from . import rfm_segment
 from . import value_writer

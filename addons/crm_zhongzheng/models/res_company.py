@@ -221,7 +221,7 @@ def declare_settings(table):
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _inherit = ["res.company", "zhongzheng.device.settings.mixin"]
 
     locals().update(
         declare_settings(

@@ -2,11 +2,13 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
-class ResCompany(models.Model):
+class DeviceSettingsMixin(models.AbstractModel):
     """The company's settings of installed devices: maintenance visits and
-    recalls (installed_device.py, service_recall.py)."""
+    recalls (installed_device.py, service_recall.py); res.company inherits
+    it."""
 
-    _inherit = "res.company"
+    _name = "zhongzheng.device.settings.mixin"
+    _description = "Device Settings of a Company"
 
     device_maintenance_days = fields.Integer(
         string="Maintenance Visits ahead (days)",
