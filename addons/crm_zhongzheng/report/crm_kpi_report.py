@@ -141,9 +141,12 @@ class CrmKpiReport(models.Model):
         return SQL(" UNION ALL ").join(parts)
 
     def _live(self, **scope):
-        """The rows computed now (of a scope: kpi_sql's arguments)."""
+        """The rows computed now (of a scope: kpi_sql's arguments). OFFSET 0
+        keeps the ORM's conditions out of it: pushed down into its periods,
+        they make PostgreSQL expect one row where there are thousands."""
         return SQL(
-            "SELECT %s, now() AT TIME ZONE 'UTC' AS refreshed_at FROM (%s) live",
+            "SELECT %s, now() AT TIME ZONE 'UTC' AS refreshed_at"
+            " FROM (%s OFFSET 0) live",
             typed_columns("live"),
             kpi_sql(**scope),
         )
