@@ -196,7 +196,7 @@ class CustomerPyramidReport(models.AbstractModel):
                 if kind == "class":
                     label = classes[name]
                 else:
-                    label = tier_names.get(name) or self.env._("Out of the Pyramid")
+                    label = tier_names.get(name) or self.env._("Left the pyramid")
                 rows.append({"kind": kind, "label": label, **figures[name]})
         return rows
 
