@@ -201,21 +201,19 @@ class CrmKpiReport(models.Model):
         )
         scoped.env.flush_all()
         scoped.env.cr.execute(QUIET)
-        row = scoped.search(
+        # searched and read in one query: the scope is computed once
+        row = scoped.search_fetch(
             [
                 ("company_id", "=", company.id),
                 ("period", "=", period),
                 ("date", "=", date_start),
             ],
-            limit=1,
-        )
-        # read now, while the scope's figures are at hand
-        row.fetch(
             [
                 name
                 for name, _kind in COLUMNS
                 if name in self._fields and self._fields[name].is_accessible(self.env)
-            ]
+            ],
+            limit=1,
         )
         scoped.env.cr.execute(LOUD)
         return row
