@@ -141,9 +141,12 @@ class CrmKpiReport(models.Model):
         return SQL(" UNION ALL ").join(parts)
 
     def _live(self, **scope):
-        """The rows computed now (of a scope: kpi_sql's arguments)."""
+        """The rows computed now (of a scope: kpi_sql's arguments). OFFSET 0
+        keeps the ORM's conditions out of it: pushed down into its periods,
+        they make PostgreSQL expect one row where there are thousands."""
         return SQL(
-            "SELECT %s, now() AT TIME ZONE 'UTC' AS refreshed_at FROM (%s) live",
+            "SELECT %s, now() AT TIME ZONE 'UTC' AS refreshed_at"
+            " FROM (%s OFFSET 0) live",
             typed_columns("live"),
             kpi_sql(**scope),
         )
@@ -198,21 +201,19 @@ class CrmKpiReport(models.Model):
         )
         scoped.env.flush_all()
         scoped.env.cr.execute(QUIET)
-        row = scoped.search(
+        # searched and read in one query: the scope is computed once
+        row = scoped.search_fetch(
             [
                 ("company_id", "=", company.id),
                 ("period", "=", period),
                 ("date", "=", date_start),
             ],
-            limit=1,
-        )
-        # read now, while the scope's figures are at hand
-        row.fetch(
             [
                 name
                 for name, _kind in COLUMNS
                 if name in self._fields and self._fields[name].is_accessible(self.env)
-            ]
+            ],
+            limit=1,
         )
         scoped.env.cr.execute(LOUD)
         return row

@@ -182,21 +182,31 @@ class CustomerPyramidReport(models.AbstractModel):
 
     @api.model
     def _forecast(self, company, tiers, as_of):
-        """The forecast's rows as of the period's last day: each tier, out of
-        the pyramid, then each class, with its label."""
+        """The forecast's rows as of the period's last day (today for the
+        current period): each tier, out of the pyramid, then each class,
+        with its label; the one stored that day if there is one."""
         Forecast = self.env["zhongzheng.pyramid.forecast"]
         classes = dict(
             Forecast._fields["relationship_class"]._description_selection(self.env)
         )
         tier_names = {str(tier.id): tier.name for tier in tiers}
+        as_of = min(as_of, fields.Date.context_today(self))
+        stored = Forecast.search(
+            [("company_id", "=", company.id), ("date", "=", as_of)]
+        )
         rows = []
         for kind in ("tier", "class"):
-            names, figures = Forecast._forecast(company, kind, as_of)
+            mine = stored.filtered(lambda row, kind=kind: row.kind == kind)
+            if mine:
+                names = mine.mapped("state")
+                figures = {row.state: _figures(row) for row in mine}
+            else:
+                names, figures = Forecast._forecast(company, kind, as_of)
             for name in names:
                 if kind == "class":
                     label = classes[name]
                 else:
-                    label = tier_names.get(name) or self.env._("Out of the Pyramid")
+                    label = tier_names.get(name) or self.env._("Left the pyramid")
                 rows.append({"kind": kind, "label": label, **figures[name]})
         return rows
 
@@ -283,6 +293,23 @@ class CustomerPyramidReport(models.AbstractModel):
             mails |= mail
         _logger.info("customer pyramid: company %s, %s mails", company.id, len(mails))
         return mails
+
+
+def _figures(forecast):
+    """A stored forecast row's figures, as _forecast computes them."""
+    return {
+        name: forecast[name]
+        for name in (
+            "customers",
+            "forecast_quarter",
+            "forecast_year",
+            "revenue_quarter",
+            "revenue_year",
+            "backtest_customers",
+            "backtest_revenue",
+            "actual_revenue",
+        )
+    }
 
 
 def _share(part, total):

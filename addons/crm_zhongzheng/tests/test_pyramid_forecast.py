@@ -121,6 +121,25 @@ class TestPyramidForecast(ValueCase):
         gold = next(row for row in rows if row["label"] == self.tier["gold"].name)
         self.assertAlmostEqual(gold["forecast_quarter"], 2 * 5 / 6 + 0.25)
         self.assertIn("Lost", [row["label"] for row in rows], "the classes too")
+        # stored that day (the nightly cron's): the PDF reads it
+        self.env["zhongzheng.pyramid.forecast"]._refresh(self.company, as_of=AS_OF)
+        stored = self.env["zhongzheng.pyramid.forecast"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("tier_id", "=", self.tier["gold"].id),
+            ]
+        )
+        stored.forecast_quarter = 99.0
+        values = self.env(user=self.crm_manager)[
+            "report.crm_zhongzheng.report_customer_pyramid"
+        ]._get_report_values(
+            self.company.ids, {"period": "quarter", "date": "2026-02-15"}
+        )
+        rows = values["pyramids"][self.company.id]["forecast"]
+        self.assertEqual(
+            [row["forecast_quarter"] for row in rows if row["label"] == "Gold"], [99.0]
+        )
+        self.assertEqual(len(rows), 10, "four tiers, out, five classes")
 
     def test_for_crm_managers_only(self):
         self.env[FORECAST]._refresh(self.company, as_of=AS_OF)

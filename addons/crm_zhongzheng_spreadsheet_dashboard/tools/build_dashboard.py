@@ -34,11 +34,23 @@ PERIOD_FILTER = "8d3c6b0e-2b1f-4c55-9d6a-0a1f5e7c2d01"
 VALUE = "zhongzheng.customer.value.report"
 KPI = "zhongzheng.crm.kpi.report"
 MIGRATION = "zhongzheng.relationship.migration.report"
+FORECAST = "zhongzheng.pyramid.forecast"
 PARTNER = "res.partner"
 MENU = "odoo://ir_menu_xml_id/crm_zhongzheng."
 TIERS = 4  # platinum, gold, iron, lead
 TOP_CUSTOMERS = 10
 HEALTH = ["healthy", "watch", "at_risk", "critical"]
+CLASSES = ["potential", "marginal", "loyal", "lost", "non_customer"]
+# the forecast's columns: measure, label, format
+FORECAST_MEASURES = [
+    ("customers", "Customers Now", 1),
+    ("forecast_quarter", "Next Quarter", 4),
+    ("forecast_year", "In a Year", 4),
+    ("revenue_year", "Revenue Next Year", 2),
+    ("backtest_customers", "Forecast a Year Ago", 4),
+    ("actual_revenue", "Revenue of the Past Year", 2),
+    ("backtest_revenue", "Revenue Forecast a Year Ago", 2),
+]
 FLAGGED = ["at_risk", "critical"]
 
 STYLES = {
@@ -78,6 +90,7 @@ def pivot(
     sort=None,
     dated=True,
     offset=0,
+    context=None,
 ):
     """An Odoo pivot data source: read_group calls over `model`."""
     definition = {
@@ -87,7 +100,7 @@ def pivot(
         "name": name,
         "model": model,
         "domain": list(domain),
-        "context": {},
+        "context": dict(context or {}),
         "measures": [{"id": m, "fieldName": m} for m in measures],
         "rows": [dict(r) for r in rows],
         "columns": [dict(c) for c in columns],
@@ -159,6 +172,8 @@ PIVOTS = [
         ["revenue", "margin", "order_count"],
         rows=[{"fieldName": "partner_id"}],
         sort="revenue",
+        # the server returns the ten biggest buyers, not all customers
+        context={"zz_top_customers": TOP_CUSTOMERS},
     ),
     pivot(
         "6",
@@ -177,6 +192,33 @@ PIVOTS = [
         rows=[{"fieldName": "class_from"}],
         columns=[{"fieldName": "class_to"}],
         domain=[["kind", "=", "class"]],
+    ),
+    # the pyramid's forecast (as of its last nightly computation): one row
+    # per tier and per class; not matched to the period
+    *(
+        pivot(
+            pid,
+            name,
+            FORECAST,
+            [m for m, _label, _fmt in FORECAST_MEASURES],
+            rows=[{"fieldName": row}],
+            domain=domain,
+            dated=False,
+        )
+        for pid, name, row, domain in (
+            (
+                "8",
+                "Pyramid Forecast per Tier",
+                "tier_id",
+                [["kind", "=", "tier"], ["tier_id", "!=", False]],
+            ),
+            (
+                "9",
+                "Pyramid Forecast per Class",
+                "relationship_class",
+                [["kind", "=", "class"]],
+            ),
+        )
     ),
 ]
 
@@ -384,9 +426,26 @@ def main_sheet():
     heading(43, "Class Migration", "relationship_migration_report_menu_class")
     put("A44", "=PIVOT(7)")
 
-    # rows 54-: key figures per month (spills down as the period grows)
-    heading(54, "Key Figures per Month", "crm_kpi_report_menu")
-    put("A55", "=PIVOT(2,,FALSE)")
+    # rows 54-64: the forecast per tier and per class
+    heading(
+        54,
+        "Pyramid Forecast",
+        "customer_pyramid_forecast_menu",
+        "if customers move as in the past year",
+    )
+    columns(55, "Tier or Class", *[label for _m, label, _fmt in FORECAST_MEASURES])
+    cells_of = [(8, f'"#tier_id",{i}') for i in range(1, TIERS + 1)]
+    cells_of += [(9, f'"relationship_class","{code}"') for code in CLASSES]
+    for row, (pid, key) in enumerate(cells_of, start=56):
+        put(f"A{row}", f"=PIVOT.HEADER({pid},{key})", style=3)
+        for col, (measure, _label, fmt) in zip(
+            "BCDEFGH", FORECAST_MEASURES, strict=True
+        ):
+            put(f"{col}{row}", f'=PIVOT.VALUE({pid},"{measure}",{key})', fmt=fmt)
+
+    # rows 67-: key figures per month (spills down as the period grows)
+    heading(67, "Key Figures per Month", "crm_kpi_report_menu")
+    put("A68", "=PIVOT(2,,FALSE)")
 
     figures = scorecards() + [
         chart(
@@ -403,7 +462,7 @@ def main_sheet():
             domain=[["tier_id", "!=", False]],
         ),
     ]
-    rows = {0: 40, 11: 40, 19: 40, 32: 40, 42: 40, 53: 40}
+    rows = {0: 40, 11: 40, 19: 40, 32: 40, 42: 40, 53: 40, 66: 40}
     return sheet(
         "sheet1",
         "Dashboard",

@@ -61,7 +61,8 @@ def sections(items):
 
 
 def source_calls(env, data, today):
-    """(data source name, model, domain, fields, groupby, orderby) of every
+    """(data source name, model, domain, fields, groupby, orderby, context)
+    of every
     read_group the dashboard's data sources make when it opens."""
     calls = []
     fields_of = {}
@@ -93,7 +94,15 @@ def source_calls(env, data, today):
                 groupby = row_part + column_part
                 orderby = ",".join(f"{g} {ordered[g]}" for g in groupby if g in ordered)
                 calls.append(
-                    (source["name"], model, domain, measures, groupby, orderby)
+                    (
+                        source["name"],
+                        model,
+                        domain,
+                        measures,
+                        groupby,
+                        orderby,
+                        source.get("context") or {},
+                    )
                 )
     for sheet in data["sheets"]:
         for figure in sheet["figures"]:
@@ -107,18 +116,27 @@ def source_calls(env, data, today):
             )
             measure = measure_spec(fields(model), meta["measure"])
             calls.append(
-                (chart["title"]["text"], model, domain, [measure], meta["groupBy"], "")
+                (
+                    chart["title"]["text"],
+                    model,
+                    domain,
+                    [measure],
+                    meta["groupBy"],
+                    "",
+                    search.get("context") or {},
+                )
             )
     return calls
 
 
 def run_calls(env, calls):
-    """Each call's read_group result (lazy=False, as the client asks)."""
+    """Each call's read_group result (lazy=False, as the client asks, in
+    the data source's context)."""
     return [
-        env[model].read_group(
-            domain, measures, groupby, orderby=orderby or None, lazy=False
-        )
-        for _name, model, domain, measures, groupby, orderby in calls
+        env[model]
+        .with_context(**context)
+        .read_group(domain, measures, groupby, orderby=orderby or None, lazy=False)
+        for _name, model, domain, measures, groupby, orderby, context in calls
     ]
 
 
