@@ -1,5 +1,4 @@
 from . import field_kinds
-from . import res_company_devices
 from . import res_company
 from . import res_config_settings
 from . import rfm_segment

@@ -22,7 +22,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .res_company import RECOMMENDATION_METHODS
+from .company_settings import RECOMMENDATION_METHODS
 
 OUTCOME_DAYS = 90
 # per method: the temporary table of its recommendations, the field prefix

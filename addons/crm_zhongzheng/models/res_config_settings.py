@@ -1,6 +1,7 @@
 from odoo import fields, models
 
-from .res_company import ADMIN_SETTINGS, VALUE_SETTINGS, setting_fields
+from .company_settings import ADMIN_SETTINGS, VALUE_SETTINGS
+from .res_company import setting_fields
 
 
 class ResConfigSettings(models.TransientModel):

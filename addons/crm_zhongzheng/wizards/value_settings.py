@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..models.res_company import VALUE_SETTINGS, setting_fields
+from ..models.company_settings import VALUE_SETTINGS
+from ..models.res_company import setting_fields
 
 CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
 
