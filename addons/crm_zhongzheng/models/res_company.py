@@ -177,6 +177,16 @@ RECOMMENDATION_SETTING_FIELDS = {
         "Recommendations per Customer",
         5,
     ),
+    "recommendation_backtest_min_customers": (
+        fields.Integer,
+        "Recommendations: Backtest Decides from (customers)",
+        30,
+        (
+            "A recommendation backtest chooses the nightly method only when at "
+            "least this many customers bought something new in the 90 days "
+            "after its date."
+        ),
+    ),
     "recommendation_dismiss_days": (
         fields.Integer,
         "Recommendations: Dismissed for (days)",
@@ -404,12 +414,14 @@ class ResCompany(models.Model):
                 and 0 <= company.recommendation_min_confidence <= 100
                 and 1 <= company.recommendation_count <= 50
                 and 1 <= company.recommendation_dismiss_days <= 3650
+                and company.recommendation_backtest_min_customers >= 1
             ):
                 raise ValidationError(
                     self.env._(
                         "Recommendation support and confidence must be from 0 to "
-                        "100%, customers get from 1 to 50 recommendations, and a "
-                        "dismissed one stays away from 1 to 3650 days."
+                        "100%, customers get from 1 to 50 recommendations, a "
+                        "dismissed one stays away from 1 to 3650 days, and a "
+                        "backtest decides from one customer or more."
                     )
                 )
 

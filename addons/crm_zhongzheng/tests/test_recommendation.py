@@ -394,7 +394,9 @@ class TestRecommendationBacktest(RecommendationCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.recommendation_count = 1
+        cls.company.write(
+            {"recommendation_count": 1, "recommendation_backtest_min_customers": 4}
+        )
         category = cls.env["product.category"].create({"name": "Probes"})
         cls.probe = cls._product("Linear Probe", 300.0, category)
         cls.gel = cls._product(
@@ -524,3 +526,9 @@ class TestRecommendationBacktest(RecommendationCase):
         self.assertIn("not over", recent.verdict)
         self.assertEqual(self.company.recommendation_backtest_id, backtest)
         self.assertEqual(self.company.recommendation_method, "popularity")
+        # nor one of too few customers (7 here)
+        self.company.recommendation_backtest_min_customers = 8
+        few = self._backtest()
+        self.assertFalse(few.decides)
+        self.assertIn("Only 7 customers bought something new", few.verdict)
+        self.assertEqual(self.company.recommendation_backtest_id, backtest)
