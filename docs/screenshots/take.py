@@ -107,6 +107,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="http://127.0.0.1:8069")
     parser.add_argument("--db", default="zhongzheng")
+    parser.add_argument(
+        "--only", help="take only this picture (e.g. recommendations.png)"
+    )
     args = parser.parse_args()
     base = args.base.rstrip("/")
     rpc = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
@@ -135,6 +138,9 @@ def main():
             "document.querySelector('form.oe_login_form').submit()"
         )
         time.sleep(3)
+        if args.only == "recommendations.png":
+            recommendations(browser, base, args.db, rpc, uid)
+            return
 
         partner = ref("crm_zhongzheng.res_partner_beijing_union_demo")
         browser.goto(f"{base}/odoo/contacts/{partner}")
@@ -174,6 +180,29 @@ def main():
     finally:
         browser.close()
     pyramid_pdf(base, args.db, ref("base.main_company"))
+
+
+def recommendations(browser, base, db, rpc, uid):
+    """The Customer Value tab's recommended products of the demo customer
+    whose first recommendation has the most customers behind it."""
+    [first] = rpc.execute_kw(
+        db,
+        uid,
+        "admin",
+        "zhongzheng.customer.recommendation",
+        "search_read",
+        [[("rank", "=", 1), ("kind", "!=", "popular")]],
+        {"fields": ["partner_id"], "order": "score desc, id", "limit": 1},
+    )
+    browser.goto(f"{base}/odoo/contacts/{first['partner_id'][0]}")
+    browser.click("a.nav-link[name=customer_value]")
+    browser.wait("[name=recommendation_ids] .o_data_row")
+    browser.js(
+        "document.querySelector('[name=recommendation_ids]')"
+        ".scrollIntoView({block: 'center'})"
+    )
+    time.sleep(1)
+    browser.shot("recommendations.png")
 
 
 def pyramid_pdf(base, db, company_id):
