@@ -40,6 +40,18 @@ PRODUCTS = [
     ("Air Cushion Roll", 36.0, 21.0),
 ]
 SERVICE = ("Express Delivery Surcharge", 250.0, 120.0)
+# The purchase structure: four baskets of products bought together (indexes
+# in PRODUCTS), each a device first (bought once, on a customer's first
+# order, by half the customers) and the consumables that go with it. A
+# line is of the customer's own basket (70%), of a second basket (10%) or
+# any consumable, the popular ones more often (20%).
+BASKETS = [
+    [7, 5, 3, 12],  # hand pallet truck: battery service kit, pallets, bumpers
+    [6, 11, 8, 9],  # data logger: desiccant bags, crates, shrink hoods
+    [14, 4, 1, 15],  # barcode scanner: ribbons, cartons, air cushions
+    [13, 0, 2, 10],  # stretch wrapper roller: film, strapping, corners
+]
+CONSUMABLES = sorted(i for basket in BASKETS for i in basket[1:])
 
 _logger = logging.getLogger("bench.value_engine")
 
@@ -117,6 +129,10 @@ def generate(env, args, company, as_of):
         "prod_prices": [g.list_price for g in goods],
         "prod_names": [g.display_name for g in goods],
         "nprod": len(goods),
+        "baskets": len(BASKETS),
+        # 1-based product indexes, as the lines' pidx
+        "basket_idx": [[i + 1 for i in basket] for basket in BASKETS],
+        "consumable_idx": [i + 1 for i in CONSUMABLES],
         "user": env.ref("base.user_admin").id,
     }
     cr.execute("SELECT setseed(%s)", [(args.seed % 1000) / 1000.0])
@@ -127,6 +143,9 @@ def generate(env, args, company, as_of):
         """
         CREATE TEMP TABLE zzb_c0 AS
         SELECT n, id, child_id, birth,
+               floor(random() * %(baskets)s)::int AS basket,
+               floor(random() * (%(baskets)s - 1))::int AS other,
+               random() < 0.5 AS has_device,
                LEAST(birth + floor(-ln(1 - random()) * 540)::int, %(days)s - 1)
                    AS last_day,
                -- log-normal purchase rate: a few customers buy very often
@@ -232,6 +251,7 @@ def insert_orders(cr, p):
         CREATE TEMP TABLE zzb_so AS
         SELECT %(so_base)s + row_number() OVER (ORDER BY ts, cust) AS id,
                row_number() OVER (ORDER BY ts, cust) AS rn, cust, partner, ts,
+               row_number() OVER (PARTITION BY cust ORDER BY ts) = 1 AS first_order,
                -- invoiced some days after, most of them; delivered a few
                -- days after, mostly on time
                ts::date + floor(random() * 5)::int AS inv_date,
@@ -253,7 +273,7 @@ def insert_orders(cr, p):
         SELECT s AS slot,
                CASE WHEN s <= %(o)s THEN s
                     ELSE 1 + floor(random() * %(o)s)::int END AS rn,
-               floor(%(nprod)s * random() ^ 2)::int + 1 AS pidx,
+               random() AS u, random() AS v,
                random() < 0.1 AS dozen,
                1 + floor(-ln(1 - random()) * 3)::int AS qty,
                0.85 + 0.3 * random() AS pf
@@ -273,7 +293,22 @@ def insert_orders(cr, p):
           FROM (SELECT *, round(((%(prod_prices)s::float8[])[pidx] * pf
                                  * CASE WHEN dozen THEN 12 ELSE 1 END)::numeric,
                                 2) AS price_unit
-                  FROM zzb_sol) x
+                  FROM (SELECT l.*,
+                               CASE WHEN l.slot = l.rn AND so.first_order
+                                         AND c.has_device
+                                    THEN b[c.basket + 1][1]
+                                    WHEN l.u < 0.7
+                                    THEN b[c.basket + 1][2 + floor(3 * l.v)::int]
+                                    WHEN l.u < 0.8
+                                    THEN b[(c.basket + 1 + c.other) %% %(baskets)s + 1]
+                                          [2 + floor(3 * l.v)::int]
+                                    ELSE k[1 + floor(array_length(k, 1) * l.v ^ 2)::int]
+                               END AS pidx
+                          FROM zzb_sol l
+                          JOIN zzb_so so ON so.rn = l.rn
+                          JOIN zzb_cust c ON c.id = so.cust,
+                               (SELECT %(basket_idx)s::int[] AS b,
+                                       %(consumable_idx)s::int[] AS k) a) y) x
         """,
         p,
     )

@@ -26,6 +26,7 @@ import random
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import psutil
 
@@ -41,6 +42,7 @@ from bench._profiling import (
     rss_mb,
 )
 from bench._value_data import (
+    BASKETS,
     GENERATED_TABLES,
     INCREMENTAL_REF,
     data_counts,
@@ -185,7 +187,7 @@ def data_label(args):
     """What the data of a run depends on, kept in the database's comment."""
     return (
         f"data=c{args.customers}-l{args.lines}-o{args.lines_per_order}"
-        f"-s{args.seed}-acc{int(not args.no_accounting)}"
+        f"-s{args.seed}-acc{int(not args.no_accounting)}-baskets{len(BASKETS)}"
     )
 
 
@@ -387,6 +389,34 @@ def print_recommendations(bench, label):
     )
 
 
+def backtest_phase(bench, env, company, as_of):
+    """The recommendation backtest as of 91 days before the data's end (the
+    90 days after it complete), co-purchase against the best sellers; its
+    winner is printed, not applied (the next phases keep co-purchase)."""
+    backtest = env["zhongzheng.recommendation.backtest"].create(
+        {"company_id": company.id, "as_of_date": as_of - timedelta(days=91)}
+    )
+    begin = time.perf_counter()
+    backtest.write(backtest._run())
+    bench.reco_backtest_seconds = time.perf_counter() - begin
+    env.cr.commit()
+    top = backtest.top_count
+    methods = (("co-purchase", ""), ("best sellers", "baseline_"))
+    bench.reco_backtest = " ".join(
+        f"{name.replace(' ', '_')}:p@{top}={backtest[prefix + 'precision']:.1f}%"
+        f",r@{top}={backtest[prefix + 'recall']:.1f}%"
+        f",hit={backtest[prefix + 'hit_rate']:.1f}%"
+        for name, prefix in methods
+    )
+    print(
+        f"recommendation backtest as of {backtest.as_of_date}:"
+        f" {backtest.customer_count} customers, {backtest.purchase_count} new"
+        f" purchases in the 90 days after; {bench.reco_backtest};"
+        f" winner {backtest.winner}; {bench.reco_backtest_seconds:.1f} s",
+        flush=True,
+    )
+
+
 def run_phases(bench, odoo, registry, args, as_of, population):
     engine_name = "zhongzheng.value.engine"
     with registry.cursor() as cr:
@@ -401,6 +431,7 @@ def run_phases(bench, odoo, registry, args, as_of, population):
             engine._recompute(companies=company, as_of=as_of, fit_clv=True)
             cr.commit()
         print_recommendations(bench, "first full recompute: every row written")
+        backtest_phase(bench, env, company, as_of)
         if args.full_only:
             bench.engine_peak = peak_rss_mb()
             cr.rollback()
@@ -514,6 +545,8 @@ def summary(bench, args, counts):
             f"orm_extrapolated={orm['extrapolated']:.0f}s",
             f"speedup={speedup:.1f}x",
         ]
+    if getattr(bench, "reco_backtest", None):
+        parts.append(f"reco_backtest={bench.reco_backtest}")
     parts.append(f"peak_rss={peak:.0f}MB")
     print(" ".join(parts))
     print(

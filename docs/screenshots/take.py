@@ -108,6 +108,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="http://127.0.0.1:8069")
     parser.add_argument("--db", default="zhongzheng")
+    parser.add_argument(
+        "--only", help="take only this picture (e.g. recommendations.png)"
+    )
     args = parser.parse_args()
     base = args.base.rstrip("/")
     rpc = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
@@ -130,6 +133,10 @@ def main():
     # the same tab as the demo's salesperson, who works in Chinese
     browser = Browser()
     try:
+        if args.only == "recommendations.png":
+            log_in(browser, base, args.db, "admin")
+            recommendations(browser, base, args.db, rpc, uid)
+            return
         log_in(browser, base, args.db, "lina")
         value_tab(browser, base, partner, "value-tab-zh.png")
     finally:
@@ -191,6 +198,29 @@ def value_tab(browser, base, partner, name):
     browser.click("a.nav-link[name=customer_value]")
     browser.wait("[name=value_points_current] .o_progressbar")
     browser.shot(name)
+
+
+def recommendations(browser, base, db, rpc, uid):
+    """The Customer Value tab's recommended products of the demo customer
+    whose first recommendation has the most customers behind it."""
+    [first] = rpc.execute_kw(
+        db,
+        uid,
+        "admin",
+        "zhongzheng.customer.recommendation",
+        "search_read",
+        [[("rank", "=", 1), ("kind", "!=", "popular")]],
+        {"fields": ["partner_id"], "order": "score desc, id", "limit": 1},
+    )
+    browser.goto(f"{base}/odoo/contacts/{first['partner_id'][0]}")
+    browser.click("a.nav-link[name=customer_value]")
+    browser.wait("[name=recommendation_ids] .o_data_row")
+    browser.js(
+        "document.querySelector('[name=recommendation_ids]')"
+        ".scrollIntoView({block: 'center'})"
+    )
+    time.sleep(1)
+    browser.shot("recommendations.png")
 
 
 def pyramid_pdf(base, db, company_id):

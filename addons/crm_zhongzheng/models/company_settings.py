@@ -180,6 +180,16 @@ RECOMMENDATION_SETTING_FIELDS = {
         "Recommendations per Customer",
         5,
     ),
+    "recommendation_backtest_min_customers": (
+        fields.Integer,
+        "Recommendations: Backtest Decides from (customers)",
+        30,
+        (
+            "A recommendation backtest chooses the nightly method only when at "
+            "least this many customers bought something new in the 90 days "
+            "after its date."
+        ),
+    ),
     "recommendation_dismiss_days": (
         fields.Integer,
         "Recommendations: Dismissed for (days)",

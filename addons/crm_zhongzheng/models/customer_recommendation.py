@@ -21,6 +21,9 @@ class CustomerRecommendation(models.Model):
     _description = "Product Recommendation"
     _order = "rank, id"
     _rec_name = "product_id"
+    # written by the engine only, hundreds of thousands at a time: no
+    # create/write user and date (two foreign-key checks less a row)
+    _log_access = False
 
     partner_id, company_id = customer_of_company()
     product_id = fields.Many2one("product.product", required=True, ondelete="cascade")

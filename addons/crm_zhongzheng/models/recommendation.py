@@ -41,6 +41,8 @@ _logger = logging.getLogger(__name__)
 RECENT_MONTHS = 12
 # a device is bought on about one order per buyer, a consumable on several
 DEVICE_MAX_ORDERS, CONSUMABLE_MIN_ORDERS = 1.5, 2.0
+# a first pass of this many rows checks its foreign keys set-based
+BULK_ROWS = 20000
 RECOMMENDATION_COLUMNS = (
     "rank",
     "score",
@@ -333,14 +335,39 @@ class Recommendation(models.AbstractModel):
     def _write_recommendations(self, params):
         """Per customer its top N products, made the company's stored
         recommendations: vanished ones deleted, changed ones updated, new
-        ones inserted. Returns their number."""
+        ones inserted (into an empty table: all inserted in the index's
+        order, no comparison). Returns their number."""
         Recommendation = self.env["zhongzheng.customer.recommendation"]
         Recommendation.flush_model()
         cr = self.env.cr
         self._temp_table("zz_reco_new", SQL(self._recommendation_query(), **params))
-        cr.execute("CREATE INDEX ON zz_reco_new (partner_id, product_id)")
         cr.execute("SELECT COUNT(*) FROM zz_reco_new")
         count = cr.fetchone()[0]
+        columns = [SQL.identifier(name) for name in RECOMMENDATION_COLUMNS]
+        insert = SQL(
+            "INSERT INTO zhongzheng_customer_recommendation"
+            " (company_id, partner_id, product_id, %(columns)s)"
+            " SELECT %(company)s, n.partner_id, n.product_id, %(values)s"
+            " FROM zz_reco_new n",
+            columns=SQL(", ").join(columns),
+            values=SQL(", ").join(SQL("n.%s", c) for c in columns),
+            company=params["company"],
+        )
+        cr.execute(
+            SQL(
+                "SELECT 1 FROM zhongzheng_customer_recommendation"
+                " WHERE company_id = %s LIMIT 1",
+                params["company"],
+            )
+        )
+        if not cr.rowcount:
+            # the first pass: every row new, in the order of the unique index
+            self._first_fill(
+                SQL("%s ORDER BY n.partner_id, n.product_id", insert), count
+            )
+            Recommendation.invalidate_model()
+            return count
+        cr.execute("CREATE INDEX ON zz_reco_new (partner_id, product_id)")
         same = SQL(
             "r.company_id = %s AND n.partner_id = r.partner_id"
             " AND n.product_id = r.product_id",
@@ -355,40 +382,64 @@ class Recommendation(models.AbstractModel):
                 same,
             )
         )
-        columns = [SQL.identifier(name) for name in RECOMMENDATION_COLUMNS]
-        stamp = {"uid": self.env.uid, "now": fields.Datetime.now()}
         cr.execute(
             SQL(
-                "UPDATE zhongzheng_customer_recommendation r SET %(set)s,"
-                " write_uid = %(uid)s, write_date = %(now)s"
+                "UPDATE zhongzheng_customer_recommendation r SET %(set)s"
                 " FROM zz_reco_new n WHERE %(same)s AND (%(changed)s)",
                 set=SQL(", ").join(SQL("%s = n.%s", c, c) for c in columns),
                 changed=SQL(" OR ").join(
                     SQL("r.%s IS DISTINCT FROM n.%s", c, c) for c in columns
                 ),
                 same=same,
-                **stamp,
             )
         )
         cr.execute(
             SQL(
-                "INSERT INTO zhongzheng_customer_recommendation"
-                " (company_id, partner_id, product_id, %(columns)s,"
-                "  create_uid, create_date, write_uid, write_date)"
-                " SELECT %(company)s, n.partner_id, n.product_id, %(values)s,"
-                "  %(uid)s, %(now)s, %(uid)s, %(now)s"
-                " FROM zz_reco_new n WHERE NOT EXISTS"
-                " (SELECT 1 FROM zhongzheng_customer_recommendation r"
-                "   WHERE %(same)s)",
-                columns=SQL(", ").join(columns),
-                values=SQL(", ").join(SQL("n.%s", c) for c in columns),
-                company=params["company"],
-                same=same,
-                **stamp,
+                "%s WHERE NOT EXISTS (SELECT 1 FROM"
+                " zhongzheng_customer_recommendation r WHERE %s)",
+                insert,
+                same,
             )
         )
         Recommendation.invalidate_model()
         return count
+
+    @api.model
+    def _first_fill(self, insert, count):
+        """Run `insert` into the company's empty recommendations. Many rows
+        (BULK_ROWS; the context's reco_bulk_rows in tests) go in without
+        the per-row foreign-key checks (4-5 index probes and row locks a
+        row, most of the time of a first pass): the table's foreign keys
+        are dropped, the rows inserted and the keys added again, which
+        checks all rows in one join each; a row that fails them fails the
+        step, and its savepoint takes all of it back. Adding a key locks
+        the table it refers to against writes until the transaction ends:
+        a once-only cost of the first full pass (the later ones write only
+        what changed, with the usual checks)."""
+        cr = self.env.cr
+        if count < self.env.context.get("reco_bulk_rows", BULK_ROWS):
+            cr.execute(insert)
+            return
+        cr.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'zhongzheng_customer_recommendation'::regclass"
+            " AND contype = 'f' ORDER BY conname"
+        )
+        keys = cr.fetchall()
+        table = SQL.identifier("zhongzheng_customer_recommendation")
+        for name, _definition in keys:
+            cr.execute(
+                SQL("ALTER TABLE %s DROP CONSTRAINT %s", table, SQL.identifier(name))
+            )
+        cr.execute(insert)
+        for name, definition in keys:
+            cr.execute(
+                SQL(
+                    "ALTER TABLE %s ADD CONSTRAINT %s " + definition.replace("%", "%%"),
+                    table,
+                    SQL.identifier(name),
+                )
+            )
 
     @api.model
     def _recommendation_query(self):

@@ -15,7 +15,8 @@ recommended to them, the share they bought new; recall@N: of their new
 purchases, the share recommended; hit rate: the customers with at least one
 recommended product bought. Co-purchase wins when its recall is higher (both
 are judged against the same purchases); the company's nightly run then
-recommends by the method that won its last complete backtest."""
+recommends by the method that won its last complete backtest of enough
+customers (a company setting, 30 by default)."""
 
 from datetime import timedelta
 
@@ -95,10 +96,16 @@ class RecommendationBacktest(models.Model):
         help="The 90 days after the date are over: the outcome is final, and "
         "the company's nightly run recommends by the winner.",
     )
+    decides = fields.Boolean(
+        string="Chooses the Method",
+        readonly=True,
+        help="Complete, with enough customers judged (company setting): the "
+        "nightly run recommends by the winner.",
+    )
     verdict = fields.Text(compute="_compute_verdict")
 
     @api.depends_context("lang")
-    @api.depends("state", "winner", "recall", "baseline_recall", "complete")
+    @api.depends("state", "winner", "recall", "baseline_recall", "complete", "decides")
     def _compute_verdict(self):
         _ = self.env._
         for backtest in self:
@@ -128,13 +135,19 @@ class RecommendationBacktest(models.Model):
                     "The 90 days after the date are not over: the nightly run "
                     "keeps its method."
                 )
+            elif not backtest.decides:
+                text += " " + _(
+                    "Only %(count)s customers bought something new in those 90 "
+                    "days, too few to decide: the nightly run keeps its method.",
+                    count=backtest.customer_count,
+                )
             backtest.verdict = text
 
     def _store_run(self):
         """The figures, and a complete backtest's winner made the company's
         method: its nightly run recommends by it from then on."""
         result = super()._store_run()
-        if self.complete:
+        if self.decides:
             self.company_id.write(
                 {
                     "recommendation_method": self.winner,
@@ -229,6 +242,11 @@ class RecommendationBacktest(models.Model):
                     prefix + "hit_rate": rate(hit_customers, customers),
                 }
             )
+        values["decides"] = (
+            values["complete"]
+            and values["customer_count"]
+            >= company.recommendation_backtest_min_customers
+        )
         values["winner"] = (
             "co_purchase"
             if values["hit_count"] > values["baseline_hit_count"]

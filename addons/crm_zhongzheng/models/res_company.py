@@ -259,12 +259,14 @@ class ResCompany(models.Model):
                 and 0 <= company.recommendation_min_confidence <= 100
                 and 1 <= company.recommendation_count <= 50
                 and 1 <= company.recommendation_dismiss_days <= 3650
+                and company.recommendation_backtest_min_customers >= 1
             ):
                 raise ValidationError(
                     self.env._(
                         "Recommendation support and confidence must be from 0 to "
-                        "100%, customers get from 1 to 50 recommendations, and a "
-                        "dismissed one stays away from 1 to 3650 days."
+                        "100%, customers get from 1 to 50 recommendations, a "
+                        "dismissed one stays away from 1 to 3650 days, and a "
+                        "backtest decides from one customer or more."
                     )
                 )
 

@@ -242,6 +242,57 @@ class TestRecommendation(RecommendationCase):
             .product_id,
         )
 
+    def _stored(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT partner_id, product_id, rank, score, kind, reason_product_id,"
+            " reason_tier_id, median_days, expected_date"
+            " FROM zhongzheng_customer_recommendation WHERE company_id = %s"
+            " ORDER BY partner_id, product_id",
+            [self.company.id],
+        )
+        return self.env.cr.fetchall()
+
+    def _foreign_keys(self):
+        self.env.cr.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'f'"
+            " AND conrelid = 'zhongzheng_customer_recommendation'::regclass"
+            " ORDER BY 1"
+        )
+        return self.env.cr.fetchall()
+
+    def test_first_fill_equals_the_update_of_stale_rows(self):
+        keys = self._foreign_keys()
+        self.assertIn("REFERENCES res_partner(id) ON DELETE CASCADE", str(keys))
+        expected = self._stored()
+        self.assertEqual(len(expected), 12)
+        # stale rows: one changed, one gone, one that should not be there
+        Recommendation = self.env["zhongzheng.customer.recommendation"]
+        stored = Recommendation.search([("company_id", "=", self.company.id)])
+        stored[0].write({"score": 1.0, "rank": 9})
+        stored[1].unlink()
+        Recommendation.create(
+            {
+                "partner_id": self.cover_buyers[0].id,
+                "company_id": self.company.id,
+                "product_id": self.stand.id,
+                "kind": "popular",
+            }
+        )
+        self.engine._recompute(companies=self.company, as_of=AS_OF)
+        self.assertEqual(self._stored(), expected)
+        # from an empty table: the first pass's single insert, with the
+        # foreign keys checked row by row, or set-based (the bulk path)
+        for bulk_rows in (10**9, 1):
+            Recommendation.search([("company_id", "=", self.company.id)]).unlink()
+            self.engine.with_context(reco_bulk_rows=bulk_rows)._recompute(
+                companies=self.company, as_of=AS_OF
+            )
+            self.assertEqual(self._stored(), expected)
+        # the bulk path put the same keys back (ON DELETE CASCADE...)
+        self.assertEqual(self._foreign_keys(), keys)
+
     def test_settings_refuse_nonsense(self):
         for vals in (
             {"recommendation_count": 0},
@@ -343,7 +394,9 @@ class TestRecommendationBacktest(RecommendationCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.recommendation_count = 1
+        cls.company.write(
+            {"recommendation_count": 1, "recommendation_backtest_min_customers": 4}
+        )
         category = cls.env["product.category"].create({"name": "Probes"})
         cls.probe = cls._product("Linear Probe", 300.0, category)
         cls.gel = cls._product(
@@ -473,3 +526,9 @@ class TestRecommendationBacktest(RecommendationCase):
         self.assertIn("not over", recent.verdict)
         self.assertEqual(self.company.recommendation_backtest_id, backtest)
         self.assertEqual(self.company.recommendation_method, "popularity")
+        # nor one of too few customers (7 here)
+        self.company.recommendation_backtest_min_customers = 8
+        few = self._backtest()
+        self.assertFalse(few.decides)
+        self.assertIn("Only 7 customers bought something new", few.verdict)
+        self.assertEqual(self.company.recommendation_backtest_id, backtest)
