@@ -23,8 +23,13 @@ install=$missing
 if [ "$missing" = "$ADDONS" ]; then install="l10n_cn,$missing"; fi
 if [ -n "$missing" ]; then
   echo "installing $install into database '$DB' with Chinese and the demo data (a few minutes)"
-  odoo -c "$CONF" -d "$DB" -i "$install" --load-language=zh_CN --stop-after-init --no-http --log-level="$LOG_LEVEL"
+  odoo -c "$CONF" -d "$DB" -i "$install" --stop-after-init --no-http --log-level="$LOG_LEVEL"
   echo "installed: $install"
+  # Chinese for the staff, loaded once the database exists (while creating it
+  # Odoo would make it every new partner's language, admin's too)
+  if [ "$missing" = "$ADDONS" ]; then
+    odoo -c "$CONF" -d "$DB" --load-language=zh_CN --stop-after-init --no-http --log-level="$LOG_LEVEL"
+  fi
 fi
 echo "serving database '$DB' on http://localhost:8069 (admin / admin); log level $LOG_LEVEL"
 exec odoo -c "$CONF" -d "$DB" --db-filter "^$DB\$" "${LOG[@]}" "$@"

@@ -27,6 +27,9 @@ def setup_company(env):
         env["account.chart.template"].try_loading(
             "cn" if l10n_cn else "generic_coa", company, install_demo=False
         )
+        # the generic chart brings US dollars: the company keeps its yuan
+        # (nothing is posted yet, so Odoo lets it change back)
+        company.currency_id = env.ref("base.CNY")
     Rate = env["res.currency.rate"]
     day = fields.Date.context_today(company) - timedelta(days=RATE_DAYS_AGO)
     for xmlid, rate in RATES.items():
