@@ -81,7 +81,7 @@ class Browser:
         self.cmd("Page.navigate", url=url)
         time.sleep(1)
 
-    def wait(self, selector, timeout=30):
+    def wait(self, selector, timeout=300):
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.js(f"!!document.querySelector({json.dumps(selector)})"):
