@@ -8,3 +8,4 @@ from . import report_charts
 from . import customer_profile_report
 from . import customer_pyramid_report
 from . import service_quality_pdf_report
+from . import clv_fit_report

@@ -20,3 +20,5 @@ from . import test_customer_health
 from . import test_value_cuts
 from . import test_care_rules
 from . import test_recommendation
+from . import test_clv_models
+from . import test_clv_backtest
