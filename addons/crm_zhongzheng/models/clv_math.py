@@ -144,6 +144,16 @@ def _bgnbd_loglik(params, data):
     return ll, np.array([d_r, d_alpha, d_a, d_b])
 
 
+def bgnbd_data(x, t_x, age):
+    """The compressed data of :func:`_bgnbd_loglik`."""
+    repeat = x > 0
+    (ux, ut_x, uT), w = compress(x[repeat], t_x[repeat], age[repeat])
+    (uT0,), w0 = compress(age[~repeat])
+    xs, x_inverse = np.unique(x, return_inverse=True)
+    wx = np.bincount(x_inverse.ravel(), minlength=len(xs)).astype(float)
+    return (xs, wx, ux, ut_x, uT, w, uT0, w0)
+
+
 def fit_bgnbd(frequency, recency, T, penalizer=0.0):
     """Fit the BG/NBD model by maximum likelihood.
 
@@ -169,12 +179,7 @@ def fit_bgnbd(frequency, recency, T, penalizer=0.0):
     # fit in units of the mean age so that alpha is of order 1 whatever the unit
     scale = float(age.mean()) if age.mean() > 0 else 1.0
     t_x, age = t_x / scale, age / scale
-    repeat = x > 0
-    (ux, ut_x, uT), w = compress(x[repeat], t_x[repeat], age[repeat])
-    (uT0,), w0 = compress(age[~repeat])
-    xs, x_inverse = np.unique(x, return_inverse=True)
-    wx = np.bincount(x_inverse.ravel(), minlength=len(xs)).astype(float)
-    data = (xs, wx, ux, ut_x, uT, w, uT0, w0)
+    data = bgnbd_data(x, t_x, age)
 
     # start from a gamma-mean purchase rate r/alpha equal to the observed one
     rate = max(x.sum(), 1.0) / max(age.sum(), 1e-9)
