@@ -79,19 +79,42 @@ def _prepare(frequency, recency, T):
 # Pareto/NBD
 
 
-def _pareto_terms(params, x, t_x, T):
+def _pairs(x, times):
+    """(distinct (x, time) pairs, index of each row's pair)."""
+    uniq, inverse = np.unique(np.column_stack([x, times]), axis=0, return_inverse=True)
+    return uniq[:, 0], uniq[:, 1], inverse.ravel()
+
+
+def with_pairs(data):
+    """(x, t_x, T, w) rows with their distinct (x, t_x) and (x, T) pairs."""
+    x, t_x, T, _w = data
+    return (*data, (_pairs(x, t_x), _pairs(x, T)))
+
+
+def _hyp(params, x, times, pairs=None):
+    """2F1(r+s+x, s+1; r+s+x+1; |alpha-beta| / (max(alpha, beta) + time))
+    (alpha >= beta; r+x second else), on the distinct (x, time) pairs when
+    given: a customer's 2F1 depends on x and one time only."""
+    r, alpha, s, beta = params
+    big, diff = max(alpha, beta), abs(alpha - beta)
+    ux, utimes, inverse = pairs if pairs is not None else (x, times, None)
+    rsx = r + s + ux
+    second = s + 1.0 if alpha >= beta else r + ux
+    value = hyp2f1(rsx, second, rsx + 1.0, diff / (big + utimes))
+    return value if inverse is None else value[inverse]
+
+
+def _pareto_terms(params, x, t_x, T, pairs=(None, None)):
     """Per row: the log of the 'alive all along' term and of the 'dropped
     out between t_x and T' term of the likelihood, and the common log
     factor (FHL 2005 note, eqs. 17-22)."""
     r, alpha, s, beta = params
-    big, diff = max(alpha, beta), abs(alpha - beta)
+    big = max(alpha, beta)
     rsx = r + s + x
-    # alpha >= beta keeps the second parameter at s + 1, else it is r + x
-    second = s + 1.0 if alpha >= beta else r + x
     log_tx, log_T = np.log(big + t_x), np.log(big + T)
     with np.errstate(all="ignore"):
-        f1 = hyp2f1(rsx, second, rsx + 1.0, diff / (big + t_x))
-        f2 = hyp2f1(rsx, second, rsx + 1.0, diff / (big + T))
+        f1 = _hyp(params, x, t_x, pairs[0])
+        f2 = _hyp(params, x, T, pairs[1])
         inner = f1 - f2 * np.exp(-rsx * (log_T - log_tx))
     log_a0 = -rsx * log_tx + np.log(np.maximum(inner, 1e-300))
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -101,10 +124,14 @@ def _pareto_terms(params, x, t_x, T):
 
 
 def _pareto_value(params, data):
-    x, t_x, T, w = data
+    """Total log-likelihood of (x, t_x, T, weight[, pairs]) rows; ``pairs``
+    are the distinct (x, t_x) and (x, T) of the rows (see _hyp)."""
+    x, t_x, T, w, *pairs = data
+    if not pairs:
+        pairs = [(_pairs(x, t_x), _pairs(x, T))]
     with np.errstate(all="ignore"):
         # far from the optimum 2F1 can overflow: a NaN the optimiser steps back from
-        alive, dropped, common = _pareto_terms(params, x, t_x, T)
+        alive, dropped, common = _pareto_terms(params, x, t_x, T, pairs[0])
         return float(w @ (common + np.logaddexp(alive, dropped)))
 
 
@@ -112,6 +139,7 @@ def _maximum_likelihood(cls, value, frequency, recency, T, penalizer, time_scale
     """Fit a model whose log-likelihood is ``value`` (rescaled time; the
     parameters flagged in ``time_scaled`` are in units of time)."""
     x, scale, data, rate = _prepare(frequency, recency, T)
+    data = with_pairs(data)
     x0 = np.clip(np.log([1.0, 1.0 / rate, 1.0, 1.0]), -10.0, 10.0)
     unit = np.where(time_scaled, scale, 1.0)
     params, success = maximise(
@@ -164,7 +192,7 @@ def _mbg_value(params, data):
     / Gamma(r) * [(alpha+T)^-(r+x) + a/(b+x) (alpha+t_x)^-(r+x)], every
     customer (also x = 0) may have dropped out at their last purchase."""
     r, alpha, a, b = params
-    x, t_x, T, w = data
+    x, t_x, T, w, *_pairs = data
     common = beta_geometric_common(params, x, 1.0)
     alive = -(r + x) * np.log(alpha + T)
     dropped = math.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)

@@ -71,7 +71,7 @@ def standard_errors(model, fit, frequency, recency, T):
     if model == "bgnbd":
         return _bgnbd_errors(fit, x, t_x, T)
     (ux, ut_x, uT), w = compress(x, t_x, T)
-    data = (ux, ut_x, uT, w)
+    data = clv_math_models.with_pairs((ux, ut_x, uT, w))
     value = VALUES[model]
     theta = np.log(np.asarray(fit[:4], dtype=float))
     size, h = len(theta), 1e-4
