@@ -477,6 +477,41 @@ def run_phases(bench, odoo, registry, args, as_of, population):
         cr.rollback()
 
 
+def time_clv_models(odoo, registry, as_of):
+    """The lifetime value fit of each purchase model on the company's
+    purchase summaries (budget: 5 s per model beyond BG/NBD), with the
+    standard errors' numerical Hessian and the per-customer 80% range."""
+    models_ = sys.modules[f"odoo.addons.{ADDON}.models.clv_math_models"]
+    uncertainty = sys.modules[f"odoo.addons.{ADDON}.models.clv_math_uncertainty"]
+    clv_math = sys.modules[f"odoo.addons.{ADDON}.models.clv_math"]
+    with registry.cursor() as cr:
+        env = new_env(odoo, cr)
+        company = env.ref("base.main_company")
+        _ids, x, t_x, T, monetary = env["zhongzheng.clv.fit"]._inputs(company, as_of)
+        cr.rollback()
+    ok, _spend = clv_math.usable_rows(x, t_x, T, monetary)
+    x, t_x, T = x[ok], t_x[ok], T[ok]
+    print(
+        f"\n==== lifetime value models on {len(x)} customers"
+        f" ({int((x > 0).sum())} repeat)"
+    )
+    for model in models_.MODELS:
+        start = time.perf_counter()
+        fit = models_.fit_purchases(model, x, t_x, T)
+        fitted = time.perf_counter() - start
+        start = time.perf_counter()
+        uncertainty.standard_errors(model, fit, x, t_x, T)
+        errors = time.perf_counter() - start
+        start = time.perf_counter()
+        uncertainty.purchase_range(model, fit, 90, x[:1000], t_x[:1000], T[:1000])
+        ranges = time.perf_counter() - start
+        print(
+            f"  {model:7s} fit {fitted:6.2f} s, standard errors {errors:5.2f} s,"
+            f" 80% range of 1000 customers {ranges:5.2f} s;"
+            f" LL {fit.log_likelihood:.1f}, converged {fit.converged}"
+        )
+
+
 def print_environment(cr):
     cr.execute(
         "SELECT name, current_setting(name) FROM pg_settings WHERE name IN"
@@ -697,6 +732,7 @@ def main(argv=None):
     instrument(registry, bench.profiler, field_kinds)
     time_recommendations(bench, registry)
     run_phases(bench, odoo, registry, args, as_of, counts["customers"])
+    time_clv_models(odoo, registry, as_of)
     ok = summary(bench, args, counts)
     if args.keep:
         print(f"kept database {args.db}")

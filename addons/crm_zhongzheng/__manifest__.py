@@ -75,6 +75,7 @@
         "report/customer_profile_templates.xml",
         "report/service_quality_templates.xml",
         "report/recall_notice_templates.xml",
+        "report/clv_fit_templates.xml",
         "wizards/report_period_views.xml",
         "views/menus.xml",
     ],

@@ -31,12 +31,16 @@ from . import service_ticket_costs
 from . import service_ticket_portal
 from . import tracking_event
 from . import clv_fit
+from . import clv_fit_inputs
+from . import clv_fit_model
+from . import clv_fit_backtest
 from . import clv_fit_failure
 from . import clv_fit_line
 from . import value_queue
 from . import customer_segment
 from . import res_partner_devices
 from . import res_partner
+from . import res_partner_clv
 from . import sale_order
 from . import payment_transaction
 from . import purchase_order

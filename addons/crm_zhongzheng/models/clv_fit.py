@@ -5,7 +5,6 @@ probability alive, expected purchases and lifetime value via the writer."""
 
 import logging
 import math
-from datetime import timedelta
 from typing import NamedTuple
 
 import numpy as np
@@ -15,16 +14,16 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from . import clv_math
-from .value_sql import partner_filter
+from . import clv_math, clv_math_backtest, clv_math_models
 
 _logger = logging.getLogger(__name__)
 CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
 # the figures this step writes
 # what a user chooses of a fit; the rest is the fit's output
-FIT_INPUTS = frozenset({"company_id", "as_of_date"})
+FIT_INPUTS = frozenset({"company_id", "as_of_date", "holdout_end_date", "model"})
 CLV_FIELDS = ("clv_prob_alive", "clv_expected_purchases", "clv_value")
 CLV_PREDICTION_DAYS = 90
+MODEL_CHOICES = [("bgnbd", "BG/NBD"), ("pareto", "Pareto/NBD"), ("mbgnbd", "MBG/NBD")]
 
 
 class ClvInputs(NamedTuple):
@@ -40,7 +39,8 @@ class ClvInputs(NamedTuple):
 
 
 class ClvFit(models.Model):
-    """A BG/NBD + Gamma-Gamma fit over a company's customers as of a date.
+    """A purchase model (BG/NBD, Pareto/NBD or MBG/NBD) + Gamma-Gamma fit
+    over a company's customers as of a date.
 
     A fit as of a past date is a backtest: it compares the repeat purchases
     it predicts for the period after that date with those that happened."""
@@ -59,6 +59,17 @@ class ClvFit(models.Model):
         required=True,
         default=fields.Date.context_today,
         help="Only orders up to this date count; customer age is measured to it.",
+    )
+    holdout_end_date = fields.Date(
+        string="Holdout End",
+        help="A fit as of a past date is compared with what happened from "
+        "the day after it up to this date (default: today).",
+    )
+    model = fields.Selection(
+        MODEL_CHOICES,
+        string="Purchase Model",
+        required=True,
+        default=lambda self: self.env.company._clv_applied_model(),
     )
     run_date = fields.Datetime(readonly=True)
     state = fields.Selection(
@@ -95,8 +106,34 @@ class ClvFit(models.Model):
     alpha = fields.Float(digits=(16, 6), readonly=True)
     a = fields.Float(digits=(16, 6), readonly=True)
     b = fields.Float(digits=(16, 6), readonly=True)
+    s = fields.Float(digits=(16, 6), readonly=True)
+    beta = fields.Float(digits=(16, 6), readonly=True)
     bgnbd_log_likelihood = fields.Float(
-        string="BG/NBD Log-Likelihood", digits=(16, 4), readonly=True
+        string="Purchase Model Log-Likelihood", digits=(16, 4), readonly=True
+    )
+    value_basis = fields.Selection(
+        [
+            ("revenue", "Revenue"),
+            ("margin", "Margin"),
+            ("profit", "Margin minus Cost-to-Serve"),
+        ],
+        string="Lifetime Value of",
+        readonly=True,
+    )
+    spend_shift = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        help="Added to every repeat buyer's average value for the spend "
+        "model (Shift setting), and taken off its answers again.",
+    )
+    spend_correlation = fields.Float(
+        string="Frequency-Spend Correlation",
+        digits=(16, 3),
+        readonly=True,
+        help="Correlation of repeat purchases and average repeat value among "
+        "the repeat buyers of the spend model; Gamma-Gamma assumes it is "
+        "near 0 (beyond about +-0.3 its spend forecasts lean on a wrong "
+        "assumption).",
     )
     p = fields.Float(digits=(16, 6), readonly=True)
     q = fields.Float(digits=(16, 6), readonly=True)
@@ -190,7 +227,12 @@ class ClvFit(models.Model):
         if not inputs.ids:
             return self.browse()
         digest = clv_math.digest(
-            inputs, company.clv_horizon_months, company.clv_monthly_discount_rate
+            inputs,
+            company.clv_horizon_months,
+            company.clv_monthly_discount_rate,
+            company._clv_applied_model(),
+            company.clv_value_basis,
+            company.clv_nonpositive_spend,
         )
         last, writer = self._last_applied(company), self.env["zhongzheng.value.writer"]
         if last.as_of_date == as_of and last.inputs_digest == digest:
@@ -199,7 +241,13 @@ class ClvFit(models.Model):
             if apply and not writer._hold_all(company, inputs.ids, CLV_FIELDS):
                 last._apply(inputs=inputs)
             return last
-        fit = self.create({"company_id": company.id, "as_of_date": as_of})
+        fit = self.create(
+            {
+                "company_id": company.id,
+                "as_of_date": as_of,
+                "model": company._clv_applied_model(),
+            }
+        )
         fit._write_result({"inputs_digest": digest})
         try:
             with self.env.cr.savepoint():
@@ -255,21 +303,31 @@ class ClvFit(models.Model):
 
     def _run(self, inputs=None):
         self.ensure_one()
-        ids, x, t_x, T, monetary = inputs or self._inputs(
-            self.company_id, self.as_of_date
-        )
+        inputs = inputs or self._inputs(self.company_id, self.as_of_date)
+        ids, x, t_x, T, monetary = inputs
         purchases, spend = clv_math.usable_rows(x, t_x, T, monetary)
+        shift = 0.0
+        if self.company_id.clv_nonpositive_spend == "shift":
+            shift = clv_math_models.spend_shift(x[purchases], monetary[purchases])
+            spend = clv_math.usable_rows(x, t_x, T, monetary + shift)[1]
         vals = {
             "run_date": fields.Datetime.now(),
             "customer_count": len(ids),
             "repeat_customer_count": int((x > 0).sum()),
             "bgnbd_excluded_count": int((~purchases).sum()),
             "gamma_gamma_excluded_count": int((purchases & (x > 0) & ~spend).sum()),
+            "value_basis": self.company_id.clv_value_basis,
+            "spend_shift": shift,
+            "spend_correlation": clv_math_backtest.correlation(
+                x[spend], monetary[spend]
+            ),
             "line_ids": [fields.Command.clear()],
         }
+        if not math.isfinite(vals["spend_correlation"]):
+            vals["spend_correlation"] = 0.0
         try:
-            bg = clv_math.fit_bgnbd(x[purchases], t_x[purchases], T[purchases])
-            gg = clv_math.fit_gamma_gamma(x[spend], monetary[spend])
+            bg, diagnostics = self._fit_model(self.model, x, t_x, T, purchases)
+            gg = clv_math.fit_gamma_gamma(x[spend], monetary[spend] + shift)
         except clv_math.NotEnoughData as error:
             vals.update(
                 state="failed",
@@ -286,7 +344,7 @@ class ClvFit(models.Model):
             )
             self._write_result(vals)
             return
-        params = (bg.r, bg.alpha, bg.a, bg.b, gg.p, gg.q, gg.v)
+        params = (*bg[:4], gg.p, gg.q, gg.v)
         if not all(math.isfinite(value) and value > 0 for value in params):
             raise ValueError(
                 self.env._(
@@ -295,16 +353,43 @@ class ClvFit(models.Model):
                     params=", ".join(f"{value:g}" for value in params),
                 )
             )
+        vals.update(
+            self._parameter_vals(self.model, bg),
+            state="done",
+            message="\n".join(self._notes(vals)) or False,
+            bgnbd_log_likelihood=bg.log_likelihood,
+            p=gg.p,
+            q=gg.q,
+            v=gg.v,
+            gamma_gamma_log_likelihood=gg.log_likelihood,
+            converged=bool(bg.converged and gg.converged),
+            model_line_ids=[fields.Command.clear(), fields.Command.create(diagnostics)],
+        )
+        self._write_result(vals)
+        if self.as_of_date < fields.Date.context_today(self):
+            self._backtest(inputs, purchases, diagnostics)
+
+    def _notes(self, vals):
         notes = []
         if vals["gamma_gamma_excluded_count"]:
             notes.append(
                 self.env._(
                     "%(count)s repeat buyer(s) whose average repeat order is zero "
-                    "or negative (free replacements, samples or credits) were "
-                    "left out of the spend model; they count in the purchase "
-                    "model, and their lifetime value uses the population's "
-                    "average spend.",
+                    "or negative (free replacements, samples, credits or a "
+                    "loss) were left out of the spend model; they count in "
+                    "the purchase model, and their lifetime value uses the "
+                    "population's average spend (revenue) or their own "
+                    "average (margin, profit).",
                     count=vals["gamma_gamma_excluded_count"],
+                )
+            )
+        if vals["spend_shift"]:
+            notes.append(
+                self.env._(
+                    "Every repeat buyer's average value was raised by "
+                    "%(shift).2f for the spend model, and its answers lowered "
+                    "by as much again.",
+                    shift=vals["spend_shift"],
                 )
             )
         if vals["bgnbd_excluded_count"]:
@@ -316,69 +401,7 @@ class ClvFit(models.Model):
                     count=vals["bgnbd_excluded_count"],
                 )
             )
-        vals.update(
-            state="done",
-            message="\n".join(notes) or False,
-            r=bg.r,
-            alpha=bg.alpha,
-            a=bg.a,
-            b=bg.b,
-            bgnbd_log_likelihood=bg.log_likelihood,
-            p=gg.p,
-            q=gg.q,
-            v=gg.v,
-            gamma_gamma_log_likelihood=gg.log_likelihood,
-            converged=bool(bg.converged and gg.converged),
-        )
-        self._write_result(vals)
-        today = fields.Date.context_today(self)
-        if self.as_of_date < today:
-            self._backtest(ids, x, t_x, T, monetary, (today - self.as_of_date).days)
-
-    def _backtest(self, ids, x, t_x, T, monetary, days):
-        """Predicted vs actual repeat purchase days in (as_of, as_of + days]."""
-        start = fields.Datetime.to_datetime(self.as_of_date) + timedelta(days=1)
-        self.env.cr.execute(
-            SQL(
-                """
-            SELECT p.commercial_partner_id, COUNT(DISTINCT so.date_order::date)
-              FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %s AND so.state = 'sale'
-               AND so.date_order >= %s AND so.date_order < %s
-             GROUP BY 1
-            """,
-                self.company_id.id,
-                start,
-                start + timedelta(days=days),
-            )
-        )
-        actual = dict(self.env.cr.fetchall())
-        bg = clv_math.BGNBDFit(self.r, self.alpha, self.a, self.b, 0.0, True, 0)
-        predicted = clv_math.bgnbd_expected_purchases(bg, days, x, t_x, T)
-        lines = [
-            {
-                "fit_id": self.id,
-                "partner_id": pid,
-                "frequency": int(x[i]),
-                "recency": int(t_x[i]),
-                "age": int(T[i]),
-                "monetary": float(monetary[i]),
-                "predicted": float(predicted[i]),
-                "actual": actual.get(pid, 0),
-            }
-            for i, pid in enumerate(ids)
-        ]
-        # the lines are the fit's output, never typed: nobody may create
-        # them (ACL), the fit writes them once its own write was allowed
-        self.check_access("write")
-        self.env["zhongzheng.clv.fit.line"].sudo().create(lines)
-        self._write_result(
-            {
-                "backtest_days": days,
-                "backtest_predicted": float(np.nansum(predicted)),
-                "backtest_actual": sum(actual.get(pid, 0) for pid in ids),
-            }
-        )
+        return notes
 
     def _apply(self, as_of=None, partner_ids=None, inputs=None):
         """Write probability alive, expected purchases and CLV of the
@@ -406,57 +429,14 @@ class ClvFit(models.Model):
     def _predict(self, inputs):
         """(probability alive, expected purchases in CLV_PREDICTION_DAYS,
         lifetime value over the company's horizon) per customer."""
-        return clv_math.predict(
-            clv_math.BGNBDFit(self.r, self.alpha, self.a, self.b, 0.0, True, 0),
+        return clv_math_models.predict(
+            self.model,
+            self._purchase_fit(),
             clv_math.GammaGammaFit(self.p, self.q, self.v, 0.0, True, 0),
-            *inputs[1:],
+            inputs[1:],
             days=CLV_PREDICTION_DAYS,
             months=self.company_id.clv_horizon_months,
             monthly_discount_rate=self.company_id.clv_monthly_discount_rate / 100.0,
+            shift=self.spend_shift,
+            keep_own=self.value_basis not in (False, "revenue"),
         )
-
-    @api.model
-    def _inputs(self, company, as_of, partner_ids=None):
-        """The customers' ClvInputs up to as_of (company currency)."""
-        self.env["sale.order"].flush_model()
-        end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
-        self.env.cr.execute(
-            SQL(
-                """
-            WITH days AS (
-                SELECT p.commercial_partner_id AS partner_id,
-                       so.date_order::date AS day,
-                       SUM(so.amount_untaxed
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.company_id = %(company)s AND so.state = 'sale'
-                   AND so.date_order < %(end)s AND %(filter)s
-                 GROUP BY 1, 2
-            ),
-            firsts AS (
-                SELECT DISTINCT ON (partner_id) partner_id, amount
-                  FROM days ORDER BY partner_id, day
-            )
-            SELECT d.partner_id,
-                   COUNT(*) - 1,
-                   MAX(d.day) - MIN(d.day),
-                   %(as_of)s::date - MIN(d.day),
-                   COALESCE((SUM(d.amount) - MIN(f.amount))
-                            / NULLIF(COUNT(*) - 1, 0), 0)
-              FROM days d JOIN firsts f ON f.partner_id = d.partner_id
-             GROUP BY d.partner_id
-             ORDER BY d.partner_id
-            """,
-                company=company.id,
-                end=end,
-                as_of=as_of,
-                filter=partner_filter(("p", "commercial_partner_id"), partner_ids),
-            )
-        )
-        rows = self.env.cr.fetchall()
-        if not rows:
-            empty = np.array([], dtype=float)
-            return ClvInputs([], empty, empty, empty, empty)
-        data = np.array([r[1:] for r in rows], dtype=float)
-        return ClvInputs([r[0] for r in rows], *data.T)

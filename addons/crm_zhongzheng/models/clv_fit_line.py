@@ -15,4 +15,9 @@ class ClvFitLine(models.Model):
     age = fields.Integer(help="Days from the first purchase day to the as-of date.")
     monetary = fields.Float(string="Average Repeat Order Value", digits=(16, 2))
     predicted = fields.Float(string="Predicted Repeat Purchases", digits=(16, 3))
+    naive = fields.Float(
+        string="Naive Prediction",
+        digits=(16, 3),
+        help="The customer's past rate of repeat purchases, carried on.",
+    )
     actual = fields.Integer(string="Actual Repeat Purchases")

@@ -144,6 +144,16 @@ def _bgnbd_loglik(params, data):
     return ll, np.array([d_r, d_alpha, d_a, d_b])
 
 
+def bgnbd_data(x, t_x, age):
+    """The compressed data of :func:`_bgnbd_loglik`."""
+    repeat = x > 0
+    (ux, ut_x, uT), w = compress(x[repeat], t_x[repeat], age[repeat])
+    (uT0,), w0 = compress(age[~repeat])
+    xs, x_inverse = np.unique(x, return_inverse=True)
+    wx = np.bincount(x_inverse.ravel(), minlength=len(xs)).astype(float)
+    return (xs, wx, ux, ut_x, uT, w, uT0, w0)
+
+
 def fit_bgnbd(frequency, recency, T, penalizer=0.0):
     """Fit the BG/NBD model by maximum likelihood.
 
@@ -169,12 +179,7 @@ def fit_bgnbd(frequency, recency, T, penalizer=0.0):
     # fit in units of the mean age so that alpha is of order 1 whatever the unit
     scale = float(age.mean()) if age.mean() > 0 else 1.0
     t_x, age = t_x / scale, age / scale
-    repeat = x > 0
-    (ux, ut_x, uT), w = compress(x[repeat], t_x[repeat], age[repeat])
-    (uT0,), w0 = compress(age[~repeat])
-    xs, x_inverse = np.unique(x, return_inverse=True)
-    wx = np.bincount(x_inverse.ravel(), minlength=len(xs)).astype(float)
-    data = (xs, wx, ux, ut_x, uT, w, uT0, w0)
+    data = bgnbd_data(x, t_x, age)
 
     # start from a gamma-mean purchase rate r/alpha equal to the observed one
     rate = max(x.sum(), 1.0) / max(age.sum(), 1e-9)
@@ -376,72 +381,24 @@ def gamma_gamma_expected_spend(fit, frequency, monetary):
 
 
 def customer_lifetime_value(
-    bg,
-    gg,
-    x,
-    t_x,
-    T,
-    monetary,
-    months=12,
-    monthly_discount_rate=0.01,
-    days_per_month=30.0,
-    spend_frequency=None,
-    fallback_spend=None,
+    spend, cumulative, months=12, monthly_discount_rate=0.01, days_per_month=30.0
 ):
-    """Discounted expected value of each customer over the next ``months`` months.
+    """Discounted expected value of each customer over the next ``months``.
 
-    Same scheme as ``lifetimes.utils._customer_lifetime_value``: for month i the
-    expected purchases in (i-1, i] months times the expected spend, discounted by
-    ``(1 + monthly_discount_rate) ** i``. ``x``, ``t_x``, ``T`` (and the ``bg``
-    fit) are in days. ``spend_frequency`` is the repeat count the spend model
-    sees (default ``x``): 0 for a customer whose repeat spend it cannot take
-    gives that customer the population's mean spend. ``fallback_spend`` is
-    used where the spend model gives no finite value (a fit with ``q <= 1``,
-    as a few huge orders among many small ones give): a silent 0 would hide
-    the customers who matter most.
+    Same scheme as ``lifetimes.utils._customer_lifetime_value``: for month i
+    the expected purchases in (i-1, i] months times the expected value of a
+    purchase (``spend``), discounted by ``(1 + monthly_discount_rate) ** i``.
+    ``cumulative(days)`` gives each customer's expected purchases in the
+    next ``days`` (any purchase model).
     """
-    x, t_x, T, monetary = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (x, t_x, T, monetary))
-    )
-    if spend_frequency is None:
-        spend_frequency = x
-    spend = gamma_gamma_expected_spend(gg, spend_frequency, monetary)
-    if fallback_spend is not None:
-        spend = np.where(np.isfinite(spend), spend, fallback_spend)
-    clv = np.zeros(x.shape)
-    previous = np.zeros(x.shape)
+    spend = np.asarray(spend, dtype=float)
+    clv = np.zeros(spend.shape)
+    previous = np.zeros(spend.shape)
     for month in range(1, int(months) + 1):
-        cumulative = bgnbd_expected_purchases(bg, month * days_per_month, x, t_x, T)
-        clv += spend * (cumulative - previous) / (1 + monthly_discount_rate) ** month
-        previous = cumulative
+        current = cumulative(month * days_per_month)
+        clv += spend * (current - previous) / (1 + monthly_discount_rate) ** month
+        previous = current
     return clv
-
-
-def predict(bg, gg, x, t_x, T, monetary, days, months, monthly_discount_rate):
-    """(probability alive, expected purchases in the next ``days``, lifetime
-    value over ``months``) per customer, never NaN. Customers whose repeat
-    spend the spend model cannot take (free or credited repeat orders) get
-    the population's average spend; where the spend model has no finite
-    answer, the customer's own average repeat order, else the population's.
-    """
-    _purchases, spend = usable_rows(x, t_x, T, monetary)
-    alive = bgnbd_prob_alive(bg, x, t_x, T)
-    expected = bgnbd_expected_purchases(bg, days, x, t_x, T)
-    value = customer_lifetime_value(
-        bg,
-        gg,
-        x,
-        t_x,
-        T,
-        monetary,
-        months=months,
-        monthly_discount_rate=monthly_discount_rate,
-        spend_frequency=np.where(spend, x, 0.0),
-        fallback_spend=np.where(
-            spend, monetary, monetary[spend].mean() if spend.any() else 0.0
-        ),
-    )
-    return alive, expected, np.nan_to_num(value)
 
 
 def digest(inputs, *params):

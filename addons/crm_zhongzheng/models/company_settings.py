@@ -208,6 +208,9 @@ RECOMMENDATION_SETTINGS = tuple(RECOMMENDATION_SETTING_FIELDS)
 VALUE_SETTINGS = (
     *VALUE_SETTING_FIELDS,
     "tier_basis",
+    "clv_model",
+    "clv_value_basis",
+    "clv_nonpositive_spend",
     "sale_block_risky",
     *HEALTH_SETTINGS,
     *RECOMMENDATION_SETTINGS,

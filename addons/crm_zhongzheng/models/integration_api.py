@@ -168,8 +168,10 @@ class IntegrationApi(models.AbstractModel):
             ``expected_date`` for consumables) and ``history`` (latest
             first: ``date``, ``kind`` (tier, class or health), ``from``,
             ``to``, ``origin``, ``reason``). CRM managers also get the margins and
-            cost-to-serve in ``facts`` and the lifetime value in
-            ``clv["value"]``. Dates are ISO strings, empty values False.
+            cost-to-serve in ``facts``, the lifetime value in
+            ``clv["value"]`` and the 80% ranges ``clv["purchases_90d_range"]``
+            and ``clv["value_range"]`` (``[low, high]``). Dates are ISO
+            strings, empty values False.
         :raises AccessError: the caller is not a CRM user.
         :raises UserError: no customer, or several, match.
         :raises ValidationError: wrong argument types or values.
@@ -197,6 +199,11 @@ class IntegrationApi(models.AbstractModel):
         clv = section(CLV)
         if manager:
             clv["value"] = partner.clv_value
+            clv["purchases_90d_range"] = [
+                partner.clv_purchases_low,
+                partner.clv_purchases_high,
+            ]
+            clv["value_range"] = [partner.clv_value_low, partner.clv_value_high]
         rfm = section(RFM)
         rfm["segment"] = partner.rfm_segment_id.name or False
         tier = partner.tier_id

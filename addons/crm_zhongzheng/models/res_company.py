@@ -30,6 +30,49 @@ class ResCompany(models.Model):
         required=True,
         help="What ranks customers into platinum, gold and iron.",
     )
+    clv_model = fields.Selection(
+        [
+            ("bgnbd", "BG/NBD"),
+            ("pareto", "Pareto/NBD"),
+            ("mbgnbd", "MBG/NBD"),
+            ("best", "Best by Backtest"),
+        ],
+        string="Lifetime Value Model",
+        default="bgnbd",
+        required=True,
+        help="The purchase model of the nightly lifetime value fit. Best by "
+        "Backtest: the one that predicted the holdout of the last backtest "
+        "best (BG/NBD until a backtest has run).",
+    )
+    clv_best_model = fields.Selection(
+        [("bgnbd", "BG/NBD"), ("pareto", "Pareto/NBD"), ("mbgnbd", "MBG/NBD")],
+        string="Best Model by Backtest",
+        readonly=True,
+        groups="crm_zhongzheng.group_crm_manager",
+    )
+    clv_value_basis = fields.Selection(
+        [
+            ("revenue", "Revenue"),
+            ("margin", "Margin"),
+            ("profit", "Margin minus Cost-to-Serve"),
+        ],
+        string="Lifetime Value of",
+        default="revenue",
+        required=True,
+        help="What a purchase is worth in the lifetime value: its revenue, "
+        "its margin, or its margin minus the customer's cost-to-serve per "
+        "order so far (service and claims), carried forward.",
+    )
+    clv_nonpositive_spend = fields.Selection(
+        [("exclude", "Leave Out"), ("shift", "Shift")],
+        string="Zero or Negative Spend",
+        default="exclude",
+        required=True,
+        help="The spend model takes positive values only. Leave Out: repeat "
+        "buyers whose average is zero or negative are left out of it (and "
+        "counted on the fit); Shift: every average is raised by one amount "
+        "for the fit, and the answers lowered by it again.",
+    )
     followup_days = fields.Integer(
         string="Follow-up Visit after (days)",
         default=7,
@@ -126,6 +169,14 @@ class ResCompany(models.Model):
                         company=company.name,
                     )
                 )
+
+    def _clv_applied_model(self):
+        """The purchase model of the nightly fit: the setting's, or the one
+        the last backtest found best (BG/NBD before any backtest)."""
+        self.ensure_one()
+        if self.clv_model != "best":
+            return self.clv_model
+        return self.sudo().clv_best_model or "bgnbd"
 
     @api.constrains("pyramid_report_user_ids")
     def _check_pyramid_report_users(self):

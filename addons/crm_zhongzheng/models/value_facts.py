@@ -55,15 +55,32 @@ class ValueFacts(models.AbstractModel):
         return []
 
     @api.model
-    def _cost_to_serve(self, company, start, end):
+    def _cost_to_serve(self, company, start, end, partners=None):
+        """Rows (partner_id, cost) of the partners of the subquery
+        `partners` (default: the facts' population)."""
         queries = self._cost_to_serve_queries(
-            company, start, end, SQL("SELECT id FROM zz_value_population")
+            company, start, end, partners or SQL("SELECT id FROM zz_value_population")
         )
         if not queries:
             return SQL("SELECT NULL::integer AS partner_id, 0::float8 AS cost LIMIT 0")
         return SQL(
             "SELECT partner_id, SUM(cost) AS cost FROM (%s) c GROUP BY partner_id",
             SQL(" UNION ALL ").join(queries),
+        )
+
+    @api.model
+    def _products_sql(self, company):
+        """Rows (id, cost, factor): each product's cost in the company and
+        its unit's factor, the `pp` of _sale_margin_sql."""
+        return SQL(
+            """
+                SELECT pp.id,
+                       COALESCE((pp.standard_price->>%s)::float8, 0) AS cost,
+                       pu.factor
+                  FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  JOIN uom_uom pu ON pu.id = pt.uom_id""",
+            str(company.id),
         )
 
     @api.model
@@ -209,14 +226,7 @@ class ValueFacts(models.AbstractModel):
         query = SQL(
             """
             WITH costs AS (%(costs)s),
-            products AS (
-                SELECT pp.id,
-                       COALESCE((pp.standard_price->>%(key)s)::float8, 0) AS cost,
-                       pu.factor
-                  FROM product_product pp
-                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                  JOIN uom_uom pu ON pu.id = pt.uom_id
-            ),
+            products AS (%(products)s),
             so AS (
                 SELECT so.id, p.commercial_partner_id AS partner_id, so.date_order,
                        so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
@@ -381,7 +391,7 @@ class ValueFacts(models.AbstractModel):
               LEFT JOIN costs c ON c.partner_id = pop.id
             """,
             margin=margin,
-            key=str(company.id),
+            products=self._products_sql(company),
             costs=self._cost_to_serve(company, start, end),
             overdue=self._overdue_sql(as_of),
             moves=SQL()

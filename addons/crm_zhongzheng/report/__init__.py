@@ -9,3 +9,4 @@ from . import customer_profile_report
 from . import customer_pyramid_report
 from . import service_quality_pdf_report
 from . import pyramid_forecast
+from . import clv_fit_report

@@ -8,7 +8,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..models import clv_math, value_writer
+from ..models import clv_math, clv_math_models, value_writer
 from .common import AS_OF, ValueCase
 
 
@@ -145,7 +145,7 @@ class TestRecomputeEdgeCases(ValueCase):
             raise ValueError("bad input")
 
         with (
-            patch.object(clv_math, "predict", broken),
+            patch.object(clv_math_models, "predict", broken),
             self.assertLogs(
                 "odoo.addons.crm_zhongzheng.models.value_engine", level="WARNING"
             ) as logs,
