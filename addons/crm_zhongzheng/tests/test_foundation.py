@@ -57,11 +57,18 @@ class TestFoundation(ZhongzhengCase):
             "rfm_segment_menu",
             "clv_fit_menu",
             "health_backtest_menu",
+            "recommendation_backtest_menu",
+            "customer_pyramid_forecast_menu",
             "res_partner_category_menu",
             "report_period_menu_pyramid",
             "crm_kpi_report_menu",
         }
-        service_user = {"service_ticket_menu"}
+        service_user = {
+            "service_ticket_menu",
+            "installed_device_menu",
+            "device_recall_menu",
+            "device_recall_line_menu",
+        }
         service_manager = service_user | {
             "service_team_menu",
             "service_ticket_type_menu",

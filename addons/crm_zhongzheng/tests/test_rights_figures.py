@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.models import check_method_name
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
-from .common import AS_OF, ValueCase, ZhongzhengCase, make_user
+from .common import AS_OF, ValueCase, ZhongzhengCase, demo_company, make_user
 from .test_reports import ReportCase
 
 # the figures of issue 14, point 4, as a CRM user reads them
@@ -55,6 +55,12 @@ class TestNothingChangesForOthers(ZhongzhengCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # the demo's documents are in its Zhongzheng company
+        demo = demo_company(cls.env)
+        companies = {
+            "company_id": demo.id,
+            "company_ids": [Command.set((demo | cls.env.company).ids)],
+        }
         cls.back_office = make_user(
             cls.env,
             "zz_back_office",
@@ -62,12 +68,14 @@ class TestNothingChangesForOthers(ZhongzhengCase):
             "stock.group_stock_manager",
             "purchase.group_purchase_user",
             "account.group_account_invoice",
+            **companies,
         )
         cls.service_clerk = make_user(
             cls.env,
             "zz_service_clerk",
             "stock.group_stock_user",
             "crm_zhongzheng.group_service_manager",
+            **companies,
         )
 
     def _one(self, model, domain=()):
