@@ -45,6 +45,14 @@ def setup_company(env):
                     "rate": rate,
                 }
             )
+    # the service level agreements the addon installs (in the first
+    # company), the demo company's too: its tickets run on the same clocks
+    SLA = env["zhongzheng.service.sla"]
+    if not SLA.search_count([("company_id", "=", company.id)]):
+        for sla in SLA.search([("company_id", "!=", company.id)]).filtered(
+            lambda s: s.get_external_id().get(s.id, "").startswith(f"{MODULE}.")
+        ):
+            sla.copy({"company_id": company.id})
     # the Chinese staff work in Chinese (bin/run loads its translations)
     env["res.lang"]._activate_lang("zh_CN")
     return True
