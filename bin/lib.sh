@@ -131,7 +131,7 @@ start_pg() {
   export PGHOST=127.0.0.1 PGPORT=$ZZ_PGPORT PGUSER=odoo PGPASSWORD=odoo
   if ! "${run[@]}" "$bin/pg_ctl" -D "$pgdir/data" status >/dev/null 2>&1; then
     "${run[@]}" "$bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 \
-      -o "-p $ZZ_PGPORT -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
+      -o "-p $ZZ_PGPORT -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c max_locks_per_transaction=256" start >/dev/null \
       || die "PostgreSQL did not start on port $ZZ_PGPORT, see $pgdir/server.log (another server on that port? set ZZ_PGPORT)"
     PG_STARTED_HERE=1
   fi
