@@ -55,7 +55,6 @@ class SatisfactionReport(models.Model):
     )
     entered = fields.Selection(
         [("customer", "By the Customer"), ("staff", "By Staff")],
-        string="Entered",
         readonly=True,
         help="Whether the customer gave the score themselves (portal, e-mail "
         "or survey link) or a member of staff entered it for them (call, "
