@@ -15,7 +15,7 @@ class TestSatisfaction(ValueCase):
         super().setUpClass()
         cls.customer = cls._customer("Hangzhou First Hospital")
         cls.contact = cls.env["res.partner"].create(
-            {"name": "Dr. Li", "parent_id": cls.customer.id}
+            {"name": "Dr. Li", "parent_id": cls.customer.id, "email": "li@example.com"}
         )
         cls.Ticket = cls.env["zhongzheng.service.ticket"]
         cls.visit_type = cls.env.ref("crm_zhongzheng.service_ticket_type_followup")

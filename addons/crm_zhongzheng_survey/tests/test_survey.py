@@ -213,9 +213,30 @@ class TestVisitSurvey(HttpCase):
         # the agent of the ticket's team reads its answers, not others'
         visit.with_user(self.agent).action_send_questionnaire()
         Answer = self.env["survey.user_input"].with_user(self.agent)
-        self.assertEqual(Answer.search([]), visit.survey_answer_ids)
-        self.assertFalse(Answer.search([("id", "=", own.id)]))
+        answers = visit.survey_answer_ids
+        self.assertTrue(answers)
+        self.assertEqual(Answer.search([("id", "in", (answers | own).ids)]), answers)
         # a portal user or the public reads no answer at all
         public = self.env.ref("base.public_user")
         with self.assertRaises(AccessError):
             self.env["survey.user_input"].with_user(public).search([])
+
+    def test_the_demo_visits_have_a_survey_score(self):
+        if not self.env.ref("crm_zhongzheng.res_company_zhongzheng_demo", False):
+            self.skipTest("without the demo")
+        visits = self.env["zhongzheng.service.ticket"].search(
+            [
+                ("type_id.code", "=", "followup"),
+                ("survey_answer_ids.state", "=", "done"),
+            ]
+        )
+        self.assertTrue(visits)
+        for visit in visits:
+            self.assertEqual(visit.questionnaire_score, 80.0)
+            self.assertEqual(visit.questionnaire_channel, "survey_customer")
+        self.env.flush_all()
+        rows = self.env["zhongzheng.satisfaction.report"].search(
+            [("ticket_id", "in", visits.ids), ("source", "=", "visit")]
+        )
+        self.assertEqual(set(rows.mapped("satisfaction")), {80.0})
+        self.assertEqual(set(rows.mapped("entered")), {"customer"})
