@@ -240,3 +240,20 @@ class TestVisitSurvey(HttpCase):
         )
         self.assertEqual(set(rows.mapped("satisfaction")), {80.0})
         self.assertEqual(set(rows.mapped("entered")), {"customer"})
+
+    def test_a_questionnaire_needs_a_visit_and_an_address(self):
+        visit = self._visit()
+        visit.partner_id = self.env["res.partner"].create(
+            {"name": "Nurse Wu", "parent_id": self.hospital.id}
+        )
+        with self.assertRaisesRegex(UserError, "no e-mail address"):
+            visit.with_user(self.agent).action_send_questionnaire()
+        inquiry = self._visit()
+        inquiry.type_id = self.env.ref("crm_zhongzheng.service_ticket_type_inquiry")
+        with self.assertRaisesRegex(UserError, "Only a follow-up visit"):
+            inquiry.with_user(self.agent).action_answer_questionnaire()
+        self.env.company.followup_survey_id = False
+        other = self._visit()
+        with self.assertRaisesRegex(UserError, "in the settings first"):
+            other.with_user(self.agent).action_send_questionnaire()
+        self.assertFalse((visit | inquiry | other).survey_answer_ids)
