@@ -68,6 +68,7 @@
         "report/customer_value_report_views.xml",
         "report/relationship_migration_report_views.xml",
         "report/service_quality_report_views.xml",
+        "report/satisfaction_report_views.xml",
         "report/trade_daily_report_views.xml",
         "report/crm_kpi_report_views.xml",
         "report/pyramid_forecast_views.xml",

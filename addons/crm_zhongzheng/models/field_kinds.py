@@ -46,6 +46,20 @@ def customer_view(kind, *args, **kwargs):
     return kind(*args, compute_sudo=True, groups=CRM_USER, **kwargs)
 
 
+def ticket_link(**kwargs):
+    """The service ticket a record of another app (a repair, a survey
+    answer) belongs to: set by the ticket's own button only."""
+    return fields.Many2one(
+        "zhongzheng.service.ticket",
+        string="Service Ticket",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        **kwargs,
+    )
+
+
 def notification(message, kind="info", **params):
     """The web client's toast (display_notification) saying `message`."""
     return {

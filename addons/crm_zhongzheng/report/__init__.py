@@ -2,6 +2,7 @@
 from . import customer_value_report
 from . import relationship_migration_report
 from . import service_quality_report
+from . import satisfaction_report
 from . import trade_daily_report
 from . import crm_kpi_report
 from . import report_charts

@@ -85,7 +85,9 @@ class ServiceQualityReport(models.Model):
     )
     satisfaction = rating_average(
         "Average Rating",
-        help="Customer rating from 1 to 5; unrated tickets are left out.",
+        help="Customer rating from 1 to 5; unrated tickets are left out. "
+        "Satisfaction Analysis combines ratings and visit scores in one "
+        "0-100 figure, labelled by who entered each.",
     )
     satisfaction_customer = rating_average(
         "Average Rating (Customer-given)",

@@ -75,6 +75,7 @@ class TestFoundation(ZhongzhengCase):
             "service_ticket_stage_menu",
             "service_sla_menu",
             "service_quality_report_menu",
+            "satisfaction_report_menu",
             "report_period_menu_service",
         }
         root = self.env.ref("crm_zhongzheng.crm_zhongzheng_menu_root")

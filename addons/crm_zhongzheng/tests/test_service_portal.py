@@ -303,6 +303,8 @@ class TestServicePortal(HttpCase):
         "first_response_hours",
         "handling_cost",
         "purchase_order_id",
+        "questionnaire_channel",
+        "questionnaire_entered_by_id",
         "questionnaire_score",
         "refund_id",
         "reopen_count",

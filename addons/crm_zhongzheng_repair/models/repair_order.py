@@ -1,5 +1,7 @@
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import AccessError
+
+from odoo.addons.crm_zhongzheng.models.field_kinds import ticket_link
 
 SERVICE_USER = "crm_zhongzheng.group_service_user"
 
@@ -12,15 +14,7 @@ class RepairOrder(models.Model):
 
     _inherit = "repair.order"
 
-    zz_ticket_id = fields.Many2one(
-        "zhongzheng.service.ticket",
-        string="Service Ticket",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
-        ondelete="set null",
-        groups=SERVICE_USER,
-    )
+    zz_ticket_id = ticket_link(groups=SERVICE_USER)
 
     @api.model_create_multi
     def create(self, vals_list):
