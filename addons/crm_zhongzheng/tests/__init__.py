@@ -27,3 +27,4 @@ from . import test_pyramid_forecast
 from . import test_device_service
 from . import test_clv_models
 from . import test_clv_backtest
+from . import test_clv_compression
