@@ -115,7 +115,8 @@ def _pareto_pmf_if_alive(fit, t, x, T, ys):
     pmf = survive_t[:, None] * _nbd_pmf(fit.r + x, fit.alpha + T, t, ys)
     for node, weight in zip(nodes, weights, strict=True):
         u = 0.5 * t * (node + 1.0)
-        density = fit.s * base**fit.s / (base + u) ** (fit.s + 1.0)
+        # base^s / (base+u)^s in log space: s and beta can be in the thousands
+        density = fit.s / (base + u) * np.exp(-fit.s * np.log1p(u / base))
         nbd = _nbd_pmf(fit.r + x, fit.alpha + T, u, ys)
         pmf += (0.5 * t * weight * density)[:, None] * nbd
     return pmf
