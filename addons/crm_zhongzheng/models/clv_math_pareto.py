@@ -21,9 +21,10 @@ gives the log-likelihood and its gradient; nothing overflows, since H is
 carried as a logarithm. Where z comes close to 1 (one of alpha, beta
 many times the other: Pareto/NBD near its limit of a dropout rate common
 to all customers, s and beta large) the series needs too many terms, and
-so does scipy's hyp2f1; those customers' dropped-out term is the integral
-s int_{t_x}^T (alpha+u)^-(r+x) (beta+u)^-(s+1) du itself, on Gauss-Legendre
-nodes in log(min(alpha, beta) + u), where the integrand is smooth.
+so does scipy's hyp2f1; those customers take H's integral form instead,
+(r+s+x) int_t^U (alpha+u)^-(r+x) (beta+u)^-(s+1) du (U the latest T: the
+same differences H(t_x) - H(T)), per distinct (x, t) on Gauss-Legendre
+nodes in log(1 + u/min(alpha, beta)), where the integrand is smooth.
 """
 
 import numpy as np
@@ -138,9 +139,11 @@ def _z(params, t):
     return abs(alpha - beta) / (max(alpha, beta) + t)
 
 
-def _dropped_quadrature(params, x, t_x, T):
-    """log of alpha^r beta^s s int_{t_x}^T (alpha+u)^-(r+x) (beta+u)^-(s+1)
-    du per row and its gradient (4, n), on Gauss-Legendre nodes in v =
+def _log_k(params, x, t, upper):
+    """log of alpha^r beta^s (r+s+x) int_t^upper (alpha+u)^-(r+x)
+    (beta+u)^-(s+1) du (log_h's H up to a term common to the times of one
+    x: H(t_x) - H(T) = K(t_x) - K(T) for T <= upper) per (x, t), and its
+    gradient (4, n), on Gauss-Legendre nodes in v =
     log(1 + u/m), m the smaller of alpha and beta: there the log of the
     integrand is concave and falls at least at its starting rate, so it is
     cut once e^-40 below its start."""
@@ -150,8 +153,8 @@ def _dropped_quadrature(params, x, t_x, T):
     swap = alpha > beta
     (k_m, e_m), (k_big, e_big) = (side_b, side_a) if swap else (side_a, side_b)
     m, big = (beta, alpha) if swap else (alpha, beta)
-    v0, v1 = np.log1p(t_x / m), np.log1p(T / m)
-    rate = e_m - 1.0 + e_big * (m + t_x) / (big + t_x)
+    v0, v1 = np.log1p(t / m), np.log1p(upper / m)
+    rate = e_m - 1.0 + e_big * (m + t) / (big + t)
     with np.errstate(divide="ignore"):
         end = np.where(rate > 0, np.minimum(v1, v0 + _CUT / rate), v1)
     half = (end - v0) / 2.0
@@ -163,17 +166,18 @@ def _dropped_quadrature(params, x, t_x, T):
     f = np.exp(log_f - top[:, None]) * _WEIGHTS
     total = f.sum(axis=1)
     constant = (k_m - e_m + 1.0) * np.log(m) + (k_big - e_big) * np.log(big)
+    rsx = r + s + x
     with np.errstate(divide="ignore"):
-        # -inf where t_x = T (no time to drop out in)
-        value = np.log(s) + constant + top + np.log(total * half)
+        # -inf at t = upper
+        value = np.log(rsx) + constant + top + np.log(total * half)
     share = f / total[:, None]
     d_k_m, d_k_big = -(share * vs).sum(axis=1), -(share * logs_big).sum(axis=1)
     d_m = (k_m - e_m * (share * np.exp(-vs)).sum(axis=1)) / m
     d_big = (k_big - e_big * (share * np.exp(-logs_big)).sum(axis=1)) / big
     if swap:
-        grad = [d_k_big, d_big, d_k_m + 1.0 / s, d_m]
+        grad = [d_k_big + 1.0 / rsx, d_big, d_k_m + 1.0 / rsx, d_m]
     else:
-        grad = [d_k_m, d_m, d_k_big + 1.0 / s, d_big]
+        grad = [d_k_m + 1.0 / rsx, d_m, d_k_big + 1.0 / rsx, d_big]
     return value, np.array(grad)
 
 
@@ -183,8 +187,11 @@ def _row_terms(params, x, T, h1, h2):
     log_h's), H(T)/H(t_x) and
     1 - H(T)/H(t_x), from log H(t_x) and log H(T)."""
     r, alpha, s, _beta = params
-    ratio = np.exp(h2 - h1)
-    gap = -np.expm1(h2 - h1)
+    with np.errstate(invalid="ignore"):
+        # t_x = T: no time to drop out in (K is 0 at both ends, log -inf)
+        diff = np.where(h1 == h2, 0.0, h2 - h1)
+    ratio = np.exp(diff)
+    gap = -np.expm1(diff)
     with np.errstate(divide="ignore", invalid="ignore"):
         # log(H(t_x) - H(T)): -inf where t_x = T (no time to drop out in)
         dropped = np.log(s / (r + s + x)) + h1 + np.log(gap)
@@ -193,24 +200,33 @@ def _row_terms(params, x, T, h1, h2):
 
 
 def _terms(params, data, gradient):
-    """(alive, dropped, ratio, gap, dh, slow, d_slow) of the rows of
-    :func:`pareto_data`: the series' pairs where z is small enough, the
-    quadrature (``slow`` rows, their gradient ``d_slow``) elsewhere."""
-    x, t_x, T, _w, (pair_x, pair_t, at_tx, at_T), _xs = data
-    easy = _z(params, pair_t) <= _SERIES_MAX_Z
-    h = np.full(len(pair_x), np.nan)
-    dh = np.zeros((4, len(pair_x))) if gradient else None
-    h[easy], d_easy = log_h(params, pair_x[easy], pair_t[easy], gradient)
-    if gradient:
-        dh[:, easy] = d_easy
-    alive, dropped, ratio, gap = _row_terms(params, x, T, h[at_tx], h[at_T])
-    # z falls with time: a row's T pair is easy when its t_x pair is
-    slow = ~easy[at_tx]
-    d_slow = None
-    if slow.any():
-        ratio[slow], gap[slow] = 0.0, 1.0
-        dropped[slow], d_slow = _dropped_quadrature(params, x[slow], t_x[slow], T[slow])
-    return alive, dropped, ratio, gap, dh, slow, d_slow
+    """(alive, dropped, ratio, gap, (dH series, dH quadrature), hard) of the
+    rows of :func:`pareto_data`: H on the pairs from the series where z is
+    small enough; the rows whose z at t_x is not (``hard``) take both their
+    pairs from the quadrature (K, bounded at the latest time)."""
+    x, _t_x, T, _w, (pair_x, pair_t, at_tx, at_T), _xs = data
+    size = len(pair_x)
+    hard = _z(params, pair_t[at_tx]) > _SERIES_MAX_Z
+    out = []
+    for rows, compute in ((~hard, log_h), (hard, None)):
+        need = np.zeros(size, dtype=bool)
+        need[at_tx[rows]] = need[at_T[rows]] = True
+        h = np.full(size, np.nan)
+        dh = np.zeros((4, size))
+        if need.any():
+            args = (params, pair_x[need], pair_t[need])
+            if compute is None:
+                h[need], d_need = _log_k(*args, pair_t.max())
+            else:
+                h[need], d_need = compute(*args, gradient)
+            if gradient:
+                dh[:, need] = d_need
+        out.append((h, dh))
+    (h_series, dh_series), (h_quad, dh_quad) = out
+    h1 = np.where(hard, h_quad[at_tx], h_series[at_tx])
+    h2 = np.where(hard, h_quad[at_T], h_series[at_T])
+    alive, dropped, ratio, gap = _row_terms(params, x, T, h1, h2)
+    return alive, dropped, ratio, gap, (dh_series, dh_quad), hard
 
 
 def pareto_terms(params, x, t_x, T):
@@ -227,7 +243,7 @@ def pareto_loglik(params, data, gradient=True):
     and (``gradient``) its gradient in (r, alpha, s, beta)."""
     r, alpha, s, _beta = params
     x, _t_x, T, w, (pair_x, _pair_t, at_tx, at_T), (xs, wx) = data
-    alive, dropped, ratio, gap, dh, slow, d_slow = _terms(params, data, gradient)
+    alive, dropped, ratio, gap, dhs, hard = _terms(params, data, gradient)
     total = wx.sum()
     both = np.logaddexp(alive, dropped)
     ll = float(dot(wx, gammaln(r + xs)) - total * gammaln(r) + dot(w, both))
@@ -240,17 +256,17 @@ def pareto_loglik(params, data, gradient=True):
     grad = np.einsum("ij,j->i", _scaled(params, T)[1], w_alive)
     grad[0] += dot(wx, digamma(r + xs)) - total * digamma(r)
     grad[1] -= dot(w_alive * x, 1.0 / (alpha + T))
-    if d_slow is not None:
-        grad += np.einsum("ij,j->i", np.nan_to_num(d_slow), w_dropped[slow])
-        w_dropped = np.where(slow, 0.0, w_dropped)
-    # the series' rows: d log(s/(r+s+x)) + (dH1 - ratio dH2) / gap, the
-    # latter summed per pair of H
+    # d log(s/(r+s+x)) + (dH1 - ratio dH2) / gap, the latter summed per
+    # pair of H (or of K for the hard rows)
     per_gap = np.divide(w_dropped, gap, out=np.zeros(len(w)), where=w_dropped > 0)
     size = len(pair_x)
-    on_pairs = np.bincount(at_tx, per_gap, minlength=size) - np.bincount(
-        at_T, per_gap * ratio, minlength=size
-    )
-    grad += np.einsum("ij,j->i", dh, on_pairs)
+    for dh, rows in zip(dhs, (~hard, hard), strict=True):
+        if not rows.any():
+            continue
+        on_pairs = np.bincount(
+            at_tx[rows], per_gap[rows], minlength=size
+        ) - np.bincount(at_T[rows], (per_gap * ratio)[rows], minlength=size)
+        grad += np.einsum("ij,j->i", dh, on_pairs)
     by_rsx = dot(w_dropped, 1.0 / (r + s + x))
     grad[0] -= by_rsx
     grad[2] += w_dropped.sum() / s - by_rsx
