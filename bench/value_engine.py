@@ -116,6 +116,12 @@ def parse_args(argv=None):
         "the same size and seed (its figures are reset first); implies --keep",
     )
     parser.add_argument(
+        "--clv-only",
+        action="store_true",
+        help="only time the lifetime value models on the data already in --db "
+        "(kept; the addon is upgraded first if its sources changed)",
+    )
+    parser.add_argument(
         "--no-accounting",
         action="store_true",
         help="do not generate invoices, payments and deliveries",
@@ -493,7 +499,8 @@ def time_clv_models(odoo, registry, as_of):
     x, t_x, T = x[ok], t_x[ok], T[ok]
     print(
         f"\n==== lifetime value models on {len(x)} customers"
-        f" ({int((x > 0).sum())} repeat)"
+        f" ({int((x > 0).sum())} repeat), load average"
+        f" {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
     for model in models_.MODELS:
         start = time.perf_counter()
@@ -510,6 +517,20 @@ def time_clv_models(odoo, registry, as_of):
             f" 80% range of 1000 customers {ranges:5.2f} s;"
             f" LL {fit.log_likelihood:.1f}, converged {fit.converged}"
         )
+        print(f"          parameters {', '.join(f'{v:.6g}' for v in fit[:4])}")
+    print(f"  load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+def clv_only(args, fingerprint):
+    """--clv-only: the models' fit times on the data of an existing database."""
+    if harness.db_comment(args.db) is None:
+        sys.exit(f"--clv-only needs an existing database {args.db}")
+    ensure_current(args.db, fingerprint)
+    odoo, registry = harness.load_odoo(args.db, "--log-level=warn")
+    with registry.cursor() as cr:
+        as_of = odoo.fields.Date.context_today(new_env(odoo, cr)["res.partner"])
+    time_clv_models(odoo, registry, as_of)
+    return 0
 
 
 def print_environment(cr):
@@ -688,6 +709,8 @@ def main(argv=None):
     if args.scale:
         return run_scale(args)
     fingerprint = addon_fingerprint()
+    if args.clv_only:
+        return clv_only(args, fingerprint)
     print(
         f"benchmark: value engine, {args.customers} customers, {args.lines} lines,"
         f" database {args.db}"

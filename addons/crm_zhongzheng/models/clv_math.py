@@ -40,6 +40,7 @@ from .clv_optimise import (  # noqa: F401 (MIN_REPEAT_CUSTOMERS, NotEnoughData: 
     check_rft,
     check_same_length,
     compress,
+    dot,
     maximise,
 )
 
@@ -100,62 +101,68 @@ def usable_rows(frequency, recency, T, monetary):
 def _bgnbd_loglik(params, data):
     """Total log-likelihood (paper eq. 6) of compressed data and its gradient.
 
-    ``data`` is ``(xs, wx, x, t_x, T, w, T0, w0)``: distinct x values with their
-    total weights, the weighted repeat-customer rows and the weighted ages of the
-    customers without repeat purchase. Terms that depend on x only are evaluated
-    once per distinct x, which keeps gammaln/digamma off the per-row path.
+    ``data`` is ``(xs, wx, x, t_x, T, w, T0, w0, extra)``: distinct x values
+    with their total weights, the weighted rows of the customers who may have
+    dropped out, the weighted ages of those who cannot have, and ``extra``:
+    0 for BG/NBD (dropout after a repeat purchase: customers without one are
+    in T0), 1 for MBG/NBD (after any purchase, the first too: Batislam et al.
+    2007, every customer a row), which adds 1 to x in the beta-geometric
+    part. Terms that depend on x only are evaluated once per distinct x,
+    which keeps gammaln/digamma off the per-row path.
     """
     r, alpha, a, b = params
-    xs, wx, x, t_x, T, w, T0, w0 = data
+    xs, wx, x, t_x, T, w, T0, w0, extra = data
     total = wx.sum()
     log_alpha = math.log(alpha)
-    ll = wx @ (gammaln(r + xs) + gammaln(b + xs) - gammaln(a + b + xs)) + total * (
+    xe = xs + extra
+    ll = dot(wx, gammaln(r + xs) + gammaln(b + xe) - gammaln(a + b + xe)) + total * (
         r * log_alpha + gammaln(a + b) - gammaln(r) - gammaln(b)
     )
-    d_r = wx @ digamma(r + xs) + total * (log_alpha - digamma(r))
+    d_r = dot(wx, digamma(r + xs)) + total * (log_alpha - digamma(r))
     d_alpha = total * r / alpha
-    psi_ab = total * digamma(a + b) - wx @ digamma(a + b + xs)
+    psi_ab = total * digamma(a + b) - dot(wx, digamma(a + b + xe))
     d_a = psi_ab
-    d_b = psi_ab + wx @ digamma(b + xs) - total * digamma(b)
+    d_b = psi_ab + dot(wx, digamma(b + xe)) - total * digamma(b)
 
     # no repeat purchase: the likelihood is (alpha/(alpha+T))^r only
     log_age0 = np.log(alpha + T0)
-    ll -= r * (w0 @ log_age0)
-    d_r -= w0 @ log_age0
-    d_alpha -= r * (w0 @ (1.0 / (alpha + T0)))
+    ll -= r * dot(w0, log_age0)
+    d_r -= dot(w0, log_age0)
+    d_alpha -= r * dot(w0, 1.0 / (alpha + T0))
 
-    # repeat customers: log(exp(A3) + exp(A4)) via log-sum-exp
+    # who may have dropped out: log(exp(A3) + exp(A4)) via log-sum-exp
     log_age = np.log(alpha + T)
     log_rec = np.log(alpha + t_x)
-    b_x1 = b + x - 1
+    b_x1 = b + x + (extra - 1)
     A3 = -(r + x) * log_age
     A4 = math.log(a) - np.log(b_x1) - (r + x) * log_rec
     top = np.maximum(A3, A4)
     e3 = np.exp(A3 - top)
     e4 = np.exp(A4 - top)
     norm = e3 + e4
-    ll += w @ (top + np.log(norm))
+    ll += dot(w, top + np.log(norm))
     w3 = e3 / norm
     w4 = e4 / norm
-    d_r -= w @ (w3 * log_age + w4 * log_rec)
-    d_alpha -= w @ ((r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x)))
-    d_a += (w @ w4) / a
-    d_b -= w @ (w4 / b_x1)
+    d_r -= dot(w, w3 * log_age + w4 * log_rec)
+    d_alpha -= dot(w, (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x)))
+    d_a += dot(w, w4) / a
+    d_b -= dot(w, w4 / b_x1)
     return ll, np.array([d_r, d_alpha, d_a, d_b])
 
 
-def bgnbd_data(x, t_x, age):
-    """The compressed data of :func:`_bgnbd_loglik`."""
-    repeat = x > 0
-    (ux, ut_x, uT), w = compress(x[repeat], t_x[repeat], age[repeat])
-    (uT0,), w0 = compress(age[~repeat])
+def bgnbd_data(x, t_x, age, extra=0):
+    """The compressed data of :func:`_bgnbd_loglik` (``extra`` 1: MBG/NBD)."""
+    may_drop = x > 0 if extra == 0 else np.ones(len(x), dtype=bool)
+    (ux, ut_x, uT), w = compress(x[may_drop], t_x[may_drop], age[may_drop])
+    (uT0,), w0 = compress(age[~may_drop])
     xs, x_inverse = np.unique(x, return_inverse=True)
     wx = np.bincount(x_inverse.ravel(), minlength=len(xs)).astype(float)
-    return (xs, wx, ux, ut_x, uT, w, uT0, w0)
+    return (xs, wx, ux, ut_x, uT, w, uT0, w0, float(extra))
 
 
-def fit_bgnbd(frequency, recency, T, penalizer=0.0):
-    """Fit the BG/NBD model by maximum likelihood.
+def fit_bgnbd(frequency, recency, T, penalizer=0.0, extra=0, fit_class=BGNBDFit):
+    """Fit the BG/NBD model (``extra`` 1, ``fit_class`` MBGNBDFit: MBG/NBD,
+    see :func:`_bgnbd_loglik`) by maximum likelihood.
 
     :param frequency: repeat purchases per customer (x).
     :param recency: time of the last purchase since the first one (t_x).
@@ -179,7 +186,7 @@ def fit_bgnbd(frequency, recency, T, penalizer=0.0):
     # fit in units of the mean age so that alpha is of order 1 whatever the unit
     scale = float(age.mean()) if age.mean() > 0 else 1.0
     t_x, age = t_x / scale, age / scale
-    data = bgnbd_data(x, t_x, age)
+    data = bgnbd_data(x, t_x, age, extra)
 
     # start from a gamma-mean purchase rate r/alpha equal to the observed one
     rate = max(x.sum(), 1.0) / max(age.sum(), 1e-9)
@@ -189,7 +196,7 @@ def fit_bgnbd(frequency, recency, T, penalizer=0.0):
     # each repeat purchase time is a density in the time unit: undo the rescaling
     ll = float(_bgnbd_loglik(params, data)[0] - x.sum() * math.log(scale))
     r, alpha, a, b = (float(v) for v in params * unit)
-    return BGNBDFit(r, alpha, a, b, ll, success and math.isfinite(ll), n)
+    return fit_class(r, alpha, a, b, ll, success and math.isfinite(ll), n)
 
 
 def bgnbd_prob_alive(fit, x, t_x, T):
@@ -295,18 +302,18 @@ def _gg_loglik(params, data):
     log_v = math.log(v)
     log_xmv = np.log(x * m + v)
     ll = (
-        wx @ (gammaln(pxs + q) - gammaln(pxs))
+        dot(wx, gammaln(pxs + q) - gammaln(pxs))
         + total * (q * log_v - gammaln(q))
         + p * sum_wxlogm
         - sum_wlogm
         + p * sum_wxlogx
-        - w @ ((p * x + q) * log_xmv)
+        - dot(w, (p * x + q) * log_xmv)
     )
     psi = digamma(pxs + q)
-    d_p = wx @ (xs * (psi - digamma(pxs))) + sum_wxlogm + sum_wxlogx
-    d_p -= w @ (x * log_xmv)
-    d_q = wx @ psi + total * (log_v - digamma(q)) - w @ log_xmv
-    d_v = total * q / v - w @ ((p * x + q) / (x * m + v))
+    d_p = dot(wx, xs * (psi - digamma(pxs))) + sum_wxlogm + sum_wxlogx
+    d_p -= dot(w, x * log_xmv)
+    d_q = dot(wx, psi) + total * (log_v - digamma(q)) - dot(w, log_xmv)
+    d_v = total * q / v - dot(w, (p * x + q) / (x * m + v))
     return ll, np.array([d_p, d_q, d_v])
 
 
@@ -346,7 +353,8 @@ def fit_gamma_gamma(frequency, monetary, penalizer=0.0):
     xs, x_inverse = np.unique(x, return_inverse=True)
     wx = np.bincount(x_inverse.ravel(), minlength=len(xs)).astype(float)
     log_m = np.log(um)
-    data = (xs, wx, ux, um, w, w @ (ux * log_m), w @ log_m, w @ (ux * np.log(ux)))
+    sums = (dot(w, ux * log_m), dot(w, log_m), dot(w, ux * np.log(ux)))
+    data = (xs, wx, ux, um, w, *sums)
 
     # p = 1, q = 2 makes the population mean p*v/(q-1) equal v = 1 = mean spend
     x0 = np.log([1.0, 2.0, 1.0])

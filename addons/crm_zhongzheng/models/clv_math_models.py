@@ -18,9 +18,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import expit
 
 from . import clv_math
+from .clv_math_pareto import pareto_data, pareto_loglik, pareto_terms
 from .clv_optimise import check_enough, check_rft, compress, maximise
 
 MODELS = ("bgnbd", "pareto", "mbgnbd")
@@ -46,25 +47,6 @@ class MBGNBDFit(clv_math.BGNBDFit):
     __slots__ = ()
 
 
-def numeric_gradient(value):
-    """A ``loglik(params, data) -> (ll, grad)`` from a value-only function,
-    by central differences relative to each parameter (the maximiser works
-    on log-parameters, where this step is uniform)."""
-
-    def loglik(params, data):
-        ll = value(params, data)
-        grad = np.empty(len(params))
-        for i, param in enumerate(params):
-            step = 1e-6 * param
-            up, down = params.copy(), params.copy()
-            up[i] += step
-            down[i] -= step
-            grad[i] = (value(up, data) - value(down, data)) / (2 * step)
-        return ll, grad
-
-    return loglik
-
-
 def _prepare(frequency, recency, T):
     """Checked, rescaled (time / mean age) and compressed summaries."""
     x, t_x, age = check_rft(frequency, recency, T)
@@ -72,89 +54,34 @@ def _prepare(frequency, recency, T):
     scale = float(age.mean()) if age.mean() > 0 else 1.0
     (ux, ut_x, uT), w = compress(x, t_x / scale, age / scale)
     rate = max(x.sum(), 1.0) / max((age / scale).sum(), 1e-9)
-    return x, scale, (ux, ut_x, uT, w), rate
+    return x, scale, pareto_data(ux, ut_x, uT, w), rate
 
 
 # ---------------------------------------------------------------------------
 # Pareto/NBD
 
 
-def _pairs(x, times):
-    """(distinct (x, time) pairs, index of each row's pair)."""
-    uniq, inverse = np.unique(np.column_stack([x, times]), axis=0, return_inverse=True)
-    return uniq[:, 0], uniq[:, 1], inverse.ravel()
-
-
-def with_pairs(data):
-    """(x, t_x, T, w) rows with their distinct (x, t_x) and (x, T) pairs."""
-    x, t_x, T, _w = data
-    return (*data, (_pairs(x, t_x), _pairs(x, T)))
-
-
-def _hyp(params, x, times, pairs=None):
-    """2F1(r+s+x, s+1; r+s+x+1; |alpha-beta| / (max(alpha, beta) + time))
-    (alpha >= beta; r+x second else), on the distinct (x, time) pairs when
-    given: a customer's 2F1 depends on x and one time only."""
-    r, alpha, s, beta = params
-    big, diff = max(alpha, beta), abs(alpha - beta)
-    ux, utimes, inverse = pairs if pairs is not None else (x, times, None)
-    rsx = r + s + ux
-    second = s + 1.0 if alpha >= beta else r + ux
-    value = hyp2f1(rsx, second, rsx + 1.0, diff / (big + utimes))
-    return value if inverse is None else value[inverse]
-
-
-def _pareto_terms(params, x, t_x, T, pairs=(None, None)):
-    """Per row: the log of the 'alive all along' term and of the 'dropped
-    out between t_x and T' term of the likelihood, and the common log
-    factor (FHL 2005 note, eqs. 17-22)."""
-    r, alpha, s, beta = params
-    big = max(alpha, beta)
-    rsx = r + s + x
-    log_tx, log_T = np.log(big + t_x), np.log(big + T)
-    with np.errstate(all="ignore"):
-        f1 = _hyp(params, x, t_x, pairs[0])
-        f2 = _hyp(params, x, T, pairs[1])
-        inner = f1 - f2 * np.exp(-rsx * (log_T - log_tx))
-    log_a0 = -rsx * log_tx + np.log(np.maximum(inner, 1e-300))
-    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    dropped = np.log(s / rsx) + log_a0
-    common = gammaln(r + x) - gammaln(r) + r * math.log(alpha) + s * math.log(beta)
-    return alive, dropped, common
-
-
-def _pareto_value(params, data):
-    """Total log-likelihood of (x, t_x, T, weight[, pairs]) rows; ``pairs``
-    are the distinct (x, t_x) and (x, T) of the rows (see _hyp)."""
-    x, t_x, T, w, *pairs = data
-    if not pairs:
-        pairs = [(_pairs(x, t_x), _pairs(x, T))]
-    with np.errstate(all="ignore"):
-        # far from the optimum 2F1 can overflow: a NaN the optimiser steps back from
-        alive, dropped, common = _pareto_terms(params, x, t_x, T, pairs[0])
-        return float(w @ (common + np.logaddexp(alive, dropped)))
-
-
-def _maximum_likelihood(cls, value, frequency, recency, T, penalizer, time_scaled):
-    """Fit a model whose log-likelihood is ``value`` (rescaled time; the
-    parameters flagged in ``time_scaled`` are in units of time)."""
+def fit_pareto(frequency, recency, T, penalizer=0.0):
+    """Fit Pareto/NBD by maximum likelihood with the analytic gradient of
+    clv_math_pareto, in rescaled time (alpha and beta are times)."""
+    if penalizer < 0:
+        raise ValueError("penalizer must be >= 0")
     x, scale, data, rate = _prepare(frequency, recency, T)
-    data = with_pairs(data)
     x0 = np.clip(np.log([1.0, 1.0 / rate, 1.0, 1.0]), -10.0, 10.0)
-    unit = np.where(time_scaled, scale, 1.0)
-    params, success = maximise(
-        numeric_gradient(value), data, len(x), penalizer, x0, unit
-    )
+    unit = np.array([1.0, scale, 1.0, scale])
+    params, success = maximise(pareto_loglik, data, len(x), penalizer, x0, unit)
     # each repeat purchase time is a density in the time unit: undo the rescaling
-    ll = value(params, data) - x.sum() * math.log(scale)
+    ll = pareto_loglik(params, data, gradient=False)[0] - x.sum() * math.log(scale)
     fitted = (float(v) for v in params * unit)
-    return cls(*fitted, ll, success and math.isfinite(ll), len(x))
+    return ParetoNBDFit(*fitted, ll, success and math.isfinite(ll), len(x))
 
 
 def pareto_prob_alive(fit, x, t_x, T):
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
-    alive, dropped, _common = _pareto_terms(fit[:4], x, t_x, T)
-    return expit(alive - dropped)
+    shape = x.shape
+    x, t_x, T = (v.ravel() for v in (x, t_x, T))
+    alive, dropped, _common = pareto_terms(fit[:4], x, t_x, T)
+    return expit(alive - dropped).reshape(shape)
 
 
 def pareto_purchases_if_alive(fit, t, x, T):
@@ -169,34 +96,6 @@ def pareto_purchases_if_alive(fit, t, x, T):
 
 # ---------------------------------------------------------------------------
 # MBG/NBD
-
-
-def beta_geometric_common(params, x, extra):
-    """log[Gamma(r+x) alpha^r / Gamma(r) * B(a, b+x+extra) / B(a, b)], the
-    factor of every customer's likelihood in BG/NBD (extra 0) and MBG/NBD
-    (extra 1: it may drop out after its first purchase too)."""
-    r, alpha, a, b = params
-    return (
-        gammaln(r + x)
-        - gammaln(r)
-        + r * math.log(alpha)
-        + gammaln(a + b)
-        + gammaln(b + x + extra)
-        - gammaln(b)
-        - gammaln(a + b + x + extra)
-    )
-
-
-def _mbg_value(params, data):
-    """Batislam et al. (2007): L = B(a, b+x+1)/B(a, b) * Gamma(r+x) alpha^r
-    / Gamma(r) * [(alpha+T)^-(r+x) + a/(b+x) (alpha+t_x)^-(r+x)], every
-    customer (also x = 0) may have dropped out at their last purchase."""
-    r, alpha, a, b = params
-    x, t_x, T, w, *_pairs = data
-    common = beta_geometric_common(params, x, 1.0)
-    alive = -(r + x) * np.log(alpha + T)
-    dropped = math.log(a) - np.log(b + x) - (r + x) * np.log(alpha + t_x)
-    return float(w @ (common + np.logaddexp(alive, dropped)))
 
 
 def mbg_prob_alive(fit, x, t_x, T):
@@ -217,20 +116,14 @@ def _as_bg(fit, b_shift=0.0):
 # one entry point per question
 
 
-# the value-only models: fit tuple, log-likelihood, parameters in time units
-VALUE_MODELS = {
-    "pareto": (ParetoNBDFit, _pareto_value, [False, True, False, True]),
-    "mbgnbd": (MBGNBDFit, _mbg_value, [False, True, False, False]),
-}
-
-
 def fit_purchases(model, frequency, recency, T, penalizer=0.0):
     """Fit the purchase model ``model`` (one of MODELS) by maximum
     likelihood; arguments, return and errors as :func:`clv_math.fit_bgnbd`."""
-    if model in VALUE_MODELS:
-        cls, value, time_scaled = VALUE_MODELS[model]
-        return _maximum_likelihood(
-            cls, value, frequency, recency, T, penalizer, time_scaled
+    if model == "pareto":
+        return fit_pareto(frequency, recency, T, penalizer)
+    if model == "mbgnbd":
+        return clv_math.fit_bgnbd(
+            frequency, recency, T, penalizer, extra=1, fit_class=MBGNBDFit
         )
     return clv_math.fit_bgnbd(frequency, recency, T, penalizer)
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 from scipy.special import betaln, gammaln
 
-from . import clv_math, clv_math_models
+from . import clv_math, clv_math_models, clv_math_pareto
 from .clv_optimise import compress
 
 # a 7-day grid is fine for the dropout time of Pareto/NBD; Gauss-Legendre
@@ -22,12 +22,6 @@ _LEGENDRE = np.polynomial.legendre.leggauss(48)
 
 # ---------------------------------------------------------------------------
 # standard errors
-
-
-VALUES = {
-    "pareto": clv_math_models._pareto_value,
-    "mbgnbd": clv_math_models._mbg_value,
-}
 
 
 def _covariance(hessian):
@@ -43,10 +37,25 @@ def _covariance(hessian):
     return variance
 
 
-def _bgnbd_errors(fit, x, t_x, T):
-    """BG/NBD has an analytic gradient: its Hessian by central differences of
-    the gradient, 8 evaluations instead of 33."""
-    data = clv_math.bgnbd_data(x, t_x, T)
+def _loglik(model, x, t_x, T):
+    """(log-likelihood with its gradient, its compressed data) of a model."""
+    if model == "pareto":
+        (ux, ut_x, uT), w = compress(x, t_x, T)
+        return clv_math_pareto.pareto_loglik, clv_math_pareto.pareto_data(
+            ux, ut_x, uT, w
+        )
+    extra = 1 if model == "mbgnbd" else 0
+    return clv_math._bgnbd_loglik, clv_math.bgnbd_data(x, t_x, T, extra)
+
+
+def standard_errors(model, fit, frequency, recency, T):
+    """Standard errors of (r, alpha, a|s, b|beta) from the curvature of the
+    log-likelihood at the fit: the inverse of the Hessian, by central
+    differences of the analytic gradient (8 evaluations). NaN where it is
+    not negative definite (a fit on a bound or a flat likelihood: the data
+    does not pin it down)."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+    loglik, data = _loglik(model, x, t_x, T)
     params = np.asarray(fit[:4], dtype=float)
     hessian = np.empty((4, 4))
     for j in range(4):
@@ -54,52 +63,9 @@ def _bgnbd_errors(fit, x, t_x, T):
         up, down = params.copy(), params.copy()
         up[j] += step
         down[j] -= step
-        hessian[:, j] = (
-            clv_math._bgnbd_loglik(up, data)[1] - clv_math._bgnbd_loglik(down, data)[1]
-        ) / (2 * step)
+        hessian[:, j] = (loglik(up, data)[1] - loglik(down, data)[1]) / (2 * step)
     variance = _covariance((hessian + hessian.T) / 2)
     return np.full(4, np.nan) if variance is None else np.sqrt(variance)
-
-
-def standard_errors(model, fit, frequency, recency, T):
-    """Standard errors of (r, alpha, a|s, b|beta) from the curvature of the
-    log-likelihood at the fit: the inverse of the numerical Hessian, taken on
-    log-parameters (where the surface is closest to quadratic) and mapped back
-    with the delta method. NaN where the Hessian is not negative definite
-    (a fit on a bound or a flat likelihood: the data does not pin it down)."""
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
-    if model == "bgnbd":
-        return _bgnbd_errors(fit, x, t_x, T)
-    (ux, ut_x, uT), w = compress(x, t_x, T)
-    data = clv_math_models.with_pairs((ux, ut_x, uT, w))
-    value = VALUES[model]
-    theta = np.log(np.asarray(fit[:4], dtype=float))
-    size, h = len(theta), 1e-4
-    hessian = np.empty((size, size))
-    f0 = value(np.exp(theta), data)
-    for i in range(size):
-        for j in range(i, size):
-            if i == j:
-                up, down = theta.copy(), theta.copy()
-                up[i] += h
-                down[i] -= h
-                hessian[i, i] = (
-                    value(np.exp(up), data) - 2 * f0 + value(np.exp(down), data)
-                ) / h**2
-                continue
-            corners = []
-            for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                point = theta.copy()
-                point[i] += si * h
-                point[j] += sj * h
-                corners.append(value(np.exp(point), data))
-            hessian[i, j] = hessian[j, i] = (
-                corners[0] - corners[1] - corners[2] + corners[3]
-            ) / (4 * h**2)
-    variance = _covariance(hessian)
-    if variance is None:
-        return np.full(size, np.nan)
-    return np.exp(theta) * np.sqrt(variance)
 
 
 # ---------------------------------------------------------------------------
@@ -149,7 +115,8 @@ def _pareto_pmf_if_alive(fit, t, x, T, ys):
     pmf = survive_t[:, None] * _nbd_pmf(fit.r + x, fit.alpha + T, t, ys)
     for node, weight in zip(nodes, weights, strict=True):
         u = 0.5 * t * (node + 1.0)
-        density = fit.s * base**fit.s / (base + u) ** (fit.s + 1.0)
+        # base^s / (base+u)^s in log space: s and beta can be in the thousands
+        density = fit.s / (base + u) * np.exp(-fit.s * np.log1p(u / base))
         nbd = _nbd_pmf(fit.r + x, fit.alpha + T, u, ys)
         pmf += (0.5 * t * weight * density)[:, None] * nbd
     return pmf

@@ -68,6 +68,14 @@ def check_enough(n_repeat, n_total):
         )
 
 
+def dot(a, b):
+    """The dot product of two vectors without BLAS. OpenBLAS spreads a long
+    dot product over threads, which on a busy machine wait for a core
+    longer than they compute: at load 10 on 2 cores ``w @ v`` over 42,000
+    customers took 4.8 ms, this 0.24 ms."""
+    return np.einsum("i,i->", a, b)
+
+
 def compress(*columns):
     """Collapse identical customers into (unique rows, counts).
 

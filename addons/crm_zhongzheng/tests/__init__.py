@@ -28,3 +28,4 @@ from . import test_device_service
 from . import test_clv_models
 from . import test_clv_backtest
 from . import test_satisfaction
+from . import test_clv_compression
