@@ -2,8 +2,10 @@
 server: python docs/screenshots/take.py [--base URL] [--db NAME]
 
 Logs in as admin/admin (and as the salesperson lina/lina, in Chinese, for
-the Chinese value tab), opens each page, waits until what the picture is
-about has rendered, and saves a PNG next to this file. The pyramid PDF is
+the Chinese value tab; the service user wangfang/wangfang, in Chinese, and
+Ruijin's portal buyer ruijin/ruijin for the device screens), opens each
+page, waits until what the picture is about has rendered, and saves a PNG
+next to this file. The pyramid PDF is
 rendered by the server for a zh_CN user and its first page turned into a
 PNG with pdftoppm (poppler-utils).
 """
@@ -94,8 +96,24 @@ class Browser:
         self.wait(selector)
         self.js(f"document.querySelector({json.dumps(selector)}).click()")
 
-    def shot(self, name):
-        data = self.cmd("Page.captureScreenshot", format="png")["data"]
+    def shot(self, name, down_to=None):
+        """Save the page; with `down_to` (a selector), only down to the
+        bottom of that element (a short list needs no blank screen below)."""
+        params = {"format": "png"}
+        if down_to:
+            bottom = self.js(
+                f"document.querySelector({json.dumps(down_to)})"
+                ".getBoundingClientRect().bottom"
+            )
+            width, height = self.js("[innerWidth, innerHeight]")
+            params["clip"] = {
+                "x": 0,
+                "y": 0,
+                "width": width,
+                "height": min(height, int(bottom) + 24),
+                "scale": 1,
+            }
+        data = self.cmd("Page.captureScreenshot", **params)["data"]
         (HERE / name).write_bytes(base64.b64decode(data))
         print("saved", HERE / name)
 
@@ -109,7 +127,9 @@ def main():
     parser.add_argument("--base", default="http://127.0.0.1:8069")
     parser.add_argument("--db", default="zhongzheng")
     parser.add_argument(
-        "--only", help="take only this picture (e.g. recommendations.png)"
+        "--only",
+        help="take only this picture (recommendations.png) or the device ones "
+        "(devices)",
     )
     args = parser.parse_args()
     base = args.base.rstrip("/")
@@ -131,6 +151,10 @@ def main():
 
     partner = ref("crm_zhongzheng.res_partner_beijing_union_demo")
     # the same tab as the demo's salesperson, who works in Chinese
+    if args.only in (None, "devices"):
+        device_shots(base, args.db, rpc, uid, ref)
+        if args.only:
+            return
     browser = Browser()
     try:
         if args.only == "recommendations.png":
@@ -190,7 +214,13 @@ def log_in(browser, base, db, login):
         f"document.querySelector('#password').value={json.dumps(login)};"
         "document.querySelector('form.oe_login_form').submit()"
     )
-    time.sleep(3)
+    # a loaded server answers the login slowly: wait until it has
+    deadline = time.time() + 300
+    while "/web/login" in (browser.js("location.href") or "/web/login"):
+        if time.time() > deadline:
+            raise TimeoutError(f"{login} was not logged in")
+        time.sleep(0.5)
+    time.sleep(1)
 
 
 def value_tab(browser, base, partner, name):
@@ -221,6 +251,54 @@ def recommendations(browser, base, db, rpc, uid):
     )
     time.sleep(1)
     browser.shot("recommendations.png")
+
+
+def device_shots(base, db, rpc, uid, ref):
+    """The installed base and recalls: Ruijin's devices as the service user
+    王芳 (wangfang) sees them, in Chinese; a recalled lot's Installed Base
+    page and the recall progress as admin; Ruijin's buyer's /my/devices."""
+    ruijin = ref("crm_zhongzheng.res_partner_ruijin_demo")
+    [lot] = rpc.execute_kw(
+        db, uid, "admin", "stock.lot", "search", [[("name", "=", "VT-24003")]]
+    )
+
+    def customer_devices(browser):
+        browser.goto(f"{base}/odoo/contacts/{ruijin}")
+        browser.click("button[name=action_view_zz_devices]")
+        browser.click(".o_list_renderer .o_group_header")
+        browser.wait(".o_list_renderer .o_data_row")
+        browser.shot("device-base-zh.png", down_to=".o_list_renderer table")
+
+    def recalled_lot(browser):
+        browser.goto(f"{base}/odoo/action-stock.action_production_lot_form/{lot}")
+        browser.click("a.nav-link[name=zz_installed_base]")
+        browser.wait("[name=zz_device_ids] .o_data_row")
+        browser.shot("lot-recall.png", down_to="[name=zz_device_ids] .o_data_row")
+
+    def recall_progress(browser):
+        browser.goto(f"{base}/odoo/action-crm_zhongzheng.device_recall_line_action")
+        browser.click(".o_list_renderer .o_group_header")
+        browser.wait(".o_list_renderer .o_data_row")
+        browser.shot("recall-progress.png", down_to=".o_list_renderer table")
+
+    def portal_devices(browser):
+        browser.goto(f"{base}/my/devices")
+        browser.wait("#wrap table tbody tr")
+        browser.shot("portal-devices.png", down_to="#wrap")
+
+    # lists of many columns need a wider window
+    for login, take, width in (
+        ("wangfang", customer_devices, 1700),
+        ("admin", recalled_lot, 1400),
+        ("admin", recall_progress, 1700),
+        ("ruijin", portal_devices, 1400),
+    ):
+        browser = Browser(width=width)
+        try:
+            log_in(browser, base, db, login)
+            take(browser)
+        finally:
+            browser.close()
 
 
 def pyramid_pdf(base, db, company_id):

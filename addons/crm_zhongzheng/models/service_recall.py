@@ -171,10 +171,17 @@ class DeviceRecall(models.Model):
         )
 
     def action_view_tickets(self):
+        """The recall's tickets as a list in the order it opened them, the
+        top tier's customer first (ticket lists show the newest first)."""
         self.ensure_one()
-        return self.env["zhongzheng.service.ticket"]._tickets_action(
+        action = self.env["zhongzheng.service.ticket"]._tickets_action(
             [("recall_id", "=", self.id)], {}
         )
+        in_order = self.env.ref("crm_zhongzheng.service_ticket_view_list_recall")
+        action["views"] = [(in_order.id, "list")] + [
+            view for view in action["views"] if view[1] != "list"
+        ]
+        return action
 
     def _holders(self):
         """[(customer, its installed devices of the recall)], customers of

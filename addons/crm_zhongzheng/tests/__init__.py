@@ -25,6 +25,7 @@ from . import test_devices
 from . import test_reports_scale
 from . import test_pyramid_forecast
 from . import test_device_service
+from . import test_device_tours
 from . import test_clv_models
 from . import test_clv_backtest
 from . import test_satisfaction
