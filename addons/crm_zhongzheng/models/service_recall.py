@@ -4,6 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .company_sequence_mixin import next_company_number
+from .field_kinds import CRM_USER
 from .service_claim_mixin import SERVICE_MANAGER
 from .service_device_mixin import SEVERITY_PRIORITY
 
@@ -234,7 +235,9 @@ class DeviceRecall(models.Model):
                 for partner, devices in holders
             ]
         )
-        self.env["zhongzheng.device.recall.line"].create(
+        # sudo: the lines' tiers are written by the recall, for a service
+        # manager who may not read tiers
+        self.env["zhongzheng.device.recall.line"].sudo().create(
             [
                 {
                     "recall_id": self.id,
@@ -287,7 +290,9 @@ class DeviceRecallLine(models.Model):
         string="Devices", compute="_compute_device_count", store=True, aggregator="sum"
     )
     ticket_id = fields.Many2one("zhongzheng.service.ticket")
-    tier_id = fields.Many2one("zhongzheng.customer.tier")
+    # the tier is a CRM figure (the rights matrix): a service user who is no
+    # CRM user sees the order of the lines, not the tiers
+    tier_id = fields.Many2one("zhongzheng.customer.tier", groups=CRM_USER)
     tier_sequence = fields.Integer()
     state = fields.Selection(LINE_STATES, default="notified", required=True)
     product_id = fields.Many2one(related="recall_id.product_id", store=True)
