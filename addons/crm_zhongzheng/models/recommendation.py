@@ -33,7 +33,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .recommendation_sql import RECOMMENDATION_QUERY
+from .recommendation_sql import RECOMMENDATION_QUERY, big_statement
 
 _logger = logging.getLogger(__name__)
 
@@ -340,9 +340,6 @@ class Recommendation(models.AbstractModel):
         Recommendation = self.env["zhongzheng.customer.recommendation"]
         Recommendation.flush_model()
         cr = self.env.cr
-        self._temp_table("zz_reco_new", SQL(self._recommendation_query(), **params))
-        cr.execute("SELECT COUNT(*) FROM zz_reco_new")
-        count = cr.fetchone()[0]
         columns = [SQL.identifier(name) for name in RECOMMENDATION_COLUMNS]
         insert = SQL(
             "INSERT INTO zhongzheng_customer_recommendation"
@@ -362,47 +359,90 @@ class Recommendation(models.AbstractModel):
         )
         if not cr.rowcount:
             # the first pass: every row new, in the order of the unique index
+            with big_statement(cr):
+                self._temp_table(
+                    "zz_reco_new", SQL(self._recommendation_query(), **params)
+                )
+            cr.execute("SELECT COUNT(*) FROM zz_reco_new")
+            count = cr.fetchone()[0]
             self._first_fill(
                 SQL("%s ORDER BY n.partner_id, n.product_id", insert), count
             )
             Recommendation.invalidate_model()
             return count
-        cr.execute("CREATE INDEX ON zz_reco_new (partner_id, product_id)")
-        same = SQL(
-            "r.company_id = %s AND n.partner_id = r.partner_id"
-            " AND n.product_id = r.product_id",
-            params["company"],
-        )
+        self._apply_changes(params, columns)
         cr.execute(
             SQL(
-                "DELETE FROM zhongzheng_customer_recommendation r"
-                " WHERE r.company_id = %s"
-                " AND NOT EXISTS (SELECT 1 FROM zz_reco_new n WHERE %s)",
+                "SELECT COUNT(*) FROM zhongzheng_customer_recommendation"
+                " WHERE company_id = %s",
                 params["company"],
-                same,
-            )
-        )
-        cr.execute(
-            SQL(
-                "UPDATE zhongzheng_customer_recommendation r SET %(set)s"
-                " FROM zz_reco_new n WHERE %(same)s AND (%(changed)s)",
-                set=SQL(", ").join(SQL("%s = n.%s", c, c) for c in columns),
-                changed=SQL(" OR ").join(
-                    SQL("r.%s IS DISTINCT FROM n.%s", c, c) for c in columns
-                ),
-                same=same,
-            )
-        )
-        cr.execute(
-            SQL(
-                "%s WHERE NOT EXISTS (SELECT 1 FROM"
-                " zhongzheng_customer_recommendation r WHERE %s)",
-                insert,
-                same,
             )
         )
         Recommendation.invalidate_model()
-        return count
+        return cr.fetchone()[0]
+
+    @api.model
+    def _apply_changes(self, params, columns):
+        """The stored recommendations made those of the statement: one join
+        of both finds the vanished, the changed and the new rows (usually
+        none: a pass that changes nothing writes nothing), then each kind
+        is written by id."""
+        cr = self.env.cr
+        with big_statement(cr):
+            self._temp_table(
+                "zz_reco_diff",
+                SQL(
+                    "SELECT r.id, n.partner_id, n.product_id, %(values)s"
+                    " FROM (SELECT * FROM zhongzheng_customer_recommendation"
+                    "       WHERE company_id = %(company)s) r"
+                    " FULL JOIN (%(query)s) n"
+                    " ON n.partner_id = r.partner_id AND n.product_id = r.product_id"
+                    " WHERE r.id IS NULL OR n.partner_id IS NULL OR %(changed)s",
+                    values=SQL(", ").join(SQL("n.%s", c) for c in columns),
+                    company=params["company"],
+                    query=SQL(self._recommendation_query(), **params),
+                    changed=SQL(" OR ").join(
+                        SQL("r.%s IS DISTINCT FROM n.%s", c, c) for c in columns
+                    ),
+                ),
+            )
+        cr.execute(
+            "SELECT COUNT(*) FILTER (WHERE partner_id IS NULL),"
+            " COUNT(*) FILTER (WHERE id IS NOT NULL AND partner_id IS NOT NULL),"
+            " COUNT(*) FILTER (WHERE id IS NULL) FROM zz_reco_diff"
+        )
+        vanished, changed, new = cr.fetchone()
+        cr.execute("ANALYZE zz_reco_diff")
+        if vanished:
+            cr.execute(
+                "DELETE FROM zhongzheng_customer_recommendation r"
+                " USING zz_reco_diff d WHERE d.partner_id IS NULL AND r.id = d.id"
+            )
+        if changed:
+            cr.execute(
+                SQL(
+                    "UPDATE zhongzheng_customer_recommendation r SET %s"
+                    " FROM zz_reco_diff d"
+                    " WHERE d.partner_id IS NOT NULL AND r.id = d.id",
+                    SQL(", ").join(SQL("%s = d.%s", c, c) for c in columns),
+                )
+            )
+        if new:
+            cr.execute(
+                SQL(
+                    "INSERT INTO zhongzheng_customer_recommendation"
+                    " (company_id, partner_id, product_id, %(columns)s)"
+                    " SELECT %(company)s, d.partner_id, d.product_id, %(values)s"
+                    " FROM zz_reco_diff d WHERE d.id IS NULL"
+                    " ORDER BY d.partner_id, d.product_id",
+                    columns=SQL(", ").join(columns),
+                    values=SQL(", ").join(SQL("d.%s", c) for c in columns),
+                    company=params["company"],
+                )
+            )
+        _logger.info(
+            "recommendations: %s vanished, %s changed, %s new", vanished, changed, new
+        )
 
     @api.model
     def _first_fill(self, insert, count):

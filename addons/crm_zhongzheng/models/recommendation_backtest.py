@@ -24,6 +24,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .company_settings import RECOMMENDATION_METHODS
+from .recommendation_sql import big_statement
 
 OUTCOME_DAYS = 90
 # per method: the temporary table of its recommendations, the field prefix
@@ -166,9 +167,10 @@ class RecommendationBacktest(models.Model):
         params = Recommendation._prepare(company, as_of, backtest=True)
         for method, table in TABLES.items():
             params["popularity"] = method == "popularity"
-            Recommendation._temp_table(
-                table, SQL(Recommendation._recommendation_query(), **params)
-            )
+            with big_statement(cr):
+                Recommendation._temp_table(
+                    table, SQL(Recommendation._recommendation_query(), **params)
+                )
         cr.execute(
             SQL(
                 """
