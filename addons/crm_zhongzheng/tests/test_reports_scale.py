@@ -1,5 +1,6 @@
 from datetime import date
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .test_reports import ReportCase
@@ -126,3 +127,119 @@ class TestValueScope(ReportCase):
             [g["partner_id"][0] for g in top],
             [self.customers["a"].id, self.customers["d"].id],
         )
+
+
+VALUE = "zhongzheng.customer.value.report"
+STORE = "zhongzheng.customer.value.store"
+VALUE_FIGURES = [
+    "date",
+    "partner_id",
+    "user_id",
+    "tier_id",
+    "relationship_class",
+    "rfm_segment_id",
+    "abc_class",
+    "order_count",
+    "revenue",
+    "margin",
+    "ticket_count",
+    "claim_count",
+    "claims_paid",
+    "clv_value",
+    "value_score",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestValueStore(ReportCase):
+    """The customer value rows the nightly pass stores are the live
+    analysis' rows, and the dashboard's groupings of them its groupings."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the customers' tiers, classes, segments and lifetime values
+        cls.engine._recompute(companies=cls.company, as_of=date(2026, 3, 31))
+
+    def _rows(self, env, model):
+        rows = env[model].search(self.mine).read(VALUE_FIGURES, load=None)
+        # the ids differ: the live analysis numbers its rows
+        return {
+            (row.pop("partner_id"), row.pop("date")): row
+            for row in rows
+            if row.pop("id")
+        }
+
+    def test_stored_rows_are_the_live_ones(self):
+        manager = self._as(self.crm_manager)
+        live = self._rows(manager, VALUE)
+        self.assertEqual(len(live), 6, "A twice, B, C, D and E once")
+        self.assertTrue(any(row["tier_id"] for row in live.values()), "tiers")
+        # not refreshed yet: read live
+        self.assertEqual(self._rows(manager, STORE), live)
+        self.assertEqual(self.env[STORE]._refresh_figures(self.company), len(live))
+        self.assertEqual(self._rows(manager, STORE), live)
+        # a new order: in the live analysis at once, in the stored rows
+        # after the nightly pass
+        d = self.customers["d"]
+        self._order(d, date(2026, 3, 25), price=400.0)
+        self.env.flush_all()
+        d_march = [("partner_id", "=", d.id), ("date", "=", "2026-03-01")]
+        self.assertEqual(manager[VALUE].search(d_march).revenue, 600.0)
+        stored = manager[STORE].search(d_march)
+        self.assertEqual((stored.revenue, stored.order_count), (200.0, 1))
+        computed_on = stored.refreshed_at
+        self.assertTrue(computed_on)
+        self.env["zhongzheng.value.queue"]._cron_nightly()
+        stored = manager[STORE].search(d_march)
+        self.assertEqual((stored.revenue, stored.order_count), (600.0, 2))
+        self.assertGreaterEqual(stored.refreshed_at, computed_on)
+        self.assertEqual(self._rows(manager, STORE), self._rows(manager, VALUE))
+
+    def test_dashboard_groupings(self):
+        manager = self._as(self.crm_manager)
+        self.env[STORE]._refresh_figures(self.company)
+        in_q1 = [*self.mine, ("date", ">=", "2026-01-01"), ("date", "<=", "2026-03-31")]
+        pyramid = [
+            manager[model]._read_group(
+                [*in_q1, ("tier_id", "!=", False)],
+                ["tier_id"],
+                ["partner_id:count_distinct", "revenue:sum", "margin:sum"],
+            )
+            for model in (VALUE, STORE)
+        ]
+        self.assertTrue(pyramid[0], "customers in tiers")
+        self.assertEqual(pyramid[1], pyramid[0])
+        for model in (VALUE, STORE):
+            top = (
+                manager[model]
+                .with_context(zz_top_customers=2)
+                .read_group(self.mine, ["revenue:sum"], ["partner_id"])
+            )
+            self.assertEqual(
+                [g["partner_id"][0] for g in top],
+                [self.customers["a"].id, self.customers["d"].id],
+                model,
+            )
+
+    def test_rights_as_the_live_analysis(self):
+        self.env[STORE]._refresh_figures(self.company)
+        rows = self._as(self.crm_user)[STORE].search(
+            [("partner_id", "=", self.customers["a"].id)]
+        )
+        self.assertEqual(sum(rows.mapped("revenue")), 1800.0)
+        for name in ("margin", "clv_value", "claims_paid"):
+            with self.assertRaises(AccessError, msg=name):
+                rows.read([name])
+        with self.assertRaises(AccessError):
+            self._as(self.crm_user)[STORE]._read_group([], [], ["margin:sum"])
+        with self.assertRaises(AccessError):
+            self._as(self.plain_user)[STORE].search([])
+        # another company's manager sees none of these rows
+        main = self.env.ref("base.main_company")
+        self.crm_manager.company_ids |= main
+        other = self.env(
+            user=self.crm_manager,
+            context=dict(self.env.context, allowed_company_ids=main.ids),
+        )
+        self.assertFalse(other[STORE].search(self.mine))
