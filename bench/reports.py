@@ -159,11 +159,17 @@ def render(env, figures, label, report, ids, data=None):
 
 def nightly(env, company):
     """What the nightly cron stores for the reports: the key figures the
-    view reads and the pyramid's forecast, which the dashboard reads
-    (rolled back with the rest of the run)."""
-    print("\n--- (n) nightly: the key figures and the forecast stored")
+    view reads, the customer value rows and the pyramid's forecast, which
+    the pyramid and the dashboard read (rolled back with the rest of the
+    run)."""
+    print("\n--- (n) nightly: the key figures, customer value rows, forecast")
     for label, refresh, count in (
         ("kpi", env["zhongzheng.crm.kpi.report"]._refresh_figures, int),
+        (
+            "customer value",
+            env["zhongzheng.customer.value.store"]._refresh_figures,
+            int,
+        ),
         ("forecast", env["zhongzheng.pyramid.forecast"]._refresh, len),
     ):
         started = time.perf_counter()

@@ -103,15 +103,16 @@ class CrmKpiReport(models.Model):
         scope = self.env.context.get("zz_kpi_scope")
         if scope is not None:
             return self._live(**scope)
+        stored = SQL(
+            "SELECT %s, s.refreshed_at FROM zhongzheng_crm_kpi_snapshot s",
+            typed_columns("s"),
+        )
+        if self.env.context.get("zz_kpi_stored"):
+            return stored
         cr = self.env.cr
         if not stored_figures.refreshed(cr, REFRESH):
             return self._live()
-        parts = [
-            SQL(
-                "SELECT %s, s.refreshed_at FROM zhongzheng_crm_kpi_snapshot s",
-                typed_columns("s"),
-            )
-        ]
+        parts = [stored]
         # the companies not refreshed yet, live
         others = stored_figures.not_refreshed(cr, REFRESH)
         if others:
@@ -149,17 +150,22 @@ class CrmKpiReport(models.Model):
         return stored
 
     def _for_period(self, company, period, date_start):
-        """The key figures row of a company's period (empty if none),
-        computed now for that period only."""
+        """The key figures row of a company's period (empty if none): the
+        one stored if it stands for the period (stored_figures.covers),
+        else computed now for that period only."""
         end = date_start + relativedelta(months=report_charts.STEPS[period])
-        scoped = self.with_context(
-            zz_kpi_scope={
-                "company_ids": company.ids,
-                "period": period,
-                "start": date_start,
-                "end": end,
-            }
-        )
+        when = stored_figures.refreshed(self.env.cr, REFRESH).get(company.id)
+        if stored_figures.covers(when, end):
+            scoped = self.with_context(zz_kpi_stored=True)
+        else:
+            scoped = self.with_context(
+                zz_kpi_scope={
+                    "company_ids": company.ids,
+                    "period": period,
+                    "start": date_start,
+                    "end": end,
+                }
+            )
         scoped.env.flush_all()
         scoped.env.cr.execute(QUIET)
         # searched and read in one query: the scope is computed once
@@ -171,7 +177,7 @@ class CrmKpiReport(models.Model):
             ],
             [
                 name
-                for name, _kind in COLUMNS
+                for name, _kind in [*COLUMNS, ("refreshed_at", "")]
                 if name in self._fields and self._fields[name].is_accessible(self.env)
             ],
             limit=1,

@@ -9,6 +9,7 @@ from . import report_charts
 
 _logger = logging.getLogger(__name__)
 MANAGER = "crm_zhongzheng.group_crm_manager"
+LIVE = "zhongzheng.customer.value.report"
 TOP_CUSTOMERS = 10
 
 
@@ -63,9 +64,12 @@ class CustomerPyramidReport(models.AbstractModel):
         lifetime value included). Each customer is looked up once, by id:
         the figures per tier are sums over dicts, not list scans."""
         tier_of = self._tiers_at(company, end - timedelta(days=1))
-        # the analysis of this company and period only (not all its rows
-        # computed, then filtered), with its access rules
-        Value = self.env["zhongzheng.customer.value.report"].with_context(
+        # the customer value rows the nightly pass stored, if they stand for
+        # the period, else the live analysis of this company and period only
+        # (not all its rows computed, then filtered); with their access rules
+        Store = self.env["zhongzheng.customer.value.store"]
+        stored_at = Store._stored_at(company, end)
+        Value = (Store if stored_at else self.env[LIVE]).with_context(
             zz_value_scope={"company_id": company.id, "start": start, "end": end}
         )
         sales = {
@@ -133,16 +137,20 @@ class CustomerPyramidReport(models.AbstractModel):
             }
             for partner, (revenue, margin) in top
         ]
+        kpi = self.env["zhongzheng.crm.kpi.report"]._for_period(company, period, start)
+        stored = [stored_at] if stored_at else []
+        if kpi and kpi.env.context.get("zz_kpi_stored"):
+            stored.append(kpi.refreshed_at)
         return {
+            # when the oldest stored figures shown were computed (None: now)
+            "computed_on": min(stored) if stored else None,
             "levels": report_charts.pyramid(levels),
             "total_count": len(tier_of),
             "total_revenue": total_revenue,
             "total_margin": total_margin,
             "matrix": self._migration_matrix(company, tiers, start, end),
             "top_customers": top_customers,
-            "kpi": self.env["zhongzheng.crm.kpi.report"]._for_period(
-                company, period, start
-            ),
+            "kpi": kpi,
             "forecast": self._forecast(company, tiers, end - timedelta(days=1)),
             "currency": company.currency_id,
         }

@@ -1,5 +1,3 @@
-from datetime import datetime, time
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -126,12 +124,9 @@ class CustomerValueStore(models.Model):
         return stored
 
     @api.model
-    def _covers(self, company, end):
-        """Whether the rows stored for `company` stand for a period ending
-        before `end` (a date): stored after it, or today (a period still
-        running is read as of last night)."""
+    def _stored_at(self, company, end):
+        """When the rows of `company` read for a period ending before `end`
+        were stored, if they stand for it (stored_figures.covers), else
+        None: such a period is read from the live analysis."""
         when = stored_figures.refreshed(self.env.cr, REFRESH).get(company.id)
-        return bool(when) and (
-            when >= datetime.combine(end, time.min)
-            or when.date() == fields.Datetime.now().date()
-        )
+        return when if stored_figures.covers(when, end) else None

@@ -1,14 +1,43 @@
 """Figures an analysis stores nightly (the key figures, the customer value
 rows): a table of rows, and per company when they were stored. Both are
-rebuilt empty when the module is updated (the columns may have changed):
-the companies are read live until the next night."""
+kept when the module is updated, unless the columns changed: then they are
+rebuilt empty, and the companies are read live until the next night."""
 
+from datetime import datetime, time
+
+from odoo import fields
 from odoo.tools import SQL
 
 
 def create_tables(cr, table, refresh_table, columns, index):
     """(Re)create `table` with `columns` ((name, SQL type), `id` the key),
-    indexed on `index` (column names), and `refresh_table`."""
+    indexed on `index` (column names), and `refresh_table`, unless both
+    are there with these columns."""
+    wanted = [*columns, ("refreshed_at", "timestamp")]
+    cr.execute(
+        SQL(
+            """
+            SELECT array_agg(attname::text ORDER BY attnum),
+                   array_agg(format_type(atttypid, atttypmod) ORDER BY attnum),
+                   (SELECT array_agg(format_type(w.kind::regtype, NULL)
+                                     ORDER BY w.n)
+                      FROM unnest(%s::text[]) WITH ORDINALITY AS w (kind, n)),
+                   to_regclass(%s) IS NOT NULL
+              FROM pg_attribute
+             WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped
+            """,
+            [kind for _name, kind in wanted],
+            refresh_table,
+            table,
+        )
+    )
+    names, kinds, wanted_kinds, refresh_exists = cr.fetchone()
+    if (
+        refresh_exists
+        and names == [name for name, _kind in wanted]
+        and (kinds == wanted_kinds)
+    ):
+        return
     cr.execute(
         SQL(
             """
@@ -41,6 +70,16 @@ def refreshed(cr, refresh_table):
         SQL("SELECT company_id, refreshed_at FROM %s", SQL.identifier(refresh_table))
     )
     return dict(cr.fetchall())
+
+
+def covers(when, end):
+    """Whether figures stored at `when` (UTC; None: never) stand for a
+    period ending before `end` (a date): stored after it, or today (a
+    period still running is read as of last night)."""
+    return bool(when) and (
+        when >= datetime.combine(end, time.min)
+        or when.date() == fields.Datetime.now().date()
+    )
 
 
 def not_refreshed(cr, refresh_table):

@@ -91,6 +91,21 @@ class TestKpiStore(ReportCase):
             self.env[KPI]._for_period(self.company, "year", date(2020, 1, 1))
         )
 
+    def test_one_period_stored(self):
+        """Once stored after the period ended, the period's row is the
+        stored one: an order confirmed since shows after the next night."""
+        live = self.env[KPI]._for_period(self.company, "month", date(2026, 3, 1))
+        figures = live.read(FIGURES)[0]
+        self.env[KPI]._refresh_figures(self.company)
+        self._order(self.customers["d"], date(2026, 3, 25), price=400.0)
+        self.env.flush_all()
+        row = self.env[KPI]._for_period(self.company, "month", date(2026, 3, 1))
+        self.assertEqual(row.read(FIGURES)[0], figures)
+        self.assertEqual(row.revenue, 1100.0)
+        self.env[KPI]._refresh_figures(self.company)
+        row = self.env[KPI]._for_period(self.company, "month", date(2026, 3, 1))
+        self.assertEqual(row.revenue, 1500.0)
+
 
 @tagged("post_install", "-at_install")
 class TestValueScope(ReportCase):
@@ -221,6 +236,42 @@ class TestValueStore(ReportCase):
                 [self.customers["a"].id, self.customers["d"].id],
                 model,
             )
+
+    def test_pyramid_reads_what_was_stored(self):
+        """The pyramid PDF's sales and key figures: the stored ones once the
+        nightly pass stored them (an order since shows the next night),
+        the same figures as computed live, and it says when."""
+        Pyramid = self._as(self.crm_manager)[
+            "report.crm_zhongzheng.report_customer_pyramid"
+        ]
+        march = (self.company, "month", date(2026, 3, 1), date(2026, 4, 1))
+
+        def figures(pyramid):
+            return (
+                pyramid["total_count"],
+                pyramid["total_revenue"],
+                pyramid["total_margin"],
+                [
+                    (lv["count"], lv["revenue"], lv["margin"])
+                    for lv in pyramid["levels"]
+                ],
+                [(t["partner"], t["revenue"]) for t in pyramid["top_customers"]],
+                pyramid["kpi"].read(FIGURES)[0],
+            )
+
+        live = Pyramid._pyramid(*march)
+        self.assertIsNone(live["computed_on"])
+        before = figures(live)
+        self.assertEqual(before[1], 1100.0)
+        self.env[STORE]._refresh_figures(self.company)
+        self.env[KPI]._refresh_figures(self.company)
+        self._order(self.customers["d"], date(2026, 3, 25), price=400.0)
+        self.env.flush_all()
+        stored = Pyramid._pyramid(*march)
+        self.assertTrue(stored["computed_on"])
+        self.assertEqual(figures(stored), before)
+        self.env["zhongzheng.value.queue"]._cron_nightly()
+        self.assertEqual(Pyramid._pyramid(*march)["total_revenue"], 1500.0)
 
     def test_rights_as_the_live_analysis(self):
         self.env[STORE]._refresh_figures(self.company)
