@@ -14,6 +14,7 @@ Run: ``ZZ_BENCH_PREFIX=zzdbench bench/run dashboard``.
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 
@@ -69,12 +70,17 @@ def main(argv=None):
         print("\n--- nightly: what the dashboard reads stored")
         for label, refresh in (
             ("key figures", env["zhongzheng.crm.kpi.report"]._refresh_figures),
+            (
+                "customer value",
+                env["zhongzheng.customer.value.store"]._refresh_figures,
+            ),
             ("forecast", env["zhongzheng.pyramid.forecast"]._refresh),
         ):
             started = time.perf_counter()
-            refresh(company)
+            rows = refresh(company)
             print(
-                f"{label} refresh: {time.perf_counter() - started:.2f} s;"
+                f"{label} refresh: {time.perf_counter() - started:.2f} s,"
+                f" {rows if isinstance(rows, int) else len(rows)} rows;"
                 f" load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
@@ -95,6 +101,7 @@ def main(argv=None):
             f"  {calls} read_group calls of {len(per_source)} data sources;"
             f" load average {os.getloadavg()[0]:.1f}"
         )
+        print("uptime:", subprocess.check_output(["uptime"], text=True).strip())
         cr.rollback()
     print("\n==== summary " + "=" * 60)
     print(f"customers={buyers} dashboard_load={total:.2f}s calls={calls}")

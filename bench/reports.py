@@ -34,6 +34,7 @@ from bench._value_data import data_counts, generate
 from bench.value_engine import (
     addon_fingerprint,
     data_label,
+    ensure_current,
     new_env,
     prepare_database,
     print_environment,
@@ -61,7 +62,7 @@ def parse_args(argv=None):
     """The value engine benchmark's options (data size, --db, --reuse,
     --keep), plus --profiles (customers in the profile PDF, 100), --year
     (of the pyramid, this year) and --phases (letters of those to run:
-    p pyramid, c profile, k key figures; all by default)."""
+    p pyramid, c profile, k key figures; all by default) and --any-data."""
     argv = list(sys.argv[1:] if argv is None else argv)
     own = {"--profiles": "100", "--year": "0", "--phases": "pck"}
     for option in own:
@@ -69,7 +70,12 @@ def parse_args(argv=None):
             at = argv.index(option)
             own[option] = argv[at + 1]
             del argv[at : at + 2]
+    # --any-data: with --reuse, the database whatever data it holds (e.g.
+    # made by an earlier version of the generator), upgraded if needed
+    any_data = "--any-data" in argv
+    argv = [arg for arg in argv if arg != "--any-data"]
     args = engine_args([*argv, "--orm-sample", "0"])
+    args.any_data = any_data and args.reuse
     args.profiles, args.year = int(own["--profiles"]), int(own["--year"])
     args.phases = own["--phases"]
     return args
@@ -159,11 +165,17 @@ def render(env, figures, label, report, ids, data=None):
 
 def nightly(env, company):
     """What the nightly cron stores for the reports: the key figures the
-    view reads and the pyramid's forecast, which the dashboard reads
-    (rolled back with the rest of the run)."""
-    print("\n--- (n) nightly: the key figures and the forecast stored")
+    view reads, the customer value rows and the pyramid's forecast, which
+    the pyramid and the dashboard read (rolled back with the rest of the
+    run)."""
+    print("\n--- (n) nightly: the key figures, customer value rows, forecast")
     for label, refresh, count in (
         ("kpi", env["zhongzheng.crm.kpi.report"]._refresh_figures, int),
+        (
+            "customer value",
+            env["zhongzheng.customer.value.store"]._refresh_figures,
+            int,
+        ),
         ("forecast", env["zhongzheng.pyramid.forecast"]._refresh, len),
     ):
         started = time.perf_counter()
@@ -266,7 +278,12 @@ def main(argv=None):
     args = parse_args(argv)
     print(f"benchmark: reports on {args.db} ({data_label(args)})")
     fingerprint = addon_fingerprint()
-    reused = prepare_database(args, fingerprint)
+    if args.any_data and harness.db_comment(args.db) is not None:
+        print(f"reusing {args.db} as it is: {harness.db_comment(args.db)}")
+        ensure_current(args.db, fingerprint)
+        reused = True
+    else:
+        reused = prepare_database(args, fingerprint)
     odoo, registry = harness.load_odoo(args.db, "--log-level=warn")
     with registry.cursor() as cr:
         env = new_env(odoo, cr)

@@ -4,6 +4,7 @@
 do within minutes and overnight: the queued customers recomputed (so open
 complaints and breaches count in their health), the follow-up rules run
 (the at-risk key customer's salesperson gets a call listing the reasons),
+the key figures and customer value rows stored,
 a health backtest as of half a year ago and a recommendation backtest as
 of 91 days ago (its winner becomes the company's method) to show on their
 screens."""
@@ -25,6 +26,10 @@ def generate_health(env):
             break
     env["zhongzheng.activity.rule"]._cron_apply()
     company = env.company
+    # what the nightly pass stores for the key figures view, the dashboard
+    # and the pyramid PDF
+    env["zhongzheng.crm.kpi.report"]._refresh_figures(company)
+    env["zhongzheng.customer.value.store"]._refresh_figures(company)
     backtest = env["zhongzheng.health.backtest"].create(
         {
             "company_id": company.id,

@@ -192,12 +192,14 @@ class ValueQueue(models.Model):
 
     @api.model
     def _cron_nightly(self):
-        """Nightly: the key figures stored for the view and the pyramid's
-        forecast (as the history stands), the pipeline's lifetime value fit
-        per company (as of today), then every customer queued for
+        """Nightly: the key figures stored for the view, the customer value
+        rows for the dashboard and the pyramid PDF, the pyramid's forecast
+        (as the history stands), the pipeline's lifetime value fit per
+        company (as of today), then every customer queued for
         recomputation."""
         companies = self.env["res.company"].search([])
         self.env["zhongzheng.crm.kpi.report"]._refresh_figures(companies)
+        self.env["zhongzheng.customer.value.store"]._refresh_figures(companies)
         self.env["zhongzheng.pyramid.forecast"]._refresh(companies)
         for company in companies:
             self._lock_figures(company)

@@ -5,6 +5,7 @@ from . import service_quality_report
 from . import satisfaction_report
 from . import trade_daily_report
 from . import crm_kpi_report
+from . import customer_value_store
 from . import report_charts
 from . import customer_profile_report
 from . import customer_pyramid_report

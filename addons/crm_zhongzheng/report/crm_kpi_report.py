@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from . import report_charts
+from . import report_charts, stored_figures
 from .analysis_fields import amount, average, rating_average
 from .crm_kpi_sql import COLUMNS, kpi_sql, typed_columns
 
@@ -14,6 +14,8 @@ PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
 # customer fit in memory with 64 MB (4 MB by default: on disk)
 QUIET = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
 LOUD = "SET LOCAL jit TO DEFAULT; SET LOCAL work_mem TO DEFAULT"
+SNAPSHOT = "zhongzheng_crm_kpi_snapshot"
+REFRESH = "zhongzheng_crm_kpi_refresh"
 
 
 class CrmKpiReport(models.Model):
@@ -91,30 +93,9 @@ class CrmKpiReport(models.Model):
     )
 
     def init(self):
-        # the stored figures and, per company, when they were refreshed;
-        # rebuilt empty when the module is updated (the columns may have
-        # changed): companies read live until the next night
-        self.env.cr.execute(
-            SQL(
-                """
-                DROP TABLE IF EXISTS zhongzheng_crm_kpi_snapshot;
-                CREATE TABLE zhongzheng_crm_kpi_snapshot (
-                    %s, refreshed_at timestamp NOT NULL,
-                    PRIMARY KEY (id)
-                );
-                CREATE INDEX ON zhongzheng_crm_kpi_snapshot (company_id);
-                DROP TABLE IF EXISTS zhongzheng_crm_kpi_refresh;
-                CREATE TABLE zhongzheng_crm_kpi_refresh (
-                    company_id integer PRIMARY KEY
-                        REFERENCES res_company (id) ON DELETE CASCADE,
-                    refreshed_at timestamp NOT NULL
-                );
-                """,
-                SQL(", ").join(
-                    SQL("%s %s", SQL.identifier(name), SQL(kind))
-                    for name, kind in COLUMNS
-                ),
-            )
+        # the stored figures and, per company, when they were refreshed
+        stored_figures.create_tables(
+            self.env.cr, SNAPSHOT, REFRESH, COLUMNS, ["company_id"]
         )
 
     @property
@@ -122,20 +103,18 @@ class CrmKpiReport(models.Model):
         scope = self.env.context.get("zz_kpi_scope")
         if scope is not None:
             return self._live(**scope)
+        stored = SQL(
+            "SELECT %s, s.refreshed_at FROM zhongzheng_crm_kpi_snapshot s",
+            typed_columns("s"),
+        )
+        if self.env.context.get("zz_kpi_stored"):
+            return stored
         cr = self.env.cr
-        cr.execute("SELECT company_id FROM zhongzheng_crm_kpi_refresh")
-        refreshed = [row[0] for row in cr.fetchall()]
-        if not refreshed:
+        if not stored_figures.refreshed(cr, REFRESH):
             return self._live()
-        parts = [
-            SQL(
-                "SELECT %s, s.refreshed_at FROM zhongzheng_crm_kpi_snapshot s",
-                typed_columns("s"),
-            )
-        ]
+        parts = [stored]
         # the companies not refreshed yet, live
-        cr.execute("SELECT id FROM res_company WHERE NOT id = ANY(%s)", [refreshed])
-        others = [row[0] for row in cr.fetchall()]
+        others = stored_figures.not_refreshed(cr, REFRESH)
         if others:
             parts.append(self._live(company_ids=others))
         return SQL(" UNION ALL ").join(parts)
@@ -158,47 +137,35 @@ class CrmKpiReport(models.Model):
         companies = companies or self.env["res.company"].search([])
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                "DELETE FROM zhongzheng_crm_kpi_snapshot WHERE company_id = ANY(%s)",
-                companies.ids,
-            )
-        )
         cr.execute(QUIET)
-        cr.execute(
-            SQL(
-                "INSERT INTO zhongzheng_crm_kpi_snapshot %s",
-                self._live(company_ids=companies.ids),
-            )
+        stored = stored_figures.store(
+            cr,
+            SNAPSHOT,
+            REFRESH,
+            companies.ids,
+            [self._live(company_ids=companies.ids)],
         )
-        stored = cr.rowcount
         cr.execute(LOUD)
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO zhongzheng_crm_kpi_refresh (company_id, refreshed_at)
-                SELECT unnest(%s::int[]), now() AT TIME ZONE 'UTC'
-                    ON CONFLICT (company_id)
-                    DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at
-                """,
-                companies.ids,
-            )
-        )
         self.env.invalidate_all()
         return stored
 
     def _for_period(self, company, period, date_start):
-        """The key figures row of a company's period (empty if none),
-        computed now for that period only."""
+        """The key figures row of a company's period (empty if none): the
+        one stored if it stands for the period (stored_figures.covers),
+        else computed now for that period only."""
         end = date_start + relativedelta(months=report_charts.STEPS[period])
-        scoped = self.with_context(
-            zz_kpi_scope={
-                "company_ids": company.ids,
-                "period": period,
-                "start": date_start,
-                "end": end,
-            }
-        )
+        when = stored_figures.refreshed(self.env.cr, REFRESH).get(company.id)
+        if stored_figures.covers(when, end):
+            scoped = self.with_context(zz_kpi_stored=True)
+        else:
+            scoped = self.with_context(
+                zz_kpi_scope={
+                    "company_ids": company.ids,
+                    "period": period,
+                    "start": date_start,
+                    "end": end,
+                }
+            )
         scoped.env.flush_all()
         scoped.env.cr.execute(QUIET)
         # searched and read in one query: the scope is computed once
@@ -210,7 +177,7 @@ class CrmKpiReport(models.Model):
             ],
             [
                 name
-                for name, _kind in COLUMNS
+                for name, _kind in [*COLUMNS, ("refreshed_at", "")]
                 if name in self._fields and self._fields[name].is_accessible(self.env)
             ],
             limit=1,

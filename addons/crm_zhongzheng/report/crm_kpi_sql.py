@@ -35,13 +35,14 @@ COLUMNS = [
 ]
 
 
-def typed_columns(alias):
-    """`alias.column::type AS column, ...` for every key figures column."""
+def typed_columns(alias, columns=None):
+    """`alias.column::type AS column, ...` for every column of `columns`
+    (name, type): by default the key figures'."""
     return SQL(", ").join(
         SQL(
             "%s::%s AS %s", SQL.identifier(alias, name), SQL(kind), SQL.identifier(name)
         )
-        for name, kind in COLUMNS
+        for name, kind in columns or COLUMNS
     )
 
 

@@ -6,9 +6,13 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from . import report_charts
+from .crm_kpi_report import LOUD, QUIET
 
 _logger = logging.getLogger(__name__)
 MANAGER = "crm_zhongzheng.group_crm_manager"
+LIVE = "zhongzheng.customer.value.report"
+# what the pyramid reads of the customer value rows
+SALES = ("partner_id", "revenue", "margin")
 TOP_CUSTOMERS = 10
 
 
@@ -25,25 +29,74 @@ class CustomerPyramidReport(models.AbstractModel):
     _period_report = "pyramid"
 
     @api.model
-    def _tiers_at(self, company, day):
-        """{partner id: tier id} as the tier history stood at the end of
-        `day` (last change on or before it)."""
+    def _figures_at(self, Value, company, start, end):
+        """The pyramid's figures in one statement: per tier as the tier
+        history stood at the end of the period (last change before `end`),
+        its customers, their average current lifetime value, their revenue
+        and margin over [start, end) from the customer value rows `Value`
+        (with its record rules); the period's totals; the top customers.
+        Rows (kind, id, tier id, customers, lifetime value, revenue, margin)
+        of kind "tier" (id: the tier), "total" and "top" (id: the customer)."""
         History = self.env["zhongzheng.relationship.history"]
         History.check_access("read")
+        Partner = self.env["res.partner"]
+        Partner.check_access("read")
+        Partner.check_field_access_rights("read", ["clv_value"])
+        Value.check_field_access_rights("read", ["partner_id", "revenue", "margin"])
         History.flush_model()
+        Partner.flush_model(["clv_value"])
+        rows = Value._search(
+            [("company_id", "=", company.id), ("date", ">=", start), ("date", "<", end)]
+        ).select(*(SQL.identifier(Value._table, name) for name in SALES))
+        self.env.cr.execute(QUIET)
         self.env.cr.execute(
             SQL(
                 """
-                SELECT DISTINCT ON (partner_id) partner_id, tier_to_id
-                  FROM zhongzheng_relationship_history
-                 WHERE company_id = %s AND kind = 'tier' AND date <= %s
-                 ORDER BY partner_id, date DESC, id DESC
+                WITH sales AS (
+                    SELECT partner_id, SUM(revenue) AS revenue,
+                           SUM(margin) AS margin
+                      FROM (%(rows)s) r GROUP BY partner_id
+                ), tiers AS (
+                    SELECT partner_id, tier_id FROM (
+                        SELECT DISTINCT ON (partner_id) partner_id,
+                               tier_to_id AS tier_id
+                          FROM zhongzheng_relationship_history
+                         WHERE company_id = %(company)s AND kind = 'tier'
+                           AND date < %(end)s
+                         ORDER BY partner_id, date DESC, id DESC) last
+                     WHERE tier_id IS NOT NULL
+                )
+                SELECT 'tier', m.tier_id, m.tier_id, m.customers, m.clv,
+                       COALESCE(s.revenue, 0), COALESCE(s.margin, 0)
+                  FROM (SELECT t.tier_id, count(*) AS customers,
+                               AVG(COALESCE((p.clv_value->>%(key)s)::float8, 0))
+                                   AS clv
+                          FROM tiers t JOIN res_partner p ON p.id = t.partner_id
+                         GROUP BY t.tier_id) m
+                  LEFT JOIN (SELECT t.tier_id, SUM(s.revenue) AS revenue,
+                                    SUM(s.margin) AS margin
+                               FROM sales s JOIN tiers t USING (partner_id)
+                              GROUP BY t.tier_id) s USING (tier_id)
+                UNION ALL
+                SELECT 'total', NULL, NULL, NULL, NULL,
+                       COALESCE(SUM(revenue), 0), COALESCE(SUM(margin), 0)
+                  FROM sales
+                UNION ALL
+                (SELECT 'top', s.partner_id, t.tier_id, NULL, NULL,
+                        s.revenue, s.margin
+                   FROM sales s LEFT JOIN tiers t USING (partner_id)
+                  ORDER BY s.revenue DESC, s.partner_id LIMIT %(top)s)
                 """,
-                company.id,
-                day,
+                rows=rows,
+                company=company.id,
+                end=end,
+                key=str(company.id),
+                top=TOP_CUSTOMERS,
             )
         )
-        return {pid: tier for pid, tier in self.env.cr.fetchall() if tier}
+        figures = self.env.cr.fetchall()
+        self.env.cr.execute(LOUD)
+        return figures
 
     @api.model
     def _period_values(self, companies, period, start, end, data):
@@ -60,60 +113,40 @@ class CustomerPyramidReport(models.AbstractModel):
     @api.model
     def _pyramid(self, company, period, start, end):
         """One company's pyramid; only CRM managers get here (margins and
-        lifetime value included). Each customer is looked up once, by id:
-        the figures per tier are sums over dicts, not list scans."""
-        tier_of = self._tiers_at(company, end - timedelta(days=1))
-        # the analysis of this company and period only (not all its rows
-        # computed, then filtered), with its access rules
-        Value = self.env["zhongzheng.customer.value.report"].with_context(
+        lifetime value included). The figures per tier come out of one
+        statement (_figures_at): no per-customer rows in Python."""
+        # the customer value rows the nightly pass stored, if they stand for
+        # the period, else the live analysis of this company and period only
+        # (not all its rows computed, then filtered)
+        Store = self.env["zhongzheng.customer.value.store"]
+        stored_at = Store._stored_at(company, end)
+        Value = (Store if stored_at else self.env[LIVE]).with_context(
             zz_value_scope={"company_id": company.id, "start": start, "end": end}
         )
-        sales = {
-            partner: (revenue, margin)
-            for partner, revenue, margin in Value._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("date", ">=", start),
-                    ("date", "<", end),
-                ],
-                ["partner_id"],
-                ["revenue:sum", "margin:sum"],
-            )
-        }
-        total_revenue = sum(revenue for revenue, _margin in sales.values())
-        total_margin = sum(margin for _revenue, margin in sales.values())
+        figures = defaultdict(list)
+        for kind, *row in self._figures_at(Value, company, start, end):
+            figures[kind].append(row)
+        [(_id, _tier, _count, _clv, total_revenue, total_margin)] = figures["total"]
+        per_tier = {row[0]: row for row in figures["tier"]}
         tiers = (
             self.env["zhongzheng.customer.tier"]
             .search([])
             .sorted(lambda t: (t.is_lead, t.sequence, t.id))
         )
-        partners = self.env["res.partner"].browse(list(tier_of)).with_company(company)
-        # the one figure needed, in one query (not every partner field for
-        # each thousand customers of the pyramid)
-        partners.fetch(["clv_value"])
-        clv = dict(zip(partners.ids, partners.mapped("clv_value"), strict=True))
-        members = defaultdict(list)
-        for partner_id, tier_id in tier_of.items():
-            members[tier_id].append(partner_id)
-        revenue_of, margin_of = defaultdict(float), defaultdict(float)
-        for partner, (revenue, margin) in sales.items():
-            tier_id = tier_of.get(partner.id)
-            revenue_of[tier_id] += revenue
-            margin_of[tier_id] += margin
         levels = []
         for tier in tiers:
-            ids = members[tier.id]
+            _id, _tier, count, clv, revenue, margin = per_tier.get(
+                tier.id, (tier.id, tier.id, 0, 0.0, 0.0, 0.0)
+            )
             levels.append(
                 {
                     "tier": tier,
-                    "count": len(ids),
-                    "revenue": revenue_of[tier.id],
-                    "revenue_share": _share(revenue_of[tier.id], total_revenue),
-                    "margin": margin_of[tier.id],
-                    "margin_share": _share(margin_of[tier.id], total_margin),
-                    "clv_avg": (
-                        sum(clv.get(pid, 0.0) for pid in ids) / len(ids) if ids else 0.0
-                    ),
+                    "count": count,
+                    "revenue": revenue,
+                    "revenue_share": _share(revenue, total_revenue),
+                    "margin": margin,
+                    "margin_share": _share(margin, total_margin),
+                    "clv_avg": clv,
                     "color": report_charts.color(tier.color or tier.sequence),
                 }
             )
@@ -121,28 +154,32 @@ class CustomerPyramidReport(models.AbstractModel):
         margin_bars = report_charts.bars([lv["margin_share"] for lv in levels])
         for level, bar, margin_bar in zip(levels, shares, margin_bars, strict=True):
             level["bar"], level["margin_bar"] = bar, margin_bar
-        top = sorted(sales.items(), key=lambda item: -item[1][0])[:TOP_CUSTOMERS]
-        tier_by_id = {t.id: t for t in tiers}
+        top = figures["top"]
+        partners = self.env["res.partner"].browse([row[0] for row in top])
         top_customers = [
             {
-                "partner": partner,
-                "tier": tier_by_id.get(tier_of.get(partner.id)),
+                "partner": partners.browse(partner_id),
+                "tier": tiers.browse(tier_id) if tier_id else None,
                 "revenue": revenue,
                 "revenue_share": _share(revenue, total_revenue),
                 "margin": margin,
             }
-            for partner, (revenue, margin) in top
+            for partner_id, tier_id, _count, _clv, revenue, margin in top
         ]
+        kpi = self.env["zhongzheng.crm.kpi.report"]._for_period(company, period, start)
+        stored = [stored_at] if stored_at else []
+        if kpi and kpi.env.context.get("zz_kpi_stored"):
+            stored.append(kpi.refreshed_at)
         return {
+            # when the oldest stored figures shown were computed (None: now)
+            "computed_on": min(stored) if stored else None,
             "levels": report_charts.pyramid(levels),
-            "total_count": len(tier_of),
+            "total_count": sum(level["count"] for level in levels),
             "total_revenue": total_revenue,
             "total_margin": total_margin,
             "matrix": self._migration_matrix(company, tiers, start, end),
             "top_customers": top_customers,
-            "kpi": self.env["zhongzheng.crm.kpi.report"]._for_period(
-                company, period, start
-            ),
+            "kpi": kpi,
             "forecast": self._forecast(company, tiers, end - timedelta(days=1)),
             "currency": company.currency_id,
         }

@@ -55,13 +55,20 @@ def partner_figure(column, sql_type, company=("m", "company_id"), alias="p"):
 def value_events(env, company_id=None, start=None, end=None, partner_ids=None):
     """The analysis' `orders`, `margins` and `events` CTEs (for a WITH):
     each confirmed order (revenue and margin), ticket and approved claim
-    with its company, customer and month; with `company_id`, `start` and
-    `end` (first days of months) only that company's in [start, end), and
+    with its company, customer and month; with `company_id` (an id or a
+    tuple of ids), `start` and `end` (first days of months) only that
+    company's (those companies') in [start, end), and
     with `partner_ids` only those customers'."""
 
     def within(company_column, date_column, partner_column):
         terms = []
-        if company_id is not None:
+        if isinstance(company_id, list | tuple):
+            terms.append(
+                SQL("%s IN %s", SQL.identifier(*company_column), tuple(company_id))
+                if company_id
+                else SQL("FALSE")
+            )
+        elif company_id is not None:
             terms.append(SQL("%s = %s", SQL.identifier(*company_column), company_id))
         if start is not None:
             terms.append(SQL("%s >= %s", SQL.identifier(*date_column), start))

@@ -31,7 +31,7 @@ OUTPUT = (
 
 # fixed ids: the output is the same on every run
 PERIOD_FILTER = "8d3c6b0e-2b1f-4c55-9d6a-0a1f5e7c2d01"
-VALUE = "zhongzheng.customer.value.report"
+VALUE = "zhongzheng.customer.value.store"  # the rows stored nightly
 KPI = "zhongzheng.crm.kpi.report"
 MIGRATION = "zhongzheng.relationship.migration.report"
 FORECAST = "zhongzheng.pyramid.forecast"
