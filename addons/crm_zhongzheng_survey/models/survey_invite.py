@@ -8,7 +8,9 @@ class SurveyInvite(models.TransientModel):
 
     _inherit = "survey.invite"
 
-    zz_ticket_id = fields.Many2one("zhongzheng.service.ticket", readonly=True)
+    zz_ticket_id = fields.Many2one(
+        "zhongzheng.service.ticket", string="Service Ticket", readonly=True
+    )
 
     def _get_answers_values(self):
         values = super()._get_answers_values()
