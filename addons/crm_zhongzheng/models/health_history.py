@@ -22,10 +22,15 @@ class RelationshipHistory(models.Model):
         score), one row each in one INSERT. A first status is logged only
         when it is already a warning (at risk, critical)."""
         self.flush_model()
+        self.env.cr.execute(self._health_changes_sql(company, as_of))
+        self.invalidate_model()
+
+    @api.model
+    def _health_changes_sql(self, company, as_of):
+        """The INSERT of _log_health_changes."""
         now = fields.Datetime.now()
-        self.env.cr.execute(
-            SQL(
-                """
+        return SQL(
+            """
             INSERT INTO zhongzheng_relationship_history
                    (partner_id, company_id, date, kind, health_from, health_to,
                     origin, figures, user_id,
@@ -37,11 +42,9 @@ class RelationshipHistory(models.Model):
              WHERE old_status IS DISTINCT FROM status
                AND (old_status IS NOT NULL OR status = ANY(%(flagged)s))
             """,
-                company=company.id,
-                as_of=as_of,
-                uid=self.env.uid,
-                now=now,
-                flagged=list(FLAGGED),
-            )
+            company=company.id,
+            as_of=as_of,
+            uid=self.env.uid,
+            now=now,
+            flagged=list(FLAGGED),
         )
-        self.invalidate_model()

@@ -13,6 +13,7 @@ rows costs seconds each time. Without a stage they write res_partner at once.
 
 import csv
 import io
+import json
 import logging
 
 from odoo import api, models
@@ -177,6 +178,17 @@ class ValueWriter(models.AbstractModel):
         if not rows:
             return 0
         types = self._figure_types()
+        if self._stage_few(company):
+            # a few rows: read from one parameter, merged in one statement
+            source = SQL(
+                "SELECT * FROM jsonb_to_recordset(%s::jsonb)"
+                " AS v(partner_id integer, %s)",
+                json.dumps(rows, default=str),
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(c), SQL(types[c])) for c in columns
+                ),
+            )
+            return self._stage_merge(columns, source)
         cr = self.env.cr
         cr.execute("DROP TABLE IF EXISTS zz_value_rows")
         cr.execute(
@@ -196,6 +208,8 @@ class ValueWriter(models.AbstractModel):
         """Write what a query computes (a `partner_id` column and one per
         figure in `columns`, same names) without a round trip through Python;
         `then` (a function) may read its rows in zz_value_rows first."""
+        if then is None and self._stage_few(company):
+            return self._stage_merge(columns, query)
         cr = self.env.cr
         cr.execute("DROP TABLE IF EXISTS zz_value_rows")
         cr.execute(SQL("CREATE TEMP TABLE zz_value_rows ON COMMIT DROP AS %s", query))
@@ -266,24 +280,23 @@ class ValueWriter(models.AbstractModel):
         if len(types) > MAX_FIGURES:
             raise ValueError(f"the stage's key mask holds {MAX_FIGURES} figures")
         self.env["res.partner"].flush_model(list(types))
-        cr.execute("DROP TABLE IF EXISTS zz_value_stage")
+        # one round trip
         cr.execute(
             SQL(
-                "CREATE TEMP TABLE zz_value_stage (partner_id integer PRIMARY KEY,"
+                "DROP TABLE IF EXISTS zz_value_stage;"
+                " CREATE TEMP TABLE zz_value_stage (partner_id integer PRIMARY KEY,"
                 " zz_keys bigint NOT NULL DEFAULT 0, %s,"
-                " zz_dirty bigint NOT NULL DEFAULT 0) ON COMMIT DROP",
+                " zz_dirty bigint NOT NULL DEFAULT 0) ON COMMIT DROP;"
+                " INSERT INTO zz_value_stage %s",
                 SQL(", ").join(
                     SQL("%s %s", SQL.identifier(c), SQL(t)) for c, t in types.items()
                 ),
-            )
-        )
-        cr.execute(
-            SQL(
-                "INSERT INTO zz_value_stage %s",
                 self._figures_query(company, partner_ids),
             )
         )
-        return self.with_context(zz_value_stage=company.id)
+        return self.with_context(
+            zz_value_stage=company.id, zz_value_stage_few=partner_ids is not None
+        )
 
     @api.model
     def _stage_rows(self, columns, size=0):
@@ -291,12 +304,7 @@ class ValueWriter(models.AbstractModel):
         whose figures changed (only those get the keys, as in res_partner)."""
         cr = self.env.cr
         types = self._figure_types()
-        mask = sum(self._stage_bits()[c] for c in columns)
-        new = {c: SQL("v.%s::%s", SQL.identifier(c), SQL(types[c])) for c in columns}
-        differs = SQL(" OR ").join(
-            SQL("s.%s IS DISTINCT FROM %s", SQL.identifier(c), new[c]) for c in columns
-        )
-        holds = SQL(" OR ").join(SQL("%s IS NOT NULL", new[c]) for c in columns)
+        mask, new, differs, holds = self._merge_terms(columns)
         if size > STAGE_REBUILD_ROWS:
             # many rows: how many would change, read before writing any
             cr.execute(
@@ -314,19 +322,7 @@ class ValueWriter(models.AbstractModel):
                     self._stage_rebuild(types, new, differs, holds, mask)
                 cr.execute("DROP TABLE zz_value_rows")
                 return changing
-        cr.execute(
-            SQL(
-                "UPDATE zz_value_stage s SET zz_keys = s.zz_keys | %s,"
-                " zz_dirty = s.zz_dirty | %s, %s"
-                " FROM zz_value_rows v WHERE s.partner_id = v.partner_id AND (%s)",
-                mask,
-                mask,
-                SQL(", ").join(
-                    SQL("%s = %s", SQL.identifier(c), new[c]) for c in columns
-                ),
-                differs,
-            )
-        )
+        cr.execute(self._stage_update_sql(columns, SQL("zz_value_rows")))
         count = cr.rowcount
         # partners new to the stage: looked up before inserting (an anti-join
         # inserting into the table it reads can scan it once per row)
@@ -338,16 +334,10 @@ class ValueWriter(models.AbstractModel):
         missing = [r[0] for r in cr.fetchall()]
         if missing:
             cr.execute(
-                SQL(
-                    "INSERT INTO zz_value_stage (partner_id, zz_keys, zz_dirty, %s)"
-                    " SELECT v.partner_id, %s, %s, %s FROM zz_value_rows v"
-                    " WHERE v.partner_id = ANY(%s) AND (%s)",
-                    SQL(", ").join(SQL.identifier(c) for c in columns),
-                    mask,
-                    mask,
-                    SQL(", ").join(new[c] for c in columns),
-                    missing,
-                    holds,
+                self._stage_insert_sql(
+                    columns,
+                    SQL("zz_value_rows"),
+                    SQL("v.partner_id = ANY(%s)", missing),
                 )
             )
             count += cr.rowcount

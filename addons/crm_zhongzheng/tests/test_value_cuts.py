@@ -127,6 +127,57 @@ class TestIncrementalCutPoints(RelationshipCase):
         self._recompute()
         self.assertEqual(self._figures(customers), after)
 
+    def test_customers_alone_get_the_figures_of_the_full_pass(self):
+        """The incremental path runs the full pass's statements for a few
+        customers: right after a full pass, recomputing customers alone
+        changes none of their figures, reasons or history; after a new order,
+        one customer's facts alone are those the next full pass gives it."""
+        self.company.write({"tier_min_stay_days": 0, "tier_hysteresis": 0.0})
+        # older orders too: gaps, a revenue trend and repeat customers
+        for i, customer in enumerate(self.customers[:6]):
+            self._order(customer, AS_OF - timedelta(days=400 + 40 * i), 150.0 * i)
+            self._order(customer, AS_OF - timedelta(days=250 + 20 * i), 90.0)
+        self._recompute()
+        customers = self.env["res.partner"].concat(*self.customers)
+        everything = list(self.env["zhongzheng.value.writer"]._figure_types())
+
+        def state():
+            self.env.invalidate_all()
+            return (
+                {p.id: p.read(everything)[0] for p in customers},
+                self.env["zhongzheng.health.signal"].search_read(
+                    [("partner_id", "in", customers.ids)],
+                    ["partner_id", "signal", "points", "value", "reference"],
+                    order="partner_id, signal",
+                ),
+                self.env["zhongzheng.relationship.history"].search_count(
+                    [("partner_id", "in", customers.ids)]
+                ),
+            )
+
+        full = state()
+        self.assertTrue(full[1], "some customers have reasons to watch")
+        self.assertEqual(
+            len({f["tier_id"] for f in full[0].values()}), 3, "three tiers"
+        )
+        self.engine._recompute_partners(self.company, customers.ids, as_of=AS_OF)
+        self.assertEqual(state(), full, "all of them at once")
+        for customer in self.customers[::3]:
+            self.engine._recompute_partners(self.company, customer.ids, as_of=AS_OF)
+        self.assertEqual(state(), full, "one at a time")
+        mover = self.customers[4]
+        self._order(mover, AS_OF - timedelta(days=2), 450.0)
+        self.engine._recompute_partners(self.company, mover.ids, as_of=AS_OF)
+        alone = state()[0][mover.id]
+        self.assertEqual(alone["sale_count_total"], 4)
+        self.assertEqual(alone["revenue_window"], 500.0 + 90.0 + 450.0)
+        self._recompute(fit_clv=False)
+        after = state()[0][mover.id]
+        self.assertEqual(
+            {name: alone[name] for name in FACT_FIELDS},
+            {name: after[name] for name in FACT_FIELDS},
+        )
+
     def test_a_nightly_queue_of_everyone_re_ranks_all_once_drained(self):
         self._recompute()
         queue = self.env["zhongzheng.value.queue"]
