@@ -280,17 +280,24 @@ class ValueWriter(models.AbstractModel):
         if len(types) > MAX_FIGURES:
             raise ValueError(f"the stage's key mask holds {MAX_FIGURES} figures")
         self.env["res.partner"].flush_model(list(types))
+        create = SQL(
+            "CREATE TEMP TABLE zz_value_stage (partner_id integer PRIMARY KEY,"
+            " zz_keys bigint NOT NULL DEFAULT 0, %s,"
+            " zz_dirty bigint NOT NULL DEFAULT 0) ON COMMIT %s",
+            SQL(", ").join(
+                SQL("%s %s", SQL.identifier(c), SQL(t)) for c, t in types.items()
+            ),
+            SQL("DROP" if partner_ids is None else "DELETE ROWS"),
+        )
+        if partner_ids is None:
+            create = SQL("DROP TABLE IF EXISTS zz_value_stage; %s", create)
+        else:
+            create = self._stage_kept(create)
         # one round trip
         cr.execute(
             SQL(
-                "DROP TABLE IF EXISTS zz_value_stage;"
-                " CREATE TEMP TABLE zz_value_stage (partner_id integer PRIMARY KEY,"
-                " zz_keys bigint NOT NULL DEFAULT 0, %s,"
-                " zz_dirty bigint NOT NULL DEFAULT 0) ON COMMIT DROP;"
-                " INSERT INTO zz_value_stage %s",
-                SQL(", ").join(
-                    SQL("%s %s", SQL.identifier(c), SQL(t)) for c, t in types.items()
-                ),
+                "%s; INSERT INTO zz_value_stage %s",
+                create,
                 self._figures_query(company, partner_ids),
             )
         )
@@ -425,7 +432,8 @@ class ValueWriter(models.AbstractModel):
             )
         )
         count = cr.rowcount
-        cr.execute("DROP TABLE zz_value_stage")
+        if not self._stage_few(company):  # a few partners' stage is kept
+            cr.execute("DROP TABLE zz_value_stage")
         self.env["res.partner"].invalidate_model(list(bits))
         _logger.info(
             "customer value: company %s, %s partners updated", company.id, count

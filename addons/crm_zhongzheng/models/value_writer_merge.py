@@ -3,6 +3,8 @@ through zz_value_rows (value_writer.py), and the incremental path's merge of
 a few partners' rows straight from a query, a parameter or the CTE of a
 step's own statement (no temporary table of rows)."""
 
+import hashlib
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -17,6 +19,27 @@ class ValueWriterMerge(models.AbstractModel):
         return (
             self._stage_company() == company.id
             and self.env.context.get("zz_value_stage_few") is True
+        )
+
+    def _stage_kept(self, create):
+        """The SQL that makes an empty stage for a few partners from the one
+        kept by the session: incremental updates follow each other on the
+        same connections (a queue, a cron worker), and creating and dropping
+        a table of some fifty columns each time writes the catalogs. Kept
+        with its rows deleted at each commit; made anew (`create`) when the
+        session has none or one of other columns (another version of the
+        figures), told by its comment."""
+        signature = hashlib.sha1(create.code.encode()).hexdigest()[:16]
+        return SQL(
+            "DO $zz$ BEGIN"
+            " IF obj_description(to_regclass('pg_temp.zz_value_stage'), 'pg_class')"
+            "  IS DISTINCT FROM %(signature)s THEN"
+            "  DROP TABLE IF EXISTS pg_temp.zz_value_stage; %(create)s;"
+            "  COMMENT ON TABLE pg_temp.zz_value_stage IS %(signature)s;"
+            " ELSE DELETE FROM pg_temp.zz_value_stage; END IF;"
+            " END $zz$",
+            signature=signature,
+            create=create,
         )
 
     def _merge_terms(self, columns):
