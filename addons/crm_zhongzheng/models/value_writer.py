@@ -16,7 +16,7 @@ import io
 import json
 import logging
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.tools import SQL
 
 from .value_sql import partner_filter
@@ -58,16 +58,22 @@ class ValueWriter(models.AbstractModel):
     def _figure_types(self):
         """{field: SQL type} of every figure: the res.partner fields declared
         as figures (value_figure=True), typed from their definition."""
-        return {
-            name: SQL_TYPES[field.type]
+        return dict(self._figure_items())
+
+    @tools.ormcache()
+    def _figure_items(self):
+        # once per registry: a step asks dozens of times, res.partner has
+        # hundreds of fields
+        return tuple(
+            (name, SQL_TYPES[field.type])
             for name, field in self.env["res.partner"]._fields.items()
             if getattr(field, "value_figure", False)
-        }
+        )
 
     def _stage_bits(self):
         """{field: bit} of the stage's key mask: which company-dependent
         keys a partner holds (a key may hold null, unlike a missing one)."""
-        return {name: 1 << i for i, name in enumerate(self._figure_types())}
+        return {name: 1 << i for i, (name, _type) in enumerate(self._figure_items())}
 
     def _stage_company(self):
         return self.env.context.get("zz_value_stage")
