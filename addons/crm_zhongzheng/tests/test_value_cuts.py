@@ -1,7 +1,10 @@
 from datetime import timedelta
 
+import psycopg2
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..models.relationship_engine import RELATIONSHIP_FIELDS
 from ..models.value_facts import FACT_FIELDS
@@ -177,6 +180,73 @@ class TestIncrementalCutPoints(RelationshipCase):
             {name: alone[name] for name in FACT_FIELDS},
             {name: after[name] for name in FACT_FIELDS},
         )
+
+    def test_first_history_checked_at_the_end_gives_the_same_rows(self):
+        """A first full pass's many history rows go in with their foreign
+        keys checked once at the end: the same rows and keys as row by row,
+        and a row of no customer still fails."""
+        cr = self.env.cr
+        History = self.env["zhongzheng.relationship.history"]
+        fields_ = [
+            "partner_id",
+            "kind",
+            "tier_to_id",
+            "class_to",
+            "health_to",
+            "user_id",
+        ]
+
+        def keys():
+            cr.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = 'zhongzheng_relationship_history'::regclass"
+                " AND contype = 'f' ORDER BY conname"
+            )
+            return cr.fetchall()
+
+        def rows():
+            History.invalidate_model()
+            found = History.search_read(
+                [("company_id", "=", self.company.id)],
+                fields_,
+                order="partner_id, kind, tier_to_id, class_to, health_to",
+            )
+            return [{name: row[name] for name in fields_} for row in found]
+
+        constraints = keys()
+        self.assertIn("res_partner(id) ON DELETE CASCADE", str(constraints))
+        self._recompute()
+        one_by_one = rows()
+        self.assertGreaterEqual(len(one_by_one), 10)
+        self._reset()
+        bulk = History.with_context(history_bulk_rows=1)
+        self.assertTrue(bulk._first_fill(20), "the bulk path")
+        self.engine.with_context(history_bulk_rows=1)._recompute(
+            companies=self.company, as_of=AS_OF
+        )
+        self.assertEqual(rows(), one_by_one)
+        self.assertEqual(keys(), constraints, "the same keys again")
+        gone = self._customer("Gone")
+        change = {
+            "partner_id": gone.id,
+            "kind": "class",
+            "tier_from_id": None,
+            "tier_to_id": None,
+            "class_from": None,
+            "class_to": "lost",
+            "origin": "auto",
+            "reason": None,
+            "figures": None,
+        }
+        gone.unlink()
+        with (
+            self.assertRaises(psycopg2.errors.ForeignKeyViolation),
+            mute_logger("odoo.sql_db"),
+            cr.savepoint(),
+        ):
+            bulk._log_changes(self.company, AS_OF, [change] * 20)
+        self.assertEqual(rows(), one_by_one)
+        self.assertEqual(keys(), constraints)
 
     def test_a_nightly_queue_of_everyone_re_ranks_all_once_drained(self):
         self._recompute()
