@@ -3,6 +3,7 @@ from . import res_company
 from . import res_config_settings
 from . import rfm_segment
 from . import value_writer
+from . import value_writer_merge
 from . import value_facts
 from . import value_cuts
 from . import value_ranks

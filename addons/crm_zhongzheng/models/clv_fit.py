@@ -423,7 +423,8 @@ class ClvFit(models.Model):
                 SQL(", ").join(SQL.identifier(name) for name in CLV_FIELDS),
             )
             self.env["zhongzheng.value.writer"]._write_query(company, query, CLV_FIELDS)
-        self._write_result({"applied": True})
+        if not self.applied:  # the incremental path applies an applied fit
+            self._write_result({"applied": True})
         return self
 
     def _predict(self, inputs):

@@ -83,23 +83,42 @@ class CustomerHealth(models.AbstractModel):
         the writer, and the status changes in the history. Returns the
         number of customers."""
         as_of = as_of or fields.Date.context_today(self)
-        # the engine's session settings (no JIT, sorts in memory), also when
-        # the step runs on its own
-        self.env["zhongzheng.value.engine"]._tune()
         writer = self.env["zhongzheng.value.writer"]
+        if writer._stage_company() != company.id:
+            # the engine's session settings (no JIT, sorts in memory), also
+            # when the step runs on its own (the pipeline has set them)
+            self.env["zhongzheng.value.engine"]._tune()
         figures = writer._figures(company, PREV_FIGURES)
         cr = self.env.cr
         self.env["res.partner"].flush_model()
-        key = str(company.id)
-        # the customers of the pass (those with an order), their payment facts
-        # and what the alive and segment signals compare against: the value
-        # before its last change (res_partner still holds the last pass's
-        # while the stage holds this one's)
+        prev = self._prev_sql(company, figures, partner_ids)
+        weights = company._health_weights()
+        few = partner_ids is not None
+        if few and writer._stage_few(company):
+            return self._compute_health_few(company, as_of, prev, weights)
         cr.execute("DROP TABLE IF EXISTS zz_health_prev")
-        cr.execute(
-            SQL(
-                """
-            CREATE TEMP TABLE zz_health_prev ON COMMIT DROP AS
+        cr.execute(SQL("CREATE TEMP TABLE zz_health_prev ON COMMIT DROP AS %s", prev))
+        self._population(SQL("SELECT partner_id FROM zz_health_prev"))
+        gap = self._rhythm_table(company, as_of, few)
+        if not few:
+            self.env["zhongzheng.value.cuts"]._store_health_gap(company, gap)
+        signals = self._signals_sql(company, as_of, weights, gap, live=True, few=few)
+        count = self._write_signals(company, signals, not few)
+        self._write_status(company, as_of, weights)
+        cr.execute("DROP TABLE zz_health_rhythm")
+        cr.execute("DROP TABLE zz_health_population")
+        cr.execute("DROP TABLE zz_health_prev")
+        _logger.info("customer health: company %s, %s customers", company.id, count)
+        return count
+
+    @api.model
+    def _prev_sql(self, company, figures, partner_ids):
+        """The customers of the pass (those with an order), their payment
+        facts and what the alive and segment signals compare against: the
+        value before its last change (res_partner still holds the last
+        pass's while the stage holds this one's). zz_health_prev."""
+        return SQL(
+            """
             SELECT f.partner_id, f.clv_prob_alive AS alive,
                    f.rfm_segment_id AS segment,
                    f.health_status AS old_status, f.health_since AS old_since,
@@ -123,25 +142,58 @@ class CustomerHealth(models.AbstractModel):
               ) db
              WHERE COALESCE(f.sale_count_total, 0) > 0 AND %(mine)s
             """,
-                figures=figures,
-                key=key,
-                quarter=91.25 / (company.value_window_days or 365),
-                mine=partner_filter(("f", "partner_id"), partner_ids),
+            figures=figures,
+            key=str(company.id),
+            quarter=91.25 / (company.value_window_days or 365),
+            mine=partner_filter(("f", "partner_id"), partner_ids),
+        )
+
+    @api.model
+    def _compute_health_few(self, company, as_of, prev, weights):
+        """The full pass's statements for the few customers of an
+        incremental update's stage, as one: each of its temporary tables a
+        CTE of the same name, its writes data-modifying CTEs (all see the
+        tables as they were before the statement; they touch different
+        rows). Returns the number of customers."""
+        writer = self.env["zhongzheng.value.writer"]
+        History = self.env["zhongzheng.relationship.history"]
+        self.env["zhongzheng.health.signal"].flush_model()
+        History.flush_model()
+        gap = signals_sql.kept_gap(self, company)
+        signals = self._signals_sql(company, as_of, weights, gap, live=True, few=True)
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH zz_health_prev AS MATERIALIZED (%(prev)s),
+            zz_health_population AS MATERIALIZED (%(population)s),
+            zz_health_rhythm AS MATERIALIZED (%(rhythm)s),
+            zz_health_signals AS MATERIALIZED (%(signals)s),
+            zz_health_new AS MATERIALIZED (%(new)s),
+            zz_health_merge AS (%(figures)s),
+            %(writes)s,
+            zz_health_log AS (%(history)s),
+            %(stage)s
+            SELECT count(*) FROM zz_health_population
+            """,
+                prev=prev,
+                population=self._population_sql(
+                    SQL("SELECT partner_id FROM zz_health_prev")
+                ),
+                rhythm=signals_sql.rhythm_sql(self, company, as_of, True),
+                signals=self._signal_rows_sql(signals),
+                new=self._new_sql(company, as_of),
+                figures=self._health_figures_sql(),
+                writes=SQL(", ").join(
+                    SQL("zz_health_w%s AS (%s)", i, write)
+                    for i, write in enumerate(self._signal_writes_sql(company, False))
+                ),
+                history=History._health_changes_sql(company, as_of),
+                stage=writer._stage_merge_ctes(HEALTH_FIELDS, SQL("zz_health_merge")),
             )
         )
-        self._population(SQL("SELECT partner_id FROM zz_health_prev"))
-        weights = company._health_weights()
-        few = partner_ids is not None
-        gap = self._rhythm_table(company, as_of, few)
-        if not few:
-            self.env["zhongzheng.value.cuts"]._store_health_gap(company, gap)
-        signals = self._signals_sql(company, as_of, weights, gap, live=True, few=few)
-        count = self._write_signals(company, signals, not few)
-        self._write_status(company, as_of, weights)
-        cr.execute("DROP TABLE zz_health_rhythm")
-        cr.execute("DROP TABLE zz_health_population")
-        cr.execute("DROP TABLE zz_health_prev")
-        _logger.info("customer health: company %s, %s customers", company.id, count)
+        count = self.env.cr.fetchone()[0]
+        self.env["zhongzheng.health.signal"].invalidate_model()
+        History.invalidate_model()
         return count
 
     @api.model
@@ -151,13 +203,27 @@ class CustomerHealth(models.AbstractModel):
         cr.execute("DROP TABLE IF EXISTS zz_health_population")
         cr.execute(
             SQL(
-                "CREATE TEMP TABLE zz_health_population ON COMMIT DROP AS"
-                " SELECT DISTINCT partner_id AS id FROM (%s) q(partner_id)",
-                query,
+                "CREATE TEMP TABLE zz_health_population ON COMMIT DROP AS %s",
+                self._population_sql(query),
             )
         )
         cr.execute("ALTER TABLE zz_health_population ADD PRIMARY KEY (id)")
         cr.execute("ANALYZE zz_health_population")
+
+    @api.model
+    def _population_sql(self, query):
+        """The distinct customers of a query (zz_health_population)."""
+        return SQL("SELECT DISTINCT partner_id AS id FROM (%s) q(partner_id)", query)
+
+    @api.model
+    def _signal_rows_sql(self, signals):
+        """The signals that take points off (zz_health_signals)."""
+        return SQL(
+            "SELECT partner_id, signal, ROUND(points::numeric, 1) AS points,"
+            " value, reference, segment_from_id, segment_to_id"
+            " FROM (%s) s WHERE points >= 0.05",
+            signals,
+        )
 
     @api.model
     def _write_signals(self, company, signals, everyone):
@@ -171,14 +237,22 @@ class CustomerHealth(models.AbstractModel):
         cr.execute("DROP TABLE IF EXISTS zz_health_signals")
         cr.execute(
             SQL(
-                "CREATE TEMP TABLE zz_health_signals ON COMMIT DROP AS"
-                " SELECT partner_id, signal, ROUND(points::numeric, 1) AS points,"
-                " value, reference, segment_from_id, segment_to_id"
-                " FROM (%s) s WHERE points >= 0.05",
-                signals,
+                "CREATE TEMP TABLE zz_health_signals ON COMMIT DROP AS %s",
+                self._signal_rows_sql(signals),
             )
         )
         cr.execute("ANALYZE zz_health_signals")
+        for write in self._signal_writes_sql(company, everyone):
+            cr.execute(write)
+        Signal.invalidate_model()
+        cr.execute("SELECT count(*) FROM zz_health_population")
+        return cr.fetchone()[0]
+
+    @api.model
+    def _signal_writes_sql(self, company, everyone):
+        """The DELETE, UPDATE and INSERT that make the stored signals of
+        the population (`everyone`: of the company) those of
+        zz_health_signals; each touches other rows."""
         params = {
             "company": company.id,
             "uid": self.env.uid,
@@ -188,7 +262,7 @@ class CustomerHealth(models.AbstractModel):
             else SQL("h.partner_id IN (SELECT id FROM zz_health_population)"),
             "same": SQL("n.partner_id = h.partner_id AND n.signal = h.signal"),
         }
-        cr.execute(
+        return [
             SQL(
                 """
             DELETE FROM zhongzheng_health_signal h
@@ -196,9 +270,7 @@ class CustomerHealth(models.AbstractModel):
                AND NOT EXISTS (SELECT 1 FROM zz_health_signals n WHERE %(same)s)
             """,
                 **params,
-            )
-        )
-        cr.execute(
+            ),
             SQL(
                 """
             UPDATE zhongzheng_health_signal h
@@ -215,9 +287,7 @@ class CustomerHealth(models.AbstractModel):
                     OR h.segment_to_id IS DISTINCT FROM n.segment_to_id)
             """,
                 **params,
-            )
-        )
-        cr.execute(
+            ),
             SQL(
                 """
             INSERT INTO zhongzheng_health_signal
@@ -233,11 +303,8 @@ class CustomerHealth(models.AbstractModel):
                  WHERE h.company_id = %(company)s AND %(same)s)
             """,
                 **params,
-            )
-        )
-        Signal.invalidate_model()
-        cr.execute("SELECT count(*) FROM zz_health_population")
-        return cr.fetchone()[0]
+            ),
+        ]
 
     @api.model
     def _status_sql(self, company, score):
@@ -261,8 +328,22 @@ class CustomerHealth(models.AbstractModel):
         cr.execute("DROP TABLE IF EXISTS zz_health_new")
         cr.execute(
             SQL(
-                """
-            CREATE TEMP TABLE zz_health_new ON COMMIT DROP AS
+                "CREATE TEMP TABLE zz_health_new ON COMMIT DROP AS %s",
+                self._new_sql(company, as_of),
+            )
+        )
+        self.env["zhongzheng.relationship.history"]._log_health_changes(company, as_of)
+        self.env["zhongzheng.value.writer"]._write_query(
+            company, self._health_figures_sql(), HEALTH_FIELDS
+        )
+        cr.execute("DROP TABLE zz_health_new")
+
+    @api.model
+    def _new_sql(self, company, as_of):
+        """Per customer of zz_health_prev: its score from the signals, its
+        status and since when (zz_health_new)."""
+        return SQL(
+            """
             SELECT p.partner_id, p.old_status, p.alive_prev, p.segment_prev,
                    s.score, %(status)s AS status,
                    CASE WHEN p.old_status IS DISTINCT FROM %(status)s
@@ -277,21 +358,18 @@ class CustomerHealth(models.AbstractModel):
                              1)::float8 AS score
               ) s
             """,
-                status=self._status_sql(company, SQL("s.score")),
-                as_of=as_of,
-            )
+            status=self._status_sql(company, SQL("s.score")),
+            as_of=as_of,
         )
-        self.env["zhongzheng.relationship.history"]._log_health_changes(company, as_of)
-        self.env["zhongzheng.value.writer"]._write_query(
-            company,
-            SQL(
-                "SELECT partner_id, status AS health_status, score AS health_score,"
-                " since AS health_since, alive_prev AS clv_prob_alive_prev,"
-                " segment_prev AS rfm_segment_prev_id FROM zz_health_new"
-            ),
-            HEALTH_FIELDS,
+
+    @api.model
+    def _health_figures_sql(self):
+        """The step's figures of zz_health_new, for the writer."""
+        return SQL(
+            "SELECT partner_id, status AS health_status, score AS health_score,"
+            " since AS health_since, alive_prev AS clv_prob_alive_prev,"
+            " segment_prev AS rfm_segment_prev_id FROM zz_health_new"
         )
-        cr.execute("DROP TABLE zz_health_new")
 
     # ------------------------------------------------------------------
     # the signals (their SQL: customer_health_signals.py)

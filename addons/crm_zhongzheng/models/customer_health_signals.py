@@ -32,19 +32,41 @@ def rhythm_table(health, company, as_of, few=False):
     read through the orders' partner index. Returns the company's typical
     gap: the median of the customers' own gaps (all customers: computed
     and kept; a few: the one kept by the last full pass)."""
-    health.env["sale.order"].flush_model()
     cr = health.env.cr
+    cr.execute("DROP TABLE IF EXISTS zz_health_rhythm")
+    cr.execute(
+        SQL(
+            "CREATE TEMP TABLE zz_health_rhythm ON COMMIT DROP AS %s",
+            rhythm_sql(health, company, as_of, few),
+        )
+    )
+    if few:
+        return kept_gap(health, company)
+    cr.execute(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY own_gap)"
+        " FROM zz_health_rhythm"
+    )
+    return float(cr.fetchone()[0] or company.class_loyal_max_gap_days or 120)
+
+
+def kept_gap(health, company):
+    """The company's typical gap kept by the last full pass (a few
+    customers cannot give the median)."""
+    gap = health.env["zhongzheng.value.cuts"]._health_gap(company)
+    return float(gap or company.class_loyal_max_gap_days or 120)
+
+
+def rhythm_sql(health, company, as_of, few=False):
+    """The rows of zz_health_rhythm (see rhythm_table)."""
+    health.env["sale.order"].flush_model()
     months = company.health_trend_months
     recent_start = as_of - relativedelta(months=months)
     few_orders = SQL(
         "AND so.partner_id IN (SELECT rp.id FROM res_partner rp"
         " WHERE rp.commercial_partner_id IN (SELECT id FROM zz_health_population))"
     )
-    cr.execute("DROP TABLE IF EXISTS zz_health_rhythm")
-    cr.execute(
-        SQL(
-            """
-        CREATE TEMP TABLE zz_health_rhythm ON COMMIT DROP AS
+    return SQL(
+        """
         WITH days AS (
             SELECT p.commercial_partner_id AS partner_id,
                    so.date_order::date AS day,
@@ -71,26 +93,14 @@ def rhythm_table(health, company, as_of, few=False):
                    0) * %(share)s AS earlier
           FROM days GROUP BY partner_id
         """,
-            company=company.id,
-            end=fields.Datetime.to_datetime(as_of) + timedelta(days=1),
-            history_start=as_of - timedelta(days=730),
-            recent_start=recent_start,
-            before_start=recent_start - relativedelta(months=12),
-            share=months / 12.0,
-            few=few_orders if few else SQL(),
-        )
+        company=company.id,
+        end=fields.Datetime.to_datetime(as_of) + timedelta(days=1),
+        history_start=as_of - timedelta(days=730),
+        recent_start=recent_start,
+        before_start=recent_start - relativedelta(months=12),
+        share=months / 12.0,
+        few=few_orders if few else SQL(),
     )
-    Cuts = health.env["zhongzheng.value.cuts"]
-    gap = None
-    if few:
-        gap = Cuts._health_gap(company)
-    else:
-        cr.execute(
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY own_gap)"
-            " FROM zz_health_rhythm"
-        )
-        gap = cr.fetchone()[0]
-    return float(gap or company.class_loyal_max_gap_days or 120)
 
 
 def expected_gap_sql(gap):

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .health_states import FLAGGED, HEALTH_STATES
+from .value_sql import foreign_keys_checked_at_end
 
 
 class RelationshipHistory(models.Model):
@@ -22,10 +23,33 @@ class RelationshipHistory(models.Model):
         score), one row each in one INSERT. A first status is logged only
         when it is already a warning (at risk, critical)."""
         self.flush_model()
+        cr = self.env.cr
+        insert = self._health_changes_sql(company, as_of)
+        cr.execute(
+            SQL("SELECT count(*) FROM zz_health_new WHERE %s", self._health_changed())
+        )
+        if self._first_fill(cr.fetchone()[0]):
+            with foreign_keys_checked_at_end(cr, self._table):
+                cr.execute(insert)
+        else:
+            cr.execute(insert)
+        self.invalidate_model()
+
+    @api.model
+    def _health_changed(self):
+        """The rows of zz_health_new that are a change to log."""
+        return SQL(
+            "old_status IS DISTINCT FROM status"
+            " AND (old_status IS NOT NULL OR status = ANY(%s))",
+            list(FLAGGED),
+        )
+
+    @api.model
+    def _health_changes_sql(self, company, as_of):
+        """The INSERT of _log_health_changes."""
         now = fields.Datetime.now()
-        self.env.cr.execute(
-            SQL(
-                """
+        return SQL(
+            """
             INSERT INTO zhongzheng_relationship_history
                    (partner_id, company_id, date, kind, health_from, health_to,
                     origin, figures, user_id,
@@ -33,15 +57,11 @@ class RelationshipHistory(models.Model):
             SELECT partner_id, %(company)s, %(as_of)s, 'health', old_status,
                    status, 'auto', 'score ' || ROUND(score::numeric, 1)::text,
                    %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM zz_health_new
-             WHERE old_status IS DISTINCT FROM status
-               AND (old_status IS NOT NULL OR status = ANY(%(flagged)s))
+              FROM zz_health_new WHERE %(changed)s
             """,
-                company=company.id,
-                as_of=as_of,
-                uid=self.env.uid,
-                now=now,
-                flagged=list(FLAGGED),
-            )
+            company=company.id,
+            as_of=as_of,
+            uid=self.env.uid,
+            now=now,
+            changed=self._health_changed(),
         )
-        self.invalidate_model()

@@ -34,6 +34,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .recommendation_sql import RECOMMENDATION_QUERY, big_statement
+from .value_sql import BULK_ROWS, foreign_keys_checked_at_end
 
 _logger = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ _logger = logging.getLogger(__name__)
 RECENT_MONTHS = 12
 # a device is bought on about one order per buyer, a consumable on several
 DEVICE_MAX_ORDERS, CONSUMABLE_MIN_ORDERS = 1.5, 2.0
-# a first pass of this many rows checks its foreign keys set-based
-BULK_ROWS = 20000
 RECOMMENDATION_COLUMNS = (
     "rank",
     "score",
@@ -460,26 +459,8 @@ class Recommendation(models.AbstractModel):
         if count < self.env.context.get("reco_bulk_rows", BULK_ROWS):
             cr.execute(insert)
             return
-        cr.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = 'zhongzheng_customer_recommendation'::regclass"
-            " AND contype = 'f' ORDER BY conname"
-        )
-        keys = cr.fetchall()
-        table = SQL.identifier("zhongzheng_customer_recommendation")
-        for name, _definition in keys:
-            cr.execute(
-                SQL("ALTER TABLE %s DROP CONSTRAINT %s", table, SQL.identifier(name))
-            )
-        cr.execute(insert)
-        for name, definition in keys:
-            cr.execute(
-                SQL(
-                    "ALTER TABLE %s ADD CONSTRAINT %s " + definition.replace("%", "%%"),
-                    table,
-                    SQL.identifier(name),
-                )
-            )
+        with foreign_keys_checked_at_end(cr, "zhongzheng_customer_recommendation"):
+            cr.execute(insert)
 
     @api.model
     def _recommendation_query(self):

@@ -5,7 +5,7 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .value_sql import partner_filter, window
+from .value_sql import window
 
 _logger = logging.getLogger(__name__)
 
@@ -168,18 +168,47 @@ class ValueFacts(models.AbstractModel):
         }
         margin = self.with_company(company)._sale_margin_sql()
         cr = self.env.cr
-        # Population: partners with any activity in this company, plus those
-        # already holding figures for it (their activity may have vanished).
-        # (a table, not a 100,000-element array literal repeated per source)
+        if partner_ids is not None:
+            # A few partners: they are the population (given, they get
+            # facts even without activity, which zeroes vanished ones), a CTE
+            # of the fact query under the table's name: one statement.
+            population = len(set(partner_ids))
+            if not population:
+                return 0
+            head = SQL(
+                "zz_value_population AS MATERIALIZED"
+                " (SELECT DISTINCT unnest(%s::integer[]) AS id),",
+                list(partner_ids),
+            )
+        else:
+            population = self._population_table(company, writer, params)
+            if not population:
+                return 0
+            head = SQL()
+        query = self._facts_query(company, params, margin, head, partner_ids)
+        written = writer._write_query(company, query, FACT_FIELDS)
+        if partner_ids is None:
+            cr.execute("DROP TABLE zz_value_population")
+        _logger.info(
+            "customer value facts: company %s, %s partners, %s changed",
+            company.id,
+            population,
+            written,
+        )
+        return population
+
+    @api.model
+    def _population_table(self, company, writer, params):
+        """The full pass's population in zz_value_population: partners with
+        any activity in this company, plus those already holding figures for
+        it (their activity may have vanished); returns their number.
+        (a table, not a 100,000-element array literal repeated per source)"""
+        cr = self.env.cr
         cr.execute("DROP TABLE IF EXISTS zz_value_population")
         cr.execute(
             "CREATE TEMP TABLE zz_value_population (id integer PRIMARY KEY)"
             " ON COMMIT DROP"
         )
-        extra, moves = SQL("SELECT NULL::integer WHERE FALSE"), SQL()
-        if partner_ids is not None:
-            extra = SQL("SELECT unnest(%s::integer[])", list(partner_ids))
-            moves = self._moves_of(extra)
         cr.execute(
             SQL(
                 """
@@ -195,7 +224,7 @@ class ValueFacts(models.AbstractModel):
                 UNION ALL
                 SELECT m.commercial_partner_id FROM account_move m
                  WHERE m.company_id = %(company)s AND m.state = 'posted'
-                   AND m.move_type IN ('out_invoice', 'out_refund') %(moves)s
+                   AND m.move_type IN ('out_invoice', 'out_refund')
                 UNION ALL
                 SELECT p.commercial_partner_id FROM stock_picking sp
                   JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
@@ -204,28 +233,28 @@ class ValueFacts(models.AbstractModel):
                    AND spt.code = 'outgoing'
                 UNION ALL
                 SELECT f.partner_id FROM %(figures)s f WHERE %(holds)s
-                UNION ALL
-                %(extra)s
-            ) pop WHERE cp IS NOT NULL AND %(filter)s
+            ) pop WHERE cp IS NOT NULL
             """,
                 **params,
                 figures=writer._figures(company),
                 holds=writer._holds("f", ["sale_count_total", "purchase_count_window"]),
-                filter=partner_filter(("pop", "cp"), partner_ids),
-                extra=extra,
-                moves=moves,
             )
         )
         population = cr.rowcount
         if not population:
             cr.execute("DROP TABLE zz_value_population")
             return 0
-        # statistics even for one id: without them the planner expects
-        # thousands and scans every order
         cr.execute("ANALYZE zz_value_population")
-        query = SQL(
+        return population
+
+    @api.model
+    def _facts_query(self, company, params, margin, head, partner_ids):
+        """The facts of the partners of zz_value_population (`head`: the
+        CTE defining it for a few partners, else the table)."""
+        start, end = params["start"], params["end"]
+        return SQL(
             """
-            WITH costs AS (%(costs)s),
+            WITH %(head)s costs AS (%(costs)s),
             products AS (%(products)s),
             so AS (
                 SELECT so.id, p.commercial_partner_id AS partner_id, so.date_order,
@@ -390,10 +419,11 @@ class ValueFacts(models.AbstractModel):
               LEFT JOIN deliveries d ON d.partner_id = pop.id
               LEFT JOIN costs c ON c.partner_id = pop.id
             """,
+            head=head,
             margin=margin,
             products=self._products_sql(company),
             costs=self._cost_to_serve(company, start, end),
-            overdue=self._overdue_sql(as_of),
+            overdue=self._overdue_sql(params["as_of"]),
             moves=SQL()
             if partner_ids is None
             else self._moves_of(SQL("SELECT id FROM zz_value_population")),
@@ -403,12 +433,3 @@ class ValueFacts(models.AbstractModel):
             else SQL("AND sol.order_id IN (SELECT id FROM so)"),
             **params,
         )
-        written = writer._write_query(company, query, FACT_FIELDS)
-        cr.execute("DROP TABLE zz_value_population")
-        _logger.info(
-            "customer value facts: company %s, %s partners, %s changed",
-            company.id,
-            population,
-            written,
-        )
-        return population

@@ -209,12 +209,24 @@ class ValueRanks(models.AbstractModel):
             )
 
         def cume(key, value):
-            # the cumulative share of the last stored point at or below
+            # the cumulative share of the last stored point at or below (the
+            # points ascend: width_bucket's binary search finds it)
             return SQL(
-                "COALESCE((SELECT max(pt.c) FROM points pt"
-                " WHERE pt.key = %s AND pt.v <= %s), 0)",
-                key,
+                "COALESCE(k.%s[width_bucket(%s, k.%s)], 0)",
+                SQL(f"{key}_c"),
                 value,
+                SQL(f"{key}_v"),
+            )
+
+        def curve(key, part):
+            # one stored curve's values (0) or shares (1) as an array
+            return SQL(
+                "ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(COALESCE("
+                " NULLIF(ranks->%s->%s, 'null'::jsonb), '[]'::jsonb))"
+                " WITH ORDINALITY AS a(e, i) ORDER BY i) AS %s",
+                key,
+                part,
+                SQL(f"{key}_{'vc'[part]}"),
             )
 
         return SQL(
@@ -222,20 +234,8 @@ class ValueRanks(models.AbstractModel):
             WITH k AS MATERIALIZED (
                 SELECT ranks->'r' AS r, ranks->'f' AS f, ranks->'m' AS m,
                        (ranks->'abc'->>0)::float8 AS a_min,
-                       (ranks->'abc'->>1)::float8 AS b_min, ranks
+                       (ranks->'abc'->>1)::float8 AS b_min, %(curves)s
                   FROM zhongzheng_value_cuts WHERE company_id = %(company)s
-            ),
-            points AS MATERIALIZED (
-                SELECT n.key, a.v::float8 AS v, b.c::float8 AS c
-                  FROM k
-                 CROSS JOIN unnest(ARRAY['current', 'potential', 'frequency',
-                                         'first']) AS n(key)
-                 CROSS JOIN LATERAL jsonb_array_elements_text(COALESCE(
-                       NULLIF(k.ranks->n.key->0, 'null'::jsonb), '[]'::jsonb))
-                       WITH ORDINALITY AS a(v, i)
-                  JOIN LATERAL jsonb_array_elements_text(COALESCE(
-                       NULLIF(k.ranks->n.key->1, 'null'::jsonb), '[]'::jsonb))
-                       WITH ORDINALITY AS b(c, i) ON b.i = a.i
             )
             SELECT c.*,
                    %(as_of)s::date - last_sale AS recency,
@@ -262,6 +262,11 @@ class ValueRanks(models.AbstractModel):
             potential=cume("potential", SQL("GREATEST(clv, 0)::float8")),
             frequency=cume("frequency", SQL("freq::float8")),
             first=cume("first", SQL("(DATE '1970-01-01' - first_sale)::float8")),
+            curves=SQL(", ").join(
+                curve(key, part)
+                for key in ("current", "potential", "frequency", "first")
+                for part in (0, 1)
+            ),
         )
 
     @api.model

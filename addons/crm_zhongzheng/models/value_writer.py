@@ -13,9 +13,10 @@ rows costs seconds each time. Without a stage they write res_partner at once.
 
 import csv
 import io
+import json
 import logging
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.tools import SQL
 
 from .value_sql import partner_filter
@@ -57,16 +58,22 @@ class ValueWriter(models.AbstractModel):
     def _figure_types(self):
         """{field: SQL type} of every figure: the res.partner fields declared
         as figures (value_figure=True), typed from their definition."""
-        return {
-            name: SQL_TYPES[field.type]
+        return dict(self._figure_items())
+
+    @tools.ormcache()
+    def _figure_items(self):
+        # once per registry: a step asks dozens of times, res.partner has
+        # hundreds of fields
+        return tuple(
+            (name, SQL_TYPES[field.type])
             for name, field in self.env["res.partner"]._fields.items()
             if getattr(field, "value_figure", False)
-        }
+        )
 
     def _stage_bits(self):
         """{field: bit} of the stage's key mask: which company-dependent
         keys a partner holds (a key may hold null, unlike a missing one)."""
-        return {name: 1 << i for i, name in enumerate(self._figure_types())}
+        return {name: 1 << i for i, (name, _type) in enumerate(self._figure_items())}
 
     def _stage_company(self):
         return self.env.context.get("zz_value_stage")
@@ -177,6 +184,17 @@ class ValueWriter(models.AbstractModel):
         if not rows:
             return 0
         types = self._figure_types()
+        if self._stage_few(company):
+            # a few rows: read from one parameter, merged in one statement
+            source = SQL(
+                "SELECT * FROM jsonb_to_recordset(%s::jsonb)"
+                " AS v(partner_id integer, %s)",
+                json.dumps(rows, default=str),
+                SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(c), SQL(types[c])) for c in columns
+                ),
+            )
+            return self._stage_merge(columns, source)
         cr = self.env.cr
         cr.execute("DROP TABLE IF EXISTS zz_value_rows")
         cr.execute(
@@ -196,6 +214,8 @@ class ValueWriter(models.AbstractModel):
         """Write what a query computes (a `partner_id` column and one per
         figure in `columns`, same names) without a round trip through Python;
         `then` (a function) may read its rows in zz_value_rows first."""
+        if then is None and self._stage_few(company):
+            return self._stage_merge(columns, query)
         cr = self.env.cr
         cr.execute("DROP TABLE IF EXISTS zz_value_rows")
         cr.execute(SQL("CREATE TEMP TABLE zz_value_rows ON COMMIT DROP AS %s", query))
@@ -266,24 +286,30 @@ class ValueWriter(models.AbstractModel):
         if len(types) > MAX_FIGURES:
             raise ValueError(f"the stage's key mask holds {MAX_FIGURES} figures")
         self.env["res.partner"].flush_model(list(types))
-        cr.execute("DROP TABLE IF EXISTS zz_value_stage")
-        cr.execute(
-            SQL(
-                "CREATE TEMP TABLE zz_value_stage (partner_id integer PRIMARY KEY,"
-                " zz_keys bigint NOT NULL DEFAULT 0, %s,"
-                " zz_dirty bigint NOT NULL DEFAULT 0) ON COMMIT DROP",
-                SQL(", ").join(
-                    SQL("%s %s", SQL.identifier(c), SQL(t)) for c, t in types.items()
-                ),
-            )
+        create = SQL(
+            "CREATE TEMP TABLE zz_value_stage (partner_id integer PRIMARY KEY,"
+            " zz_keys bigint NOT NULL DEFAULT 0, %s,"
+            " zz_dirty bigint NOT NULL DEFAULT 0) ON COMMIT %s",
+            SQL(", ").join(
+                SQL("%s %s", SQL.identifier(c), SQL(t)) for c, t in types.items()
+            ),
+            SQL("DROP" if partner_ids is None else "DELETE ROWS"),
         )
+        if partner_ids is None:
+            create = SQL("DROP TABLE IF EXISTS zz_value_stage; %s", create)
+        else:
+            create = self._stage_kept(create)
+        # one round trip
         cr.execute(
             SQL(
-                "INSERT INTO zz_value_stage %s",
+                "%s; INSERT INTO zz_value_stage %s",
+                create,
                 self._figures_query(company, partner_ids),
             )
         )
-        return self.with_context(zz_value_stage=company.id)
+        return self.with_context(
+            zz_value_stage=company.id, zz_value_stage_few=partner_ids is not None
+        )
 
     @api.model
     def _stage_rows(self, columns, size=0):
@@ -291,12 +317,7 @@ class ValueWriter(models.AbstractModel):
         whose figures changed (only those get the keys, as in res_partner)."""
         cr = self.env.cr
         types = self._figure_types()
-        mask = sum(self._stage_bits()[c] for c in columns)
-        new = {c: SQL("v.%s::%s", SQL.identifier(c), SQL(types[c])) for c in columns}
-        differs = SQL(" OR ").join(
-            SQL("s.%s IS DISTINCT FROM %s", SQL.identifier(c), new[c]) for c in columns
-        )
-        holds = SQL(" OR ").join(SQL("%s IS NOT NULL", new[c]) for c in columns)
+        mask, new, differs, holds = self._merge_terms(columns)
         if size > STAGE_REBUILD_ROWS:
             # many rows: how many would change, read before writing any
             cr.execute(
@@ -314,19 +335,7 @@ class ValueWriter(models.AbstractModel):
                     self._stage_rebuild(types, new, differs, holds, mask)
                 cr.execute("DROP TABLE zz_value_rows")
                 return changing
-        cr.execute(
-            SQL(
-                "UPDATE zz_value_stage s SET zz_keys = s.zz_keys | %s,"
-                " zz_dirty = s.zz_dirty | %s, %s"
-                " FROM zz_value_rows v WHERE s.partner_id = v.partner_id AND (%s)",
-                mask,
-                mask,
-                SQL(", ").join(
-                    SQL("%s = %s", SQL.identifier(c), new[c]) for c in columns
-                ),
-                differs,
-            )
-        )
+        cr.execute(self._stage_update_sql(columns, SQL("zz_value_rows")))
         count = cr.rowcount
         # partners new to the stage: looked up before inserting (an anti-join
         # inserting into the table it reads can scan it once per row)
@@ -338,16 +347,10 @@ class ValueWriter(models.AbstractModel):
         missing = [r[0] for r in cr.fetchall()]
         if missing:
             cr.execute(
-                SQL(
-                    "INSERT INTO zz_value_stage (partner_id, zz_keys, zz_dirty, %s)"
-                    " SELECT v.partner_id, %s, %s, %s FROM zz_value_rows v"
-                    " WHERE v.partner_id = ANY(%s) AND (%s)",
-                    SQL(", ").join(SQL.identifier(c) for c in columns),
-                    mask,
-                    mask,
-                    SQL(", ").join(new[c] for c in columns),
-                    missing,
-                    holds,
+                self._stage_insert_sql(
+                    columns,
+                    SQL("zz_value_rows"),
+                    SQL("v.partner_id = ANY(%s)", missing),
                 )
             )
             count += cr.rowcount
@@ -435,7 +438,8 @@ class ValueWriter(models.AbstractModel):
             )
         )
         count = cr.rowcount
-        cr.execute("DROP TABLE zz_value_stage")
+        if not self._stage_few(company):  # a few partners' stage is kept
+            cr.execute("DROP TABLE zz_value_stage")
         self.env["res.partner"].invalidate_model(list(bits))
         _logger.info(
             "customer value: company %s, %s partners updated", company.id, count

@@ -1,7 +1,10 @@
 from datetime import timedelta
 
+import psycopg2
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..models.relationship_engine import RELATIONSHIP_FIELDS
 from ..models.value_facts import FACT_FIELDS
@@ -126,6 +129,124 @@ class TestIncrementalCutPoints(RelationshipCase):
         self.assertFalse(customers[0].with_company(self.company).rfm_m_score)
         self._recompute()
         self.assertEqual(self._figures(customers), after)
+
+    def test_customers_alone_get_the_figures_of_the_full_pass(self):
+        """The incremental path runs the full pass's statements for a few
+        customers: right after a full pass, recomputing customers alone
+        changes none of their figures, reasons or history; after a new order,
+        one customer's facts alone are those the next full pass gives it."""
+        self.company.write({"tier_min_stay_days": 0, "tier_hysteresis": 0.0})
+        # older orders too: gaps, a revenue trend and repeat customers
+        for i, customer in enumerate(self.customers[:6]):
+            self._order(customer, AS_OF - timedelta(days=400 + 40 * i), 150.0 * i)
+            self._order(customer, AS_OF - timedelta(days=250 + 20 * i), 90.0)
+        self._recompute()
+        customers = self.env["res.partner"].concat(*self.customers)
+        everything = list(self.env["zhongzheng.value.writer"]._figure_types())
+
+        def state():
+            self.env.invalidate_all()
+            return (
+                {p.id: p.read(everything)[0] for p in customers},
+                self.env["zhongzheng.health.signal"].search_read(
+                    [("partner_id", "in", customers.ids)],
+                    ["partner_id", "signal", "points", "value", "reference"],
+                    order="partner_id, signal",
+                ),
+                self.env["zhongzheng.relationship.history"].search_count(
+                    [("partner_id", "in", customers.ids)]
+                ),
+            )
+
+        full = state()
+        self.assertTrue(full[1], "some customers have reasons to watch")
+        self.assertEqual(
+            len({f["tier_id"] for f in full[0].values()}), 3, "three tiers"
+        )
+        self.engine._recompute_partners(self.company, customers.ids, as_of=AS_OF)
+        self.assertEqual(state(), full, "all of them at once")
+        for customer in self.customers[::3]:
+            self.engine._recompute_partners(self.company, customer.ids, as_of=AS_OF)
+        self.assertEqual(state(), full, "one at a time")
+        mover = self.customers[4]
+        self._order(mover, AS_OF - timedelta(days=2), 450.0)
+        self.engine._recompute_partners(self.company, mover.ids, as_of=AS_OF)
+        alone = state()[0][mover.id]
+        self.assertEqual(alone["sale_count_total"], 4)
+        self.assertEqual(alone["revenue_window"], 500.0 + 90.0 + 450.0)
+        self._recompute(fit_clv=False)
+        after = state()[0][mover.id]
+        self.assertEqual(
+            {name: alone[name] for name in FACT_FIELDS},
+            {name: after[name] for name in FACT_FIELDS},
+        )
+
+    def test_first_history_checked_at_the_end_gives_the_same_rows(self):
+        """A first full pass's many history rows go in with their foreign
+        keys checked once at the end: the same rows and keys as row by row,
+        and a row of no customer still fails."""
+        cr = self.env.cr
+        History = self.env["zhongzheng.relationship.history"]
+        fields_ = [
+            "partner_id",
+            "kind",
+            "tier_to_id",
+            "class_to",
+            "health_to",
+            "user_id",
+        ]
+
+        def keys():
+            cr.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = 'zhongzheng_relationship_history'::regclass"
+                " AND contype = 'f' ORDER BY conname"
+            )
+            return cr.fetchall()
+
+        def rows():
+            History.invalidate_model()
+            found = History.search_read(
+                [("company_id", "=", self.company.id)],
+                fields_,
+                order="partner_id, kind, tier_to_id, class_to, health_to",
+            )
+            return [{name: row[name] for name in fields_} for row in found]
+
+        constraints = keys()
+        self.assertIn("res_partner(id) ON DELETE CASCADE", str(constraints))
+        self._recompute()
+        one_by_one = rows()
+        self.assertGreaterEqual(len(one_by_one), 10)
+        self._reset()
+        bulk = History.with_context(history_bulk_rows=1)
+        self.assertTrue(bulk._first_fill(20), "the bulk path")
+        self.engine.with_context(history_bulk_rows=1)._recompute(
+            companies=self.company, as_of=AS_OF
+        )
+        self.assertEqual(rows(), one_by_one)
+        self.assertEqual(keys(), constraints, "the same keys again")
+        gone = self._customer("Gone")
+        change = {
+            "partner_id": gone.id,
+            "kind": "class",
+            "tier_from_id": None,
+            "tier_to_id": None,
+            "class_from": None,
+            "class_to": "lost",
+            "origin": "auto",
+            "reason": None,
+            "figures": None,
+        }
+        gone.unlink()
+        with (
+            self.assertRaises(psycopg2.errors.ForeignKeyViolation),
+            mute_logger("odoo.sql_db"),
+            cr.savepoint(),
+        ):
+            bulk._log_changes(self.company, AS_OF, [change] * 20)
+        self.assertEqual(rows(), one_by_one)
+        self.assertEqual(keys(), constraints)
 
     def test_a_nightly_queue_of_everyone_re_ranks_all_once_drained(self):
         self._recompute()
