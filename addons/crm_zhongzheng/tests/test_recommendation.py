@@ -217,9 +217,11 @@ class TestRecommendation(RecommendationCase):
             [("partner_id", "=", self.only_probe.id)]
         )
         self.assertEqual(dismissal.user_id, self.salesman)
+        # the salesperson's today, in their time zone (Shanghai's date runs
+        # eight hours ahead of the server's)
         self.assertEqual(
             dismissal.date_until,
-            fields.Date.context_today(dismissal)
+            fields.Date.context_today(dismissal.with_user(self.salesman))
             + timedelta(days=self.company.recommendation_dismiss_days),
         )
         with self.assertRaises(AccessError):
