@@ -236,6 +236,8 @@ class Bench:
         self.floors = []  # seconds of each floor measurement
         self.floor_cpus = []  # and the PostgreSQL backend's CPU seconds
         self.from_scratch_differ = None
+        self.steps = {}  # timed steps (value_engine.TIMED_STEPS) since a clear
+        self.step_backend = False  # and their backend CPU (full passes only)
 
     @contextmanager
     def phase(self, name, cr, profile=True):
