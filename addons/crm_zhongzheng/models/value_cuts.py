@@ -82,20 +82,23 @@ class ValueCuts(models.Model):
     ]
 
     @api.model
-    def _get(self, company):
+    def _get(self, company, ranks=True):
         """{"ranks": ..., "tiers": ..., "pending": ...} of the company, or
-        None when it was never fully ranked."""
+        None when it was never fully ranked. Without `ranks` the RFM and
+        score curves are not read (None): the incremental path reads them
+        in SQL, and decoding them here cost more than its own lookup."""
         self.env.cr.execute(
             SQL(
-                "SELECT ranks, tiers, rerank_pending FROM zhongzheng_value_cuts"
-                " WHERE company_id = %s",
+                "SELECT CASE WHEN %s THEN ranks END, ranks IS NOT NULL, tiers,"
+                " rerank_pending FROM zhongzheng_value_cuts WHERE company_id = %s",
+                ranks,
                 company.id,
             )
         )
         row = self.env.cr.fetchone()
-        if not row or not row[0] or not row[1]:
+        if not row or not row[1] or not row[2]:
             return None
-        return {"ranks": row[0], "tiers": row[1], "pending": row[2]}
+        return {"ranks": row[0], "tiers": row[2], "pending": row[3]}
 
     @api.model
     def _store(self, company, column, value, as_of=None):
@@ -129,9 +132,18 @@ class ValueCuts(models.Model):
 
     @api.model
     def _health_gap(self, company):
-        """The typical gap of the company's last full health pass, or None."""
-        cuts = self.search([("company_id", "=", company.id)], limit=1)
-        return cuts.health_typical_gap or None
+        """The typical gap of the company's last full health pass, or None
+        (one column: not the record, whose curves are large)."""
+        self.flush_model(["health_typical_gap"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT health_typical_gap FROM zhongzheng_value_cuts"
+                " WHERE company_id = %s",
+                company.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return (row and row[0]) or None
 
     @api.model
     def _store_health_gap(self, company, gap):

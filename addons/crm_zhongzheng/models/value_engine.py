@@ -24,6 +24,8 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.tools import mute_logger
 
+from . import value_sql
+
 _logger = logging.getLogger(__name__)
 CLV_FIT, CLV_LAST = "fit", "last"
 
@@ -80,7 +82,7 @@ class ValueEngine(models.AbstractModel):
         their ranks, tier and class against the cut points of the company's
         last full ranking (no other customer is touched). A company never
         fully ranked is ranked in full."""
-        as_of = as_of or fields.Date.context_today(self)
+        as_of = as_of or value_sql.today(self)
         self._pipeline(company, as_of, partner_ids, rank=rank)
 
     @api.model
@@ -122,7 +124,7 @@ class ValueEngine(models.AbstractModel):
         :return: the number of partners whose figures changed
         """
         self.env["zhongzheng.value.queue"]._lock_figures(company)  # one at a time
-        self._tune()
+        self._tune(few=partner_ids is not None)
         cuts = None
         if rank and partner_ids is not None:
             cuts = self._usable_cuts(company, pending_ok=True)
@@ -181,7 +183,7 @@ class ValueEngine(models.AbstractModel):
         """The cut points of the company's last full ranking, or None when
         there are none, its tier basis changed since, or (unless pending_ok)
         everyone is queued for a full re-rank."""
-        cuts = self.env["zhongzheng.value.cuts"]._get(company)
+        cuts = self.env["zhongzheng.value.cuts"]._get(company, ranks=False)
         if not cuts or (cuts["pending"] and not pending_ok):
             return None
         if cuts["tiers"].get("basis") != (company.tier_basis or "margin"):
@@ -207,14 +209,17 @@ class ValueEngine(models.AbstractModel):
             return None
 
     @api.model
-    def _tune(self):
+    def _tune(self, few=False):
         """Session settings for the big set-based statements: no JIT (its
         compile time exceeds the run time of these plans), room to sort in
-        memory and to keep the stage (a temporary table) in memory; the
-        latter only where the session has not used temporary tables yet
-        (PostgreSQL refuses it afterwards, unless to the same size)."""
+        memory and, for a full pass (not `few` partners), to keep the stage
+        (a temporary table) in memory; the latter only where the session
+        has not used temporary tables yet (PostgreSQL refuses it afterwards,
+        unless to the same size)."""
         cr = self.env.cr
         cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        if few:
+            return
         try:
             # PostgreSQL's refusal is expected: not an error for the log
             with mute_logger("odoo.sql_db"), cr.savepoint(flush=False):

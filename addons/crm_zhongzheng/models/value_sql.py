@@ -17,6 +17,23 @@ def window(company, as_of):
     return end - timedelta(days=company.value_window_days), end
 
 
+def today(record):
+    """fields.Date.context_today(record), the user's time zone read in one
+    small query rather than through the user record (fetching res.users and
+    its partner, a few milliseconds: the incremental path runs per confirmed
+    order)."""
+    if record.env.context.get("tz"):
+        return fields.Date.context_today(record)
+    record.env["res.partner"].flush_model(["tz"])
+    record.env.cr.execute(
+        "SELECT p.tz FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+        " WHERE u.id = %s",
+        [record.env.uid],
+    )
+    row = record.env.cr.fetchone()
+    return fields.Date.context_today(record.with_context(tz=(row and row[0]) or "UTC"))
+
+
 def partner_filter(column, partner_ids):
     """`column` (a (table, column) pair) is one of partner_ids; None: any."""
     if partner_ids is None:

@@ -5,7 +5,7 @@ step's own statement (no temporary table of rows)."""
 
 import hashlib
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.tools import SQL
 
 
@@ -45,9 +45,14 @@ class ValueWriterMerge(models.AbstractModel):
     def _merge_terms(self, columns):
         """The terms of a merge of rows `v` into the stage `s`: the key mask
         of these columns, {column: new value}, the condition that a row
-        changes a figure and the one that a new row holds a value."""
-        types = self._figure_types()
-        mask = sum(self._stage_bits()[c] for c in columns)
+        changes a figure and the one that a new row holds a value (composed
+        once per set of columns: to be read, not changed)."""
+        return self._merge_terms_of(tuple(columns))
+
+    @tools.ormcache("columns")
+    def _merge_terms_of(self, columns):
+        types, bits = self._figure_types(), self._stage_bits()
+        mask = sum(bits[c] for c in columns)
         new = {c: SQL("v.%s::%s", SQL.identifier(c), SQL(types[c])) for c in columns}
         differs = SQL(" OR ").join(
             SQL("s.%s IS DISTINCT FROM %s", SQL.identifier(c), new[c]) for c in columns
