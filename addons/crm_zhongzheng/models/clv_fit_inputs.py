@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .clv_fit import ClvInputs
-from .value_sql import partner_filter
+from .value_sql import execute, partner_filter, prepared
 
 
 class ClvFitInputs(models.Model):
@@ -73,7 +73,8 @@ class ClvFitInputs(models.Model):
             " JOIN res_partner p ON p.id = so.partner_id WHERE %s",
             where,
         )
-        self.env.cr.execute(
+        execute(
+            self.env.cr,
             SQL(
                 """
             WITH products AS (%(products)s),
@@ -108,7 +109,8 @@ class ClvFitInputs(models.Model):
                 days=self._days_sql(company),
                 costs=self._cost_per_order_sql(company, end, partners),
                 as_of=as_of,
-            )
+            ),
+            prepared(self.env),
         )
         rows = self.env.cr.fetchall()
         if not rows:

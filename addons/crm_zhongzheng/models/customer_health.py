@@ -30,7 +30,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from . import customer_health_signals as signals_sql
-from .value_sql import partner_filter
+from .value_sql import execute, partner_filter, prepared
 
 _logger = logging.getLogger(__name__)
 
@@ -161,7 +161,8 @@ class CustomerHealth(models.AbstractModel):
         History.flush_model()
         gap = signals_sql.kept_gap(self, company)
         signals = self._signals_sql(company, as_of, weights, gap, live=True, few=True)
-        self.env.cr.execute(
+        execute(
+            self.env.cr,
             SQL(
                 """
             WITH zz_health_prev AS MATERIALIZED (%(prev)s),
@@ -189,7 +190,8 @@ class CustomerHealth(models.AbstractModel):
                 ),
                 history=History._health_changes_sql(company, as_of),
                 stage=writer._stage_merge_ctes(HEALTH_FIELDS, SQL("zz_health_merge")),
-            )
+            ),
+            prepared(self.env),
         )
         count = self.env.cr.fetchone()[0]
         self.env["zhongzheng.health.signal"].invalidate_model()
@@ -256,7 +258,9 @@ class CustomerHealth(models.AbstractModel):
         params = {
             "company": company.id,
             "uid": self.env.uid,
-            "now": fields.Datetime.now(),
+            # the transaction's time, as the ORM stamps (and no literal
+            # that changes the statement at each update: value_sql.execute)
+            "now": SQL("(now() AT TIME ZONE 'UTC')"),
             "mine": SQL("TRUE")
             if everyone
             else SQL("h.partner_id IN (SELECT id FROM zz_health_population)"),

@@ -47,7 +47,7 @@ class RelationshipHistory(models.Model):
     @api.model
     def _health_changes_sql(self, company, as_of):
         """The INSERT of _log_health_changes."""
-        now = fields.Datetime.now()
+        now = SQL("(now() AT TIME ZONE 'UTC')")  # the transaction's, as the ORM's
         return SQL(
             """
             INSERT INTO zhongzheng_relationship_history

@@ -12,7 +12,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .value_cuts import thin
-from .value_sql import partner_filter, window
+from .value_sql import execute, partner_filter, prepared, window
 
 # the figures this step writes
 RELATIONSHIP_FIELDS = (
@@ -49,7 +49,8 @@ class RelationshipEngine(models.AbstractModel):
         basis = SQL.identifier(BASIS_COLUMNS[company.tier_basis or "margin"])
         for model in ("sale.order", "crm.lead", "res.partner"):
             self.env[model].flush_model()
-        self.env.cr.execute(
+        execute(
+            self.env.cr,
             SQL(
                 """
             WITH pipeline AS (
@@ -115,7 +116,8 @@ class RelationshipEngine(models.AbstractModel):
                 basis=basis,
                 only=partner_filter(("p", "commercial_partner_id"), partner_ids),
                 only_f=partner_filter(("f", "partner_id"), partner_ids),
-            )
+            ),
+            prepared(self.env),
         )
         return self.env.cr.dictfetchall()
 

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .value_sql import id_list, partner_filter, window
+from .value_sql import execute, id_list, partner_filter, prepared, window
 
 # the figures this step writes
 SUPPLIER_FIELDS = (
@@ -59,7 +59,8 @@ class SupplierEngine(models.AbstractModel):
         start, end = window(company, as_of)
         for model in ("stock.picking", "purchase.order", "purchase.order.line"):
             self.env[model].flush_model()
-        self.env.cr.execute(
+        execute(
+            self.env.cr,
             SQL(
                 """
             WITH receipts AS (
@@ -100,7 +101,8 @@ class SupplierEngine(models.AbstractModel):
                 start=start,
                 end=end,
                 filter=partner_filter(("p", "commercial_partner_id"), partner_ids),
-            )
+            ),
+            prepared(self.env),
         )
         found = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         key = str(company.id)

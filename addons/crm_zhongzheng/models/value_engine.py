@@ -219,6 +219,9 @@ class ValueEngine(models.AbstractModel):
         cr = self.env.cr
         cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
         if few:
+            # the prepared statements of a few partners' update: planned once
+            # per session (value_sql.execute), not anew at each execution
+            cr.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             return
         try:
             # PostgreSQL's refusal is expected: not an error for the log

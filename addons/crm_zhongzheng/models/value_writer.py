@@ -15,11 +15,14 @@ import csv
 import io
 import json
 import logging
+from functools import partial
+
+from psycopg2.extras import Json
 
 from odoo import api, models, tools
 from odoo.tools import SQL
 
-from .value_sql import partner_filter
+from .value_sql import execute, partner_filter, prepare_for, prepared
 
 _logger = logging.getLogger(__name__)
 
@@ -197,7 +200,7 @@ class ValueWriter(models.AbstractModel):
             source = SQL(
                 "SELECT * FROM jsonb_to_recordset(%s::jsonb)"
                 " AS v(partner_id integer, %s)",
-                json.dumps(rows, default=str),
+                Json(rows, dumps=partial(json.dumps, default=str)),
                 SQL(", ").join(
                     SQL("%s %s", SQL.identifier(c), SQL(types[c])) for c in columns
                 ),
@@ -303,7 +306,9 @@ class ValueWriter(models.AbstractModel):
             )
         )
         return self.with_context(
-            zz_value_stage=company.id, zz_value_stage_few=partner_ids is not None
+            zz_value_stage=company.id,
+            zz_value_stage_few=partner_ids is not None,
+            zz_value_prepare=prepare_for(partner_ids),
         )
 
     @tools.ormcache("few")
@@ -317,7 +322,7 @@ class ValueWriter(models.AbstractModel):
                 SQL("%s %s", SQL.identifier(c), SQL(t))
                 for c, t in self._figure_types().items()
             ),
-            SQL("DELETE ROWS" if few else "DROP"),
+            SQL("PRESERVE ROWS" if few else "DROP"),
         )
         if few:
             return self._stage_kept(create)
@@ -420,7 +425,7 @@ class ValueWriter(models.AbstractModel):
         if self._stage_company() != company.id:
             return 0
         cr = self.env.cr
-        cr.execute(self._flush_sql(company.id))
+        execute(cr, self._flush_sql(company.id), prepared(self.env))
         count = cr.rowcount
         if not self._stage_few(company):  # a few partners' stage is kept
             cr.execute("DROP TABLE zz_value_stage")

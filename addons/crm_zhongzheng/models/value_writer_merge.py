@@ -8,6 +8,12 @@ import hashlib
 from odoo import api, models, tools
 from odoo.tools import SQL
 
+from .value_sql import execute, prepared
+
+# a kept stage larger than this (dead rows: a session's own temporary table
+# is never vacuumed) is made anew
+KEPT_STAGE_MAX_BYTES = 1 << 20
+
 
 class ValueWriterMerge(models.AbstractModel):
     # a room of its own: the writer's file stays under 500 lines
@@ -23,23 +29,30 @@ class ValueWriterMerge(models.AbstractModel):
 
     def _stage_kept(self, create):
         """The SQL that makes an empty stage for a few partners from the one
-        kept by the session: incremental updates follow each other on the
-        same connections (a queue, a cron worker), and creating and dropping
-        a table of some fifty columns each time writes the catalogs. Kept
-        with its rows deleted at each commit; made anew (`create`) when the
-        session has none or one of other columns (another version of the
-        figures), told by its comment."""
+        kept by the session: incremental updates may follow each other in
+        one cursor (a cron job runs up to ten queue batches in one; a
+        borrowed cursor's session starts anew), and creating and dropping
+        a table of some fifty columns each time writes the catalogs. Made
+        anew (`create`) when the session has none, one of other columns
+        (another version of the figures, told by its comment) or one grown
+        by dead rows. Its rows are kept across commits and deleted when it
+        opens: emptying it at each commit (ON COMMIT DELETE ROWS truncates)
+        would invalidate the plans of the statements the session prepared
+        over it (value_sql.execute)."""
         signature = hashlib.sha1(create.code.encode()).hexdigest()[:16]
         return SQL(
             "DO $zz$ BEGIN"
             " IF obj_description(to_regclass('pg_temp.zz_value_stage'), 'pg_class')"
-            "  IS DISTINCT FROM %(signature)s THEN"
+            "  IS DISTINCT FROM %(signature)s"
+            "  OR pg_relation_size(to_regclass('pg_temp.zz_value_stage'))"
+            "   > %(bloated)s THEN"
             "  DROP TABLE IF EXISTS pg_temp.zz_value_stage; %(create)s;"
             "  COMMENT ON TABLE pg_temp.zz_value_stage IS %(signature)s;"
             " ELSE DELETE FROM pg_temp.zz_value_stage; END IF;"
             " END $zz$",
             signature=signature,
             create=create,
+            bloated=KEPT_STAGE_MAX_BYTES,
         )
 
     def _merge_terms(self, columns):
@@ -99,14 +112,16 @@ class ValueWriterMerge(models.AbstractModel):
         the insert see the stage as it was before either: they touch
         different partners); returns the rows whose figures changed."""
         cr = self.env.cr
-        cr.execute(
+        execute(
+            cr,
             SQL(
                 "WITH zz_value_merge AS MATERIALIZED (%s), %s SELECT"
                 " (SELECT count(*) FROM zz_stage_u)"
                 " + (SELECT count(*) FROM zz_stage_i)",
                 query,
                 self._stage_merge_ctes(columns, SQL("zz_value_merge")),
-            )
+            ),
+            prepared(self.env),
         )
         return cr.fetchone()[0]
 

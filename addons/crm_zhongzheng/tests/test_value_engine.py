@@ -303,6 +303,37 @@ class TestIncremental(ValueCase):
         self.assertEqual(customer.sale_count_total, 0)
         self.assertEqual(customer.revenue_total, 0.0)
 
+    def test_updates_in_one_cursor_run_prepared_statements(self):
+        """A cron job runs several queue batches in one cursor: from the
+        second update on, the engine's statements run prepared, each with
+        its own customer and figures."""
+        engine = self.env["zhongzheng.value.engine"]
+        first = self._customer("Prepared Clinic")
+        second = self._customer("Prepared Hospital")
+        self._order(first, AS_OF, 100)
+        self._order(second, AS_OF, 300)
+        engine._recompute(companies=self.company, as_of=AS_OF)
+
+        def prepared():
+            self.env.cr.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'zz_%%'"
+            )
+            return self.env.cr.fetchone()[0]
+
+        # as in a cursor just borrowed (earlier tests share this one)
+        self.env.cr.execute("DEALLOCATE ALL")
+        self.env.cr.__dict__.pop("_zz_prepared", None)
+        before = prepared()
+        for customer, price in ((first, 50), (second, 70), (first, 30)):
+            self._order(customer, AS_OF, price)
+            engine._recompute_partners(self.company, [customer.id], as_of=AS_OF)
+        self.assertGreater(prepared(), before, "the repeated statements are prepared")
+        self.assertEqual(first.sale_count_total, 3)
+        self.assertEqual(first.revenue_total, 180.0)
+        self.assertEqual(second.sale_count_total, 2)
+        self.assertEqual(second.revenue_total, 370.0)
+        self.assertTrue(first.rfm_segment_id and second.rfm_segment_id)
+
     def test_recompute_now_recomputes_the_clicked_customer(self):
         """The form reloads after the click: its figures are already new."""
         customer = self._customer("Button Clinic")
