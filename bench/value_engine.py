@@ -505,17 +505,25 @@ def run_phases(bench, odoo, registry, args, as_of, population):
             f"(c) incremental: _recompute_partners, {args.updates}x 1 partner",
             lambda pid: engine._recompute_partners(company, [pid], as_of=as_of),
         )
-        queue = env["zhongzheng.value.queue"]
         cr.execute("DELETE FROM zhongzheng_value_queue")  # done just above
         cr.commit()
+
+        def process(_pid):
+            # as the queue's cron job runs it: in a cursor of its own, whose
+            # borrowed connection the pool resets (DISCARD ALL: no prepared
+            # statement, no kept stage of an earlier update)
+            with registry.cursor() as job_cr:
+                new_env(odoo, job_cr)["zhongzheng.value.queue"]._process()
+
         timed_updates(
             bench,
             env,
             company,
             picked[args.updates :],
             service,
-            f"(c') incremental: queue _process, {args.updates}x 1 partner",
-            lambda pid: queue._process(),
+            f"(c') incremental: queue _process in a cursor of its own (as the"
+            f" cron runs it), {args.updates}x 1 partner",
+            process,
         )
         bench.engine_peak = peak_rss_mb()
         if args.check:
@@ -676,7 +684,9 @@ def summary(bench, args, counts):
         " recommendations: each step's share of the floor, first/second"
         " pass); cpu_ratios: Python + backend CPU over the floor's backend"
         " CPU; incremental and queue: p95 engine time per customer, the core"
-        " (with_health: the whole update); peak_rss: this Python process up"
+        " (with_health: the whole update), incremental in one cursor (its"
+        " statements prepared from the second update on), queue each in a"
+        " cursor of its own as the cron runs it; peak_rss: this Python process up"
         " to the end of the engine phases, ru_maxrss; PostgreSQL runs in its"
         " own processes, not counted)"
     )
