@@ -6,14 +6,13 @@ from odoo.tools import SQL
 from . import report_charts, stored_figures
 from .analysis_fields import amount, average, rating_average
 from .crm_kpi_sql import COLUMNS, kpi_sql, typed_columns
+from .stored_figures import LOUD, QUIET
 
 SERVICE = "crm_zhongzheng.group_service_manager,crm_zhongzheng.group_crm_manager"
 PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
 # around the key figures' long queries over the history: compiling them
 # (JIT) costs more than it saves, and their sorts of a year's orders per
 # customer fit in memory with 64 MB (4 MB by default: on disk)
-QUIET = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
-LOUD = "SET LOCAL jit TO DEFAULT; SET LOCAL work_mem TO DEFAULT"
 SNAPSHOT = "zhongzheng_crm_kpi_snapshot"
 REFRESH = "zhongzheng_crm_kpi_refresh"
 
@@ -135,19 +134,13 @@ class CrmKpiReport(models.Model):
         """Store the key figures of `companies` (all by default), computed
         now, in one statement per step; returns the rows stored."""
         companies = companies or self.env["res.company"].search([])
-        self.env.flush_all()
-        cr = self.env.cr
-        cr.execute(QUIET)
-        stored = stored_figures.store(
-            cr,
+        return stored_figures.refresh(
+            self.env,
             SNAPSHOT,
             REFRESH,
-            companies.ids,
+            companies,
             [self._live(company_ids=companies.ids)],
         )
-        cr.execute(LOUD)
-        self.env.invalidate_all()
-        return stored
 
     def _for_period(self, company, period, date_start):
         """The key figures row of a company's period (empty if none): the

@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from . import report_charts
-from .crm_kpi_report import LOUD, QUIET
+from .stored_figures import LOUD, QUIET
 
 _logger = logging.getLogger(__name__)
 MANAGER = "crm_zhongzheng.group_crm_manager"

@@ -2,7 +2,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from . import stored_figures
-from .crm_kpi_report import LOUD, QUIET
 from .crm_kpi_sql import typed_columns
 
 LIVE = "zhongzheng.customer.value.report"
@@ -109,19 +108,13 @@ class CustomerValueStore(models.Model):
         """Store the rows of `companies` (all by default), computed now:
         one INSERT ... SELECT per company; returns the rows stored."""
         companies = companies or self.env["res.company"].search([])
-        self.env.flush_all()
-        cr = self.env.cr
-        cr.execute(QUIET)
-        stored = stored_figures.store(
-            cr,
+        return stored_figures.refresh(
+            self.env,
             TABLE,
             REFRESH,
-            companies.ids,
+            companies,
             (self._live(company_id=company.id) for company in companies),
         )
-        cr.execute(LOUD)
-        self.env.invalidate_all()
-        return stored
 
     @api.model
     def _stored_at(self, company, end):

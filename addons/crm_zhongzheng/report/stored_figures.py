@@ -8,6 +8,10 @@ from datetime import datetime, time
 from odoo import fields
 from odoo.tools import SQL
 
+# the big statements' session settings (no JIT, room to sort), and back
+QUIET = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
+LOUD = "SET LOCAL jit TO DEFAULT; SET LOCAL work_mem TO DEFAULT"
+
 
 def create_tables(cr, table, refresh_table, columns, index):
     """(Re)create `table` with `columns` ((name, SQL type), `id` the key),
@@ -121,4 +125,17 @@ def store(cr, table, refresh_table, company_ids, selects):
         )
     )
     cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+    return stored
+
+
+def refresh(env, table, refresh_table, companies, selects):
+    """store() the rows of the SELECTs `selects` for `companies` (records),
+    computed now from flushed data under the big statements' settings;
+    the environment's cache is invalidated after. Returns the rows stored."""
+    env.flush_all()
+    cr = env.cr
+    cr.execute(QUIET)
+    stored = store(cr, table, refresh_table, companies.ids, selects)
+    cr.execute(LOUD)
+    env.invalidate_all()
     return stored
