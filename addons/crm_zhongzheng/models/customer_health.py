@@ -30,7 +30,14 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from . import customer_health_signals as signals_sql
-from .value_sql import execute, partner_filter, prepared
+from .value_sql import (
+    BULK_ROWS,
+    bulk_fill,
+    execute,
+    foreign_keys_checked_at_end,
+    partner_filter,
+    prepared,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -244,11 +251,38 @@ class CustomerHealth(models.AbstractModel):
             )
         )
         cr.execute("ANALYZE zz_health_signals")
-        for write in self._signal_writes_sql(company, everyone):
+        *changes, insert = self._signal_writes_sql(company, everyone)
+        for write in changes:
             cr.execute(write)
+        if everyone and self._first_fill(company):
+            with foreign_keys_checked_at_end(cr, Signal._table):
+                cr.execute(insert)
+        else:
+            cr.execute(insert)
         Signal.invalidate_model()
         cr.execute("SELECT count(*) FROM zz_health_population")
         return cr.fetchone()[0]
+
+    @api.model
+    def _first_fill(self, company):
+        """Whether this pass's signals are the company's first, and many
+        (the context's health_bulk_rows in tests): they go in without the
+        per-row checks of their six foreign keys (an index probe and a row
+        lock each, the partners' rows among them), checked in one join each
+        at the end (value_sql.foreign_keys_checked_at_end)."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT (SELECT count(*) FROM zz_health_signals),"
+            " EXISTS (SELECT 1 FROM zhongzheng_health_signal WHERE company_id = %s)",
+            [company.id],
+        )
+        count, stored = cr.fetchone()
+        return not stored and bulk_fill(
+            cr,
+            "zhongzheng_health_signal",
+            count,
+            self.env.context.get("health_bulk_rows", BULK_ROWS),
+        )
 
     @api.model
     def _signal_writes_sql(self, company, everyone):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .value_sql import BULK_ROWS, foreign_keys_checked_at_end
+from .value_sql import BULK_ROWS, bulk_fill, foreign_keys_checked_at_end
 
 # the columns of a change, as the tier and class rules give it
 CHANGE_COLUMNS = (
@@ -93,14 +93,11 @@ class RelationshipHistory(models.Model):
     @api.model
     def _first_fill(self, count):
         """Whether `count` new rows are a bulk first fill (a company's first
-        full pass writes a row per customer and figure): many rows (the
-        context's history_bulk_rows in tests), at least a tenth of the
-        table's, so that checking every row of the table once at the end
-        costs less than checking the new ones one by one."""
-        if count < self.env.context.get("history_bulk_rows", BULK_ROWS):
-            return False
-        self.env.cr.execute(
-            "SELECT GREATEST(reltuples, 0) FROM pg_class"
-            " WHERE oid = 'zhongzheng_relationship_history'::regclass"
+        full pass writes a row per customer and figure; the threshold: the
+        context's history_bulk_rows in tests), see value_sql.bulk_fill."""
+        return bulk_fill(
+            self.env.cr,
+            self._table,
+            count,
+            self.env.context.get("history_bulk_rows", BULK_ROWS),
         )
-        return 10 * count >= self.env.cr.fetchone()[0]

@@ -45,6 +45,20 @@ def today(record):
     return fields.Date.context_today(record.with_context(tz=(row and row[0]) or "UTC"))
 
 
+def bulk_fill(cr, table, count, threshold=BULK_ROWS):
+    """Whether inserting `count` rows into `table` is a bulk fill, to run
+    inside foreign_keys_checked_at_end: many rows (`threshold`), at least
+    a tenth of the table's, so that checking every row of the table once at
+    the end costs less than checking the new ones one by one."""
+    if count < threshold:
+        return False
+    cr.execute(
+        "SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass",
+        [table],
+    )
+    return 10 * count >= cr.fetchone()[0]
+
+
 def partner_filter(column, partner_ids):
     """`column` (a (table, column) pair) is one of partner_ids; None: any."""
     if partner_ids is None:

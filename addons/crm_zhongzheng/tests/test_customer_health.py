@@ -207,6 +207,55 @@ class TestHealthPaths(HealthCase):
             steady.health_score, 100 - 100 * 25 / 60 * 2 / 3, delta=0.1
         )
 
+    def test_first_pass_inserts_signals_in_bulk_with_the_same_keys(self):
+        cr = self.env.cr
+        lapsed = self._monthly("Lapsed Clinic", last=LAST - timedelta(days=80))
+        self._monthly("Quiet Clinic", last=LAST - timedelta(days=80))
+        Signal = self.env["zhongzheng.health.signal"]
+
+        def keys():
+            cr.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE contype = 'f'"
+                " AND conrelid = 'zhongzheng_health_signal'::regclass ORDER BY 1"
+            )
+            return cr.fetchall()
+
+        def stored():
+            Signal.invalidate_model()
+            found = Signal.search([("company_id", "=", self.company.id)])
+            return sorted((s.partner_id.id, s.signal, s.points, s.value) for s in found)
+
+        constraints = keys()
+        self.assertIn("res_partner(id) ON DELETE CASCADE", str(constraints))
+        self._recompute(as_of=LAST, fit_clv=False)
+        one_by_one = stored()
+        self.assertTrue(
+            [row for row in one_by_one if row[0] == lapsed.id and row[1] == "rhythm"]
+        )
+        # a database's first pass: every signal new, checked at the end
+        Signal.search([]).unlink()
+        cr.execute("ANALYZE zhongzheng_health_signal")
+        health = self.env["zhongzheng.customer.health"].with_context(health_bulk_rows=1)
+        cr.execute(
+            "DROP TABLE IF EXISTS zz_health_signals;"
+            " CREATE TEMP TABLE zz_health_signals AS SELECT 1 AS x"
+        )
+        self.assertTrue(health._first_fill(self.company), "the bulk path")
+        cr.execute("DROP TABLE zz_health_signals")
+        self.engine.with_context(health_bulk_rows=1)._recompute(
+            companies=self.company, as_of=LAST, fit_clv=False
+        )
+        self.assertEqual(stored(), one_by_one)
+        self.assertEqual(keys(), constraints, "the same keys again")
+        # a later pass is no first fill: the usual checks
+        cr.execute(
+            "DROP TABLE IF EXISTS zz_health_signals;"
+            " CREATE TEMP TABLE zz_health_signals AS SELECT 1 AS x"
+        )
+        self.assertFalse(health._first_fill(self.company))
+        cr.execute("DROP TABLE zz_health_signals")
+
 
 class TestHealthAlerts(HealthCase):
     def _rules(self):
