@@ -33,8 +33,8 @@ from . import customer_health_signals as signals_sql
 from .value_sql import (
     BULK_ROWS,
     bulk_fill,
+    bulk_load,
     execute,
-    foreign_keys_checked_at_end,
     partner_filter,
     prepared,
 )
@@ -255,7 +255,7 @@ class CustomerHealth(models.AbstractModel):
         for write in changes:
             cr.execute(write)
         if everyone and self._first_fill(company):
-            with foreign_keys_checked_at_end(cr, Signal._table):
+            with bulk_load(cr, Signal._table):
                 cr.execute(insert)
         else:
             cr.execute(insert)
@@ -266,10 +266,11 @@ class CustomerHealth(models.AbstractModel):
     @api.model
     def _first_fill(self, company):
         """Whether this pass's signals are the company's first, and many
-        (the context's health_bulk_rows in tests): they go in without the
-        per-row checks of their six foreign keys (an index probe and a row
-        lock each, the partners' rows among them), checked in one join each
-        at the end (value_sql.foreign_keys_checked_at_end)."""
+        (the context's health_bulk_rows in tests): they go in as a bulk load
+        (value_sql.bulk_load), without the per-row checks of their six
+        foreign keys (an index probe and a row lock each, the partners' rows
+        among them), checked in one join each at the end, and with the
+        partner index built after."""
         cr = self.env.cr
         cr.execute(
             "SELECT (SELECT count(*) FROM zz_health_signals),"

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .health_states import FLAGGED, HEALTH_STATES
-from .value_sql import foreign_keys_checked_at_end
+from .value_sql import bulk_load
 
 
 class RelationshipHistory(models.Model):
@@ -29,7 +29,7 @@ class RelationshipHistory(models.Model):
             SQL("SELECT count(*) FROM zz_health_new WHERE %s", self._health_changed())
         )
         if self._first_fill(cr.fetchone()[0]):
-            with foreign_keys_checked_at_end(cr, self._table):
+            with bulk_load(cr, self._table):
                 cr.execute(insert)
         else:
             cr.execute(insert)

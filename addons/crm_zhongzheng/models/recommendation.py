@@ -34,7 +34,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .recommendation_sql import RECOMMENDATION_QUERY, big_statement
-from .value_sql import BULK_ROWS, foreign_keys_checked_at_end
+from .value_sql import BULK_ROWS, bulk_fill, bulk_load
 
 _logger = logging.getLogger(__name__)
 
@@ -446,20 +446,22 @@ class Recommendation(models.AbstractModel):
     @api.model
     def _first_fill(self, insert, count):
         """Run `insert` into the company's empty recommendations. Many rows
-        (BULK_ROWS; the context's reco_bulk_rows in tests) go in without
-        the per-row foreign-key checks (4-5 index probes and row locks a
-        row, most of the time of a first pass): the table's foreign keys
-        are dropped, the rows inserted and the keys added again, which
-        checks all rows in one join each; a row that fails them fails the
-        step, and its savepoint takes all of it back. Adding a key locks
-        the table it refers to against writes until the transaction ends:
-        a once-only cost of the first full pass (the later ones write only
-        what changed, with the usual checks)."""
+        (value_sql.bulk_fill; the context's reco_bulk_rows in tests) go in
+        as a bulk load (value_sql.bulk_load): without the per-row checks of
+        their five foreign keys (an index probe and a row lock each) and
+        without the unique constraint and the other index, which are built
+        from all rows at the end, as the keys are checked in one join each;
+        a row that fails them fails the step, and its savepoint takes all of
+        it back. A once-only cost of the first full pass, which locks the
+        table until the transaction ends (the later passes write only what
+        changed, with the usual checks)."""
         cr = self.env.cr
-        if count < self.env.context.get("reco_bulk_rows", BULK_ROWS):
+        table = "zhongzheng_customer_recommendation"
+        threshold = self.env.context.get("reco_bulk_rows", BULK_ROWS)
+        if not bulk_fill(cr, table, count, threshold):
             cr.execute(insert)
             return
-        with foreign_keys_checked_at_end(cr, "zhongzheng_customer_recommendation"):
+        with bulk_load(cr, table):
             cr.execute(insert)
 
     @api.model

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .value_sql import BULK_ROWS, bulk_fill, foreign_keys_checked_at_end
+from .value_sql import BULK_ROWS, bulk_fill, bulk_load
 
 # the columns of a change, as the tier and class rules give it
 CHANGE_COLUMNS = (
@@ -84,7 +84,7 @@ class RelationshipHistory(models.Model):
         columns = [*CHANGE_COLUMNS, *stamp, *users]
         copy = self.env["zhongzheng.value.writer"]._copy_rows
         if self._first_fill(len(rows)):
-            with foreign_keys_checked_at_end(self.env.cr, self._table):
+            with bulk_load(self.env.cr, self._table):
                 copy(self._table, columns, rows)
         else:
             copy(self._table, columns, rows)

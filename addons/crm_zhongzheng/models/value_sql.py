@@ -12,8 +12,8 @@ from psycopg2.extras import Json
 from odoo import fields
 from odoo.tools import SQL, mute_logger
 
-# a first fill of this many rows checks its foreign keys set-based
-# (foreign_keys_checked_at_end)
+# a first fill of this many rows checks its foreign keys set-based and
+# builds its indexes after (bulk_load)
 BULK_ROWS = 20000
 # prepared statements a session keeps (execute), and the most partners an
 # update may have to run them (their one generic plan is made for a few)
@@ -47,7 +47,7 @@ def today(record):
 
 def bulk_fill(cr, table, count, threshold=BULK_ROWS):
     """Whether inserting `count` rows into `table` is a bulk fill, to run
-    inside foreign_keys_checked_at_end: many rows (`threshold`), at least
+    inside bulk_load: many rows (`threshold`), at least
     a tenth of the table's, so that checking every row of the table once at
     the end costs less than checking the new ones one by one."""
     if count < threshold:
@@ -72,29 +72,50 @@ def id_list(ids):
 
 
 @contextmanager
-def foreign_keys_checked_at_end(cr, table):
-    """Inside, the table has no foreign keys; at the end they are added
-    again, which checks every row in one join each instead of an index probe
-    and a row lock per key and row inserted (most of the time of a bulk
-    first fill). A row that fails them raises there, and the caller's
-    savepoint takes all of it back. Adding a key locks the table it refers
-    to against writes until the transaction ends: for a once-only bulk load
-    (a company's first full pass), not for everyday writes."""
+def bulk_load(cr, table):
+    """Inside, the table has only its primary key: no foreign keys, unique
+    constraints or other indexes; at the end they are made again. That
+    checks every row in one join per foreign key instead of an index probe
+    and a row lock per key and row inserted, and builds each index from
+    sorted rows instead of inserting every row into it (together most of
+    the time of a bulk first fill). A row that fails them raises there, and
+    the caller's savepoint takes all of it back. Dropping them locks the
+    table, and adding a key locks the table it refers to against writes,
+    until the transaction ends: for a once-only bulk load (a company's
+    first full pass), not for everyday writes."""
     cr.execute(
         SQL(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %s::regclass AND contype IN ('f', 'u')"
+            " ORDER BY contype DESC, conname",
             table,
         )
     )
-    keys = cr.fetchall()
+    constraints = cr.fetchall()
+    # indexes of no constraint of the table (the primary key stays)
+    cr.execute(
+        SQL(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = %s::regclass AND NOT EXISTS (SELECT 1"
+            "  FROM pg_constraint k WHERE k.conrelid = i.indrelid"
+            "   AND k.conindid = i.indexrelid) ORDER BY 1",
+            table,
+        )
+    )
+    indexes = cr.fetchall()
     ident = SQL.identifier(table)
-    for name, _definition in keys:
+    for name, _kind, _definition in constraints:
         cr.execute(
             SQL("ALTER TABLE %s DROP CONSTRAINT %s", ident, SQL.identifier(name))
         )
+    for name, _definition in indexes:
+        cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
     yield
-    for name, definition in keys:
+    for _name, definition in indexes:
+        cr.execute(SQL(definition.replace("%", "%%")))
+    # unique constraints (their indexes) before the foreign keys
+    for name, _kind, definition in reversed(constraints):
         cr.execute(
             SQL(
                 "ALTER TABLE %s ADD CONSTRAINT %s " + definition.replace("%", "%%"),

@@ -6,6 +6,20 @@ from odoo.tests import TransactionCase, new_test_user
 AS_OF = date(2026, 6, 30)
 
 
+def table_keys(cr, table):
+    """The table's constraints but its primary key, and its indexes, as
+    PostgreSQL defines them: what a bulk load (value_sql.bulk_load) drops
+    and must make again."""
+    cr.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE conrelid = %s::regclass AND contype <> 'p'"
+        " UNION ALL SELECT indexname, indexdef FROM pg_indexes"
+        " WHERE schemaname = current_schema() AND tablename = %s ORDER BY 1",
+        [table, table],
+    )
+    return cr.fetchall()
+
+
 def demo_company(env):
     """The demo's Zhongzheng company, where its customers and figures are,
     when the demo is installed; else the current company."""

@@ -4,7 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from .common import ValueCase, make_user
+from .common import ValueCase, make_user, table_keys
 
 # the customer's last regular order; it ordered every 30 days for a year
 LAST = date(2025, 12, 1)
@@ -214,12 +214,7 @@ class TestHealthPaths(HealthCase):
         Signal = self.env["zhongzheng.health.signal"]
 
         def keys():
-            cr.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE contype = 'f'"
-                " AND conrelid = 'zhongzheng_health_signal'::regclass ORDER BY 1"
-            )
-            return cr.fetchall()
+            return table_keys(cr, "zhongzheng_health_signal")
 
         def stored():
             Signal.invalidate_model()
@@ -247,7 +242,7 @@ class TestHealthPaths(HealthCase):
             companies=self.company, as_of=LAST, fit_clv=False
         )
         self.assertEqual(stored(), one_by_one)
-        self.assertEqual(keys(), constraints, "the same keys again")
+        self.assertEqual(keys(), constraints, "the same keys and indexes again")
         # a later pass is no first fill: the usual checks
         cr.execute(
             "DROP TABLE IF EXISTS zz_health_signals;"

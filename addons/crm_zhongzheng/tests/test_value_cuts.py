@@ -9,7 +9,7 @@ from odoo.tools import mute_logger
 from ..models.relationship_engine import RELATIONSHIP_FIELDS
 from ..models.value_facts import FACT_FIELDS
 from ..models.value_ranks import RANK_FIELDS
-from .common import AS_OF
+from .common import AS_OF, table_keys
 from .test_relationship import RelationshipCase
 
 FIGURES = [*FACT_FIELDS, *RANK_FIELDS, *RELATIONSHIP_FIELDS]
@@ -197,12 +197,7 @@ class TestIncrementalCutPoints(RelationshipCase):
         ]
 
         def keys():
-            cr.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                " WHERE conrelid = 'zhongzheng_relationship_history'::regclass"
-                " AND contype = 'f' ORDER BY conname"
-            )
-            return cr.fetchall()
+            return table_keys(cr, "zhongzheng_relationship_history")
 
         def rows():
             History.invalidate_model()
