@@ -14,7 +14,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from . import clv_math, clv_math_backtest, clv_math_models
+from . import clv_math, clv_math_backtest, clv_math_models, value_sql
 
 _logger = logging.getLogger(__name__)
 CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
@@ -416,10 +416,10 @@ class ClvFit(models.Model):
             query = SQL(  # arrays, not a dict per customer
                 "SELECT * FROM unnest(%s::integer[], %s::float8[], %s::float8[],"
                 " %s::float8[]) AS v(partner_id, %s)",
-                list(inputs.ids),
-                [round(a, 4) for a in alive.tolist()],
-                [round(e, 4) for e in expected.tolist()],
-                [round(v, 2) for v in value.tolist()],
+                value_sql.array(inputs.ids),
+                value_sql.array(round(a, 4) for a in alive.tolist()),
+                value_sql.array(round(e, 4) for e in expected.tolist()),
+                value_sql.array(round(v, 2) for v in value.tolist()),
                 SQL(", ").join(SQL.identifier(name) for name in CLV_FIELDS),
             )
             self.env["zhongzheng.value.writer"]._write_query(company, query, CLV_FIELDS)

@@ -3,6 +3,8 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .value_sql import array
+
 _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
@@ -49,8 +51,8 @@ class ValueQueue(models.Model):
             SQL(
                 "INSERT INTO zhongzheng_value_queue (partner_id, company_id)"
                 " SELECT * FROM unnest(%s::int[], %s::int[])",
-                list(partner_ids),
-                list(company_ids),
+                array(partner_ids),
+                array(company_ids),
             )
         )
         self._trigger_cron()

@@ -20,6 +20,9 @@ BULK_ROWS = 20000
 PREPARED_MAX = 64
 PREPARED_PARTNERS = 50
 PLACEHOLDER = re.compile(r"(%s|%%)")
+# a list of at least this many numbers goes to PostgreSQL as one array
+# literal (array), not as psycopg2's ARRAY[...] of one constant per element
+ARRAY_LITERAL_MIN = 1000
 
 
 def window(company, as_of):
@@ -57,6 +60,20 @@ def bulk_fill(cr, table, count, threshold=BULK_ROWS):
         [table],
     )
     return 10 * count >= cr.fetchone()[0]
+
+
+def array(values):
+    """Numbers (or None) as the parameter of an SQL array (`%s::float8[]`,
+    `= ANY(%s)`). A long list is one text literal '{...}': psycopg2 sends a
+    list as ARRAY[...] with a constant per element, which PostgreSQL
+    parses as an expression of that many terms (100,000 floats: 0.8 s
+    against 0.16 s for the literal, plus 0.4 s of psycopg2's adaptation).
+    A short one stays a list, so that a prepared statement (execute) takes
+    it as a parameter."""
+    values = list(values)
+    if len(values) < ARRAY_LITERAL_MIN:
+        return values
+    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
 
 
 def partner_filter(column, partner_ids):

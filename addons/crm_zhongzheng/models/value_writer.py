@@ -22,7 +22,7 @@ from psycopg2.extras import Json
 from odoo import api, models, tools
 from odoo.tools import SQL
 
-from .value_sql import execute, partner_filter, prepare_for, prepared
+from .value_sql import array, execute, partner_filter, prepare_for, prepared
 
 _logger = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class ValueWriter(models.AbstractModel):
                 "SELECT count(*) FROM %s f WHERE f.partner_id = ANY(%s)"
                 " AND f.zz_keys & %s = %s",
                 self._figures(company),
-                list(partner_ids),
+                array(partner_ids),
                 mask,
                 mask,
             )
@@ -367,7 +367,7 @@ class ValueWriter(models.AbstractModel):
                 self._stage_insert_sql(
                     columns,
                     SQL("zz_value_rows"),
-                    SQL("v.partner_id = ANY(%s)", missing),
+                    SQL("v.partner_id = ANY(%s)", array(missing)),
                 )
             )
             count += cr.rowcount

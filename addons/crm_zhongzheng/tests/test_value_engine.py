@@ -1,12 +1,16 @@
+import warnings
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 import psycopg2
+from scipy.integrate import IntegrationWarning
 
 from odoo import Command, sql_db
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..models import value_sql
 from ..models.res_partner import INLINE_RECOMPUTE
 from ..models.value_queue import LOCK_NAMESPACE
 from .common import AS_OF, ValueCase
@@ -130,6 +134,44 @@ class TestFacts(ValueCase):
         customers.invalidate_recordset()
         self._recompute()
         self.assertEqual(customers.read(fields_), before)
+
+    def test_long_lists_go_to_postgresql_as_one_array_literal(self):
+        cr = self.env.cr
+        values = [*range(1500), None, -1.5, 1e-05, 0.1234, 12345678.91]
+        literal = value_sql.array(values)
+        self.assertIsInstance(literal, str)
+        self.assertEqual(value_sql.array(values[:10]), values[:10])
+        cr.execute(
+            "SELECT %s::float8[] IS NOT DISTINCT FROM %s::float8[],"
+            " (SELECT count(*) FROM unnest(%s::float8[]))",
+            [literal, values, literal],
+        )
+        self.assertEqual(cr.fetchone(), (True, len(values)))
+        # a whole pass with every list as a literal: the same figures
+        self._repeat_buyers()  # enough for a lifetime value fit
+        names = ["revenue_window", "rfm_r_score", "abc_class", "value_score"]
+        names += ["clv_prob_alive", "clv_expected_purchases", "clv_value"]
+        with warnings.catch_warnings():
+            # the quadrature of the fit's backtest on this small data
+            warnings.simplefilter("ignore", IntegrationWarning)
+            self._recompute()
+        customers = self.env["res.partner"].search([("sale_count_total", ">", 0)])
+        before = customers.read(names)
+        self.assertTrue(any(row["clv_prob_alive"] for row in before), before)
+        customers.write({"clv_prob_alive": 0.0, "rfm_r_score": 0})
+        with (
+            patch.object(value_sql, "ARRAY_LITERAL_MIN", 1),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore", IntegrationWarning)
+            self._recompute()
+            self.env["zhongzheng.value.queue"]._enqueue(customers, self.company)
+        customers.invalidate_recordset()
+        self.assertEqual(customers.read(names), before)
+        queued = self.env["zhongzheng.value.queue"].search(
+            [("partner_id", "in", customers.ids)]
+        )
+        self.assertEqual(set(queued.partner_id.ids), set(customers.ids))
 
 
 @tagged("post_install", "-at_install")
