@@ -235,6 +235,7 @@ class Bench:
         self.phase_peak = 0.0
         self.floors = []  # seconds of each floor measurement
         self.floor_cpus = []  # and the PostgreSQL backend's CPU seconds
+        self.rewrite = float("nan")  # seconds of the no-op partner rewrite
         self.from_scratch_differ = None
         self.steps = {}  # timed steps (value_engine.TIMED_STEPS) since a clear
         self.step_backend = False  # and their backend CPU (full passes only)
@@ -377,6 +378,28 @@ def measure_floor(cr, company_id, start, end, as_of):
     ranks = time.perf_counter() - begin
     cr.execute("DROP TABLE zz_floor_facts; DROP TABLE zz_floor_ranks")
     return facts, ranks
+
+
+def measure_rewrite(cr, company_id):
+    """Seconds of rewriting every customer's res_partner row once, the rows
+    unchanged: a no-op UPDATE of one figure of the partners with a
+    confirmed order of the company, rolled back. Not part of the floor (no
+    engine needs it in principle), but the least a pass pays to write its
+    figures where Odoo's company-dependent fields keep them: each updated
+    row is a new version of a wide row, and, its page being full, an entry
+    in each of res_partner's indexes."""
+    cr.execute("SAVEPOINT zz_rewrite")
+    begin = time.perf_counter()
+    cr.execute(
+        "UPDATE res_partner SET sale_count_total = sale_count_total"
+        " WHERE id IN (SELECT p.commercial_partner_id FROM sale_order so"
+        "  JOIN res_partner p ON p.id = so.partner_id"
+        "  WHERE so.company_id = %s AND so.state = 'sale')",
+        [company_id],
+    )
+    seconds, rows = time.perf_counter() - begin, cr.rowcount
+    cr.execute("ROLLBACK TO SAVEPOINT zz_rewrite")
+    return seconds, rows
 
 
 def percentile(values, share):

@@ -37,6 +37,7 @@ from bench._profiling import (
     backend_stats,
     instrument,
     measure_floor,
+    measure_rewrite,
     peak_rss_mb,
     percentile,
     rss_mb,
@@ -292,6 +293,21 @@ def floor_phase(bench, env, company, as_of, label):
     )
 
 
+def rewrite_phase(bench, env, company):
+    """What rewriting every customer's partner row costs by itself (see
+    _profiling.measure_rewrite), beside the floor: printed, not a target."""
+    seconds, rows = measure_rewrite(env.cr, company.id)
+    env.cr.commit()
+    bench.rewrite = seconds
+    floor = min(bench.floors)
+    print(
+        f"--- res_partner rewrite (a no-op UPDATE of the {rows} customers' rows,"
+        f" rolled back): {seconds:.2f} s = {seconds / floor:.2f}x the floor;"
+        f" load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+
+
 def timed_updates(bench, env, company, customers, product, name, update):
     """Engine time of one customer's update after confirming an order, for
     each of `customers` in turn (the order's confirmation is not timed);
@@ -481,6 +497,7 @@ def run_phases(bench, odoo, registry, args, as_of, population):
         )
         engine = env[engine_name]
         floor_phase(bench, env, company, as_of, "(a)")
+        rewrite_phase(bench, env, company)
 
         def recompute():
             engine._recompute(companies=company, as_of=as_of, fit_clv=True)
@@ -616,6 +633,7 @@ def summary(bench, args, counts):
             f"SCALE customers={counts['customers']} lines={counts['lines']}"
             f" full_recompute={core:.1f}s full_pass={full['wall']:.1f}s"
             f" floor={floor:.1f}s full_ratio={core / floor:.2f}x"
+            f" partner_rewrite={bench.rewrite:.1f}s"
             f" peak_rss={bench.engine_peak:.0f}MB"
         )
         return core <= TARGET_FULL_RATIO * floor
@@ -649,6 +667,7 @@ def summary(bench, args, counts):
         f"second_ratio={core2 / floor:.2f}x",
         f"second_changed={second.get('changed', 0)}",
         f"floor_cpu={floor_cpu:.1f}s",
+        f"partner_rewrite={bench.rewrite:.1f}s",
         f"cpu_ratios={cpu_ratio(full):.2f}x/{cpu_ratio(second):.2f}x",
         f"incremental={1000 * incr['p95']:.1f}ms",
         f"(p50={1000 * incr['p50']:.1f}ms n={incr['n']};",
@@ -683,7 +702,9 @@ def summary(bench, args, counts):
         " recommendation steps, which have budgets of their own (health,"
         " recommendations: each step's share of the floor, first/second"
         " pass); cpu_ratios: Python + backend CPU over the floor's backend"
-        " CPU; incremental and queue: p95 engine time per customer, the core"
+        " CPU; partner_rewrite: a no-op UPDATE of every customer's res_partner"
+        " row, rolled back, the least a pass pays to write its figures there"
+        " (not a target); incremental and queue: p95 engine time per customer, the core"
         " (with_health: the whole update), incremental in one cursor (its"
         " statements prepared from the second update on), queue each in a"
         " cursor of its own as the cron runs it; peak_rss: this Python process up"

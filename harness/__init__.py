@@ -108,12 +108,23 @@ def error_lines(log):
 
 def load_odoo(db, *args):
     """Odoo in this process on `db` (no HTTP, no cron): (odoo, registry).
-    Needs Odoo's source tree on the path (bench/run sets PYTHONPATH)."""
+    Needs Odoo's source tree on the path (bench/run sets PYTHONPATH).
+    Odoo's configuration is parsed once per process (a second parse_config
+    fails in Odoo 18: KeyError 'load_language'); a later call for another
+    database only opens that database's registry, with the first call's
+    options."""
     import odoo
     from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config([*odoo_options(db), "--max-cron-threads=0", *args])
+    if not _odoo_configured:
+        odoo.tools.config.parse_config(
+            [*odoo_options(db), "--max-cron-threads=0", *args]
+        )
+        _odoo_configured.append(db)
     return odoo, Registry(db)
+
+
+_odoo_configured = []  # the database of the first load_odoo, once parsed
 
 
 def unload_odoo(odoo, registry, db, keep=False):
