@@ -14,7 +14,7 @@ def table_keys(cr, table):
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
         " WHERE conrelid = %s::regclass AND contype <> 'p'"
         " UNION ALL SELECT indexname, indexdef FROM pg_indexes"
-        " WHERE schemaname = current_schema() AND tablename = %s ORDER BY 1",
+        " WHERE schemaname = current_schema() AND tablename = %s ORDER BY 1, 2",
         [table, table],
     )
     return cr.fetchall()
