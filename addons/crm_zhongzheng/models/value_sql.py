@@ -131,7 +131,8 @@ def bulk_load(cr, table):
     yield
     for _name, definition in indexes:
         cr.execute(SQL(definition.replace("%", "%%")))
-    # unique constraints (their indexes) before the foreign keys
+    # foreign keys, then unique constraints (in either order: this table's
+    # keys refer to other tables or to its primary key, which stays)
     for name, _kind, definition in reversed(constraints):
         cr.execute(
             SQL(
