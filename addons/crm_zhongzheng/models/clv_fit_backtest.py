@@ -14,7 +14,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from . import clv_math_backtest, clv_math_models
+from . import clv_math_backtest, clv_math_models, value_sql
 from .clv_fit import MODEL_CHOICES
 
 SERIES = [("actual", "Actual"), ("predicted", "Predicted"), ("naive", "Naive")]
@@ -200,7 +200,7 @@ class ClvFitBacktest(models.Model):
                 self.company_id.id,
                 start,
                 fields.Datetime.to_datetime(end) + timedelta(days=1),
-                list(ids),
+                value_sql.array(ids),
             )
         )
         rows = self.env.cr.fetchall()

@@ -35,6 +35,7 @@ from .value_sql import (
     bulk_fill,
     bulk_load,
     execute,
+    id_list,
     partner_filter,
     prepared,
 )
@@ -425,7 +426,7 @@ class CustomerHealth(models.AbstractModel):
         `partners` with an order up to the date, by the order rhythm of the
         health step (the company's typical gap is the last full pass's)."""
         cr = self.env.cr
-        self._population(SQL("SELECT unnest(%s::integer[])", partners.ids))
+        self._population(id_list(partners.ids))
         gap = self._rhythm_table(company, as_of, few=True)
         cr.execute(
             SQL(

@@ -5,7 +5,7 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .value_sql import window
+from .value_sql import array, window
 
 _logger = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class ValueFacts(models.AbstractModel):
             head = SQL(
                 "zz_value_population AS MATERIALIZED"
                 " (SELECT DISTINCT unnest(%s::integer[]) AS id),",
-                list(partner_ids),
+                array(partner_ids),
             )
         else:
             population = self._population_table(company, writer, params)

@@ -152,9 +152,9 @@ class ValueQueue(models.Model):
                  WHERE NOT q.id = ANY(%s)
                    FOR UPDATE OF q SKIP LOCKED
                 """,
-                    list(partner_ids),
-                    list(company_ids),
-                    row_ids,
+                    array(partner_ids),
+                    array(company_ids),
+                    array(row_ids),
                 )
             )
             row_ids += [row[0] for row in cr.fetchall()]
@@ -173,7 +173,10 @@ class ValueQueue(models.Model):
             engine._recompute_partners(company, partner_ids, rank=bool(cuts))
         if row_ids:
             cr.execute(
-                SQL("DELETE FROM zhongzheng_value_queue WHERE id = ANY(%s)", row_ids)
+                SQL(
+                    "DELETE FROM zhongzheng_value_queue WHERE id = ANY(%s)",
+                    array(row_ids),
+                )
             )
         cr.execute(
             "SELECT company_id, count(DISTINCT partner_id)"

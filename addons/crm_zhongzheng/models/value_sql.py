@@ -80,12 +80,12 @@ def partner_filter(column, partner_ids):
     """`column` (a (table, column) pair) is one of partner_ids; None: any."""
     if partner_ids is None:
         return SQL("TRUE")
-    return SQL("%s = ANY(%s)", SQL.identifier(*column), list(partner_ids))
+    return SQL("%s = ANY(%s)", SQL.identifier(*column), array(partner_ids))
 
 
 def id_list(ids):
     """A subquery of these ids, for the steps' hooks (`x IN (%s)`)."""
-    return SQL("SELECT unnest(%s::integer[])", list(ids))
+    return SQL("SELECT unnest(%s::integer[])", array(ids))
 
 
 @contextmanager
@@ -102,9 +102,9 @@ def bulk_load(cr, table):
     first full pass), not for everyday writes."""
     cr.execute(
         SQL(
-            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint"
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
             " WHERE conrelid = %s::regclass AND contype IN ('f', 'u')"
-            " ORDER BY contype DESC, conname",
+            " ORDER BY conname",
             table,
         )
     )
@@ -122,7 +122,7 @@ def bulk_load(cr, table):
     )
     indexes = cr.fetchall()
     ident = SQL.identifier(table)
-    for name, _kind, _definition in constraints:
+    for name, _definition in constraints:
         cr.execute(
             SQL("ALTER TABLE %s DROP CONSTRAINT %s", ident, SQL.identifier(name))
         )
@@ -131,9 +131,9 @@ def bulk_load(cr, table):
     yield
     for _name, definition in indexes:
         cr.execute(SQL(definition.replace("%", "%%")))
-    # foreign keys, then unique constraints (in either order: this table's
-    # keys refer to other tables or to its primary key, which stays)
-    for name, _kind, definition in reversed(constraints):
+    # in any order: the table's foreign keys refer to other tables or to its
+    # primary key, which stays
+    for name, definition in constraints:
         cr.execute(
             SQL(
                 "ALTER TABLE %s ADD CONSTRAINT %s " + definition.replace("%", "%%"),

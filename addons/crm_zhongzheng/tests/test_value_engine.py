@@ -164,6 +164,10 @@ class TestFacts(ValueCase):
             warnings.catch_warnings(),
         ):
             warnings.simplefilter("ignore", IntegrationWarning)
+            # one customer's path too: its partner lists as literals
+            self.engine._recompute_partners(
+                self.company, customers.ids, as_of=AS_OF, rank=False
+            )
             self._recompute()
             self.env["zhongzheng.value.queue"]._enqueue(customers, self.company)
         customers.invalidate_recordset()
