@@ -181,14 +181,20 @@ class ValueFacts(models.AbstractModel):
                 array(partner_ids),
             )
         else:
-            population = self._population_table(company, writer, params)
-            if not population:
-                return 0
-            head = SQL()
+            # the full pass: the population is every partner a source of
+            # the facts names plus those already holding figures, a CTE of
+            # the same statement over what it aggregates anyway (no
+            # separate scan of every source, nor a filter by it)
+            head = None
         query = self._facts_query(company, params, margin, head, partner_ids)
-        written = writer._write_query(company, query, FACT_FIELDS)
         if partner_ids is None:
-            cr.execute("DROP TABLE zz_value_population")
+            sizes = []
+            written = writer._write_query(
+                company, query, FACT_FIELDS, then=lambda: sizes.append(cr.rowcount)
+            )
+            population = sizes[0]
+        else:
+            written = writer._write_query(company, query, FACT_FIELDS)
         _logger.info(
             "customer value facts: company %s, %s partners, %s changed",
             company.id,
@@ -198,64 +204,48 @@ class ValueFacts(models.AbstractModel):
         return population
 
     @api.model
-    def _population_table(self, company, writer, params):
-        """The full pass's population in zz_value_population: partners with
-        any activity in this company, plus those already holding figures for
-        it (their activity may have vanished); returns their number.
-        (a table, not a 100,000-element array literal repeated per source)"""
-        cr = self.env.cr
-        cr.execute("DROP TABLE IF EXISTS zz_value_population")
-        cr.execute(
-            "CREATE TEMP TABLE zz_value_population (id integer PRIMARY KEY)"
-            " ON COMMIT DROP"
+    def _population_sql(self, company):
+        """The full pass's population, a CTE of the facts query (after the
+        sources' CTEs): every partner they name, plus those already holding
+        figures for the company (their activity may have vanished)."""
+        writer = self.env["zhongzheng.value.writer"]
+        return SQL(
+            """
+            zz_value_population AS MATERIALIZED (
+                SELECT id FROM (
+                    SELECT partner_id AS id FROM sales
+                    UNION SELECT partner_id FROM purchases
+                    UNION SELECT partner_id FROM invoices
+                    UNION SELECT partner_id FROM deliveries
+                    UNION SELECT f.partner_id FROM %(figures)s f WHERE %(holds)s
+                ) pop WHERE id IS NOT NULL
+            ),""",
+            figures=writer._figures(company),
+            holds=writer._holds("f", ["sale_count_total", "purchase_count_window"]),
         )
-        cr.execute(
-            SQL(
-                """
-            INSERT INTO zz_value_population
-            SELECT DISTINCT cp FROM (
-                SELECT p.commercial_partner_id AS cp FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.company_id = %(company)s AND so.state = 'sale'
-                UNION ALL
-                SELECT p.commercial_partner_id FROM purchase_order po
-                  JOIN res_partner p ON p.id = po.partner_id
-                 WHERE po.company_id = %(company)s AND po.state IN ('purchase', 'done')
-                UNION ALL
-                SELECT m.commercial_partner_id FROM account_move m
-                 WHERE m.company_id = %(company)s AND m.state = 'posted'
-                   AND m.move_type IN ('out_invoice', 'out_refund')
-                UNION ALL
-                SELECT p.commercial_partner_id FROM stock_picking sp
-                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
-                  JOIN res_partner p ON p.id = sp.partner_id
-                 WHERE sp.company_id = %(company)s AND sp.state = 'done'
-                   AND spt.code = 'outgoing'
-                UNION ALL
-                SELECT f.partner_id FROM %(figures)s f WHERE %(holds)s
-            ) pop WHERE cp IS NOT NULL
-            """,
-                **params,
-                figures=writer._figures(company),
-                holds=writer._holds("f", ["sale_count_total", "purchase_count_window"]),
-            )
-        )
-        population = cr.rowcount
-        if not population:
-            cr.execute("DROP TABLE zz_value_population")
-            return 0
-        cr.execute("ANALYZE zz_value_population")
-        return population
 
     @api.model
     def _facts_query(self, company, params, margin, head, partner_ids):
-        """The facts of the partners of zz_value_population (`head`: the
-        CTE defining it for a few partners, else the table)."""
+        """The facts of the partners of zz_value_population: for a few
+        partners, the CTE `head` defines it and every source is read for
+        them only; for the full pass (`head` None) it is every partner one
+        of the sources names (at any date: an order after the window's end
+        or a purchase before its start still makes a partner of the
+        population, with zero facts) and every partner holding figures."""
         start, end = params["start"], params["end"]
+
+        def only(alias):
+            # a few partners: each source read for the population only
+            if head is None:
+                return SQL()
+            return SQL(
+                "AND %s.commercial_partner_id IN (SELECT id FROM zz_value_population)",
+                SQL.identifier(alias),
+            )
+
         return SQL(
             """
-            WITH %(head)s costs AS (%(costs)s),
-            products AS (%(products)s),
+            WITH %(head)s products AS (%(products)s),
             so AS (
                 SELECT so.id, p.commercial_partner_id AS partner_id, so.date_order,
                        so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
@@ -264,8 +254,7 @@ class ValueFacts(models.AbstractModel):
                   FROM sale_order so
                   JOIN res_partner p ON p.id = so.partner_id
                  WHERE so.company_id = %(company)s AND so.state = 'sale'
-                   AND so.date_order < %(end)s
-                   AND p.commercial_partner_id IN (SELECT id FROM zz_value_population)
+                   %(only_p)s
             ),
             -- the lines by their own stored company and state, joined to
             -- their orders' rates: not through `so`, which then becomes a
@@ -284,34 +273,46 @@ class ValueFacts(models.AbstractModel):
                    %(lines)s
                  GROUP BY sol.order_id
             ),
+            -- every order up to the window's end; an order after it only
+            -- names its partner (past as_of: a replay)
             sales AS (
                 SELECT so.partner_id,
-                       MIN(so.date_order)::date AS first_sale_date,
-                       MAX(so.date_order)::date AS last_sale_date,
-                       COUNT(*) AS sale_count_total,
-                       COUNT(*) FILTER (WHERE so.date_order >= %(start)s)
+                       MIN(so.date_order) FILTER (WHERE so.date_order < %(end)s)::date
+                           AS first_sale_date,
+                       MAX(so.date_order) FILTER (WHERE so.date_order < %(end)s)::date
+                           AS last_sale_date,
+                       COUNT(*) FILTER (WHERE so.date_order < %(end)s)
+                           AS sale_count_total,
+                       COUNT(*) FILTER (WHERE so.date_order >= %(start)s
+                                          AND so.date_order < %(end)s)
                            AS sale_count_window,
-                       SUM(so.amount) AS revenue_total,
+                       SUM(so.amount) FILTER (WHERE so.date_order < %(end)s)
+                           AS revenue_total,
                        COALESCE(SUM(so.amount) FILTER (
-                           WHERE so.date_order >= %(start)s), 0) AS revenue_window,
+                           WHERE so.date_order >= %(start)s
+                             AND so.date_order < %(end)s), 0) AS revenue_window,
                        COALESCE(SUM(m.margin), 0) AS margin_total,
                        COALESCE(SUM(m.margin) FILTER (
                            WHERE so.date_order >= %(start)s), 0) AS margin_window
                   FROM so LEFT JOIN so_margin m ON m.id = so.id
                  GROUP BY so.partner_id
             ),
+            -- every purchase: one out of the window only names its partner
             purchases AS (
                 SELECT p.commercial_partner_id AS partner_id,
                        SUM(po.amount_untaxed
-                           / COALESCE(NULLIF(po.currency_rate, 0), 1))
+                           / COALESCE(NULLIF(po.currency_rate, 0), 1)) FILTER (
+                           WHERE po.date_order >= %(start)s
+                             AND po.date_order < %(end)s)
                            AS purchase_amount_window,
-                       COUNT(*) AS purchase_count_window
+                       COUNT(*) FILTER (WHERE po.date_order >= %(start)s
+                                          AND po.date_order < %(end)s)
+                           AS purchase_count_window
                   FROM purchase_order po
                   JOIN res_partner p ON p.id = po.partner_id
                  WHERE po.company_id = %(company)s
                    AND po.state IN ('purchase', 'done')
-                   AND po.date_order >= %(start)s AND po.date_order < %(end)s
-                   AND p.commercial_partner_id IN (SELECT id FROM zz_value_population)
+                   %(only_p)s
                  GROUP BY p.commercial_partner_id
             ),
             invoices AS (
@@ -329,8 +330,7 @@ class ValueFacts(models.AbstractModel):
                   FROM account_move m
                  WHERE m.company_id = %(company)s AND m.state = 'posted'
                    AND m.move_type IN ('out_invoice', 'out_refund')
-                   AND m.commercial_partner_id IN (SELECT id FROM zz_value_population)
-                   %(moves)s
+                   %(only_m)s
                  GROUP BY m.commercial_partner_id
             ),
             paid AS (
@@ -346,8 +346,7 @@ class ValueFacts(models.AbstractModel):
                    AND m.payment_state IN ('paid', 'in_payment')
                    AND m.invoice_date >= %(start)s::date
                    AND m.invoice_date < %(end)s::date
-                   AND m.commercial_partner_id IN (SELECT id FROM zz_value_population)
-                   %(moves)s
+                   %(only_m)s
                  GROUP BY m.commercial_partner_id, m.id, m.invoice_date
             ),
             payments AS (
@@ -360,22 +359,30 @@ class ValueFacts(models.AbstractModel):
                            AS days_to_pay_before
                   FROM paid GROUP BY partner_id
             ),
+            -- every delivery: one out of the window only names its partner
             deliveries AS (
                 SELECT p.commercial_partner_id AS partner_id,
-                       COUNT(*) AS delivery_count_window,
+                       COUNT(*) FILTER (WHERE sp.date_done >= %(start)s
+                                          AND sp.date_done < %(end)s)
+                           AS delivery_count_window,
                        100.0 * COUNT(*) FILTER (
-                           WHERE sp.date_done <= COALESCE(sp.date_deadline,
+                           WHERE sp.date_done >= %(start)s AND sp.date_done < %(end)s
+                             AND sp.date_done <= COALESCE(sp.date_deadline,
                                                           sp.scheduled_date))
-                           / COUNT(*) AS delivery_on_time_rate
+                           / NULLIF(COUNT(*) FILTER (
+                               WHERE sp.date_done >= %(start)s
+                                 AND sp.date_done < %(end)s), 0)
+                           AS delivery_on_time_rate
                   FROM stock_picking sp
                   JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
                   JOIN res_partner p ON p.id = sp.partner_id
                  WHERE sp.company_id = %(company)s AND sp.state = 'done'
                    AND spt.code = 'outgoing'
-                   AND sp.date_done >= %(start)s AND sp.date_done < %(end)s
-                   AND p.commercial_partner_id IN (SELECT id FROM zz_value_population)
+                   %(only_p)s
                  GROUP BY p.commercial_partner_id
-            )
+            ),
+            %(population)s
+            costs AS (%(costs)s)
             SELECT pop.id AS partner_id,
                    s.first_sale_date, s.last_sale_date,
                    COALESCE(s.sale_count_total, 0)::int AS sale_count_total,
@@ -419,14 +426,20 @@ class ValueFacts(models.AbstractModel):
               LEFT JOIN deliveries d ON d.partner_id = pop.id
               LEFT JOIN costs c ON c.partner_id = pop.id
             """,
-            head=head,
+            head=SQL() if head is None else head,
+            population=self._population_sql(company) if head is None else SQL(),
+            only_p=only("p"),
+            only_m=SQL(
+                "%s %s",
+                only("m"),
+                self._moves_of(SQL("SELECT id FROM zz_value_population")),
+            )
+            if head is not None
+            else SQL(),
             margin=margin,
             products=self._products_sql(company),
             costs=self._cost_to_serve(company, start, end),
             overdue=self._overdue_sql(params["as_of"]),
-            moves=SQL()
-            if partner_ids is None
-            else self._moves_of(SQL("SELECT id FROM zz_value_population")),
             # a few customers: their orders' lines by the order index
             lines=SQL()
             if partner_ids is None
