@@ -5,13 +5,13 @@ They are decided from the figures written so far, per company, in one SQL
 read and one Python pass over its customers; the changes are returned for
 the relationship history."""
 
-from bisect import bisect_right
+import re
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .value_cuts import thin
+from .value_cuts import CURVE_POINTS
 from .value_sql import execute, partner_filter, prepared, window
 
 # the figures this step writes
@@ -29,6 +29,25 @@ BASIS_COLUMNS = {
 }
 
 
+PLACEHOLDER = re.compile(r"%\((\w+)\)[.\d]*[sdf]|%%")
+
+
+def template_sql(text, **values):
+    """SQL of a translated %-template (%(name)s, %(name).2f...) whose
+    placeholders are SQL expressions (`values`) formatting themselves:
+    the text's other parts as literals, concatenated."""
+    parts, pos = [], 0
+    for match in PLACEHOLDER.finditer(text):
+        parts.append(SQL("%s::text", text[pos : match.start()]))
+        if match.group(0) == "%%":
+            parts.append(SQL("chr(37)"))
+        else:
+            parts.append(SQL("(%s)", values[match.group(1)]))
+        pos = match.end()
+    parts.append(SQL("%s::text", text[pos:]))
+    return SQL("concat(%s)", SQL(", ").join(parts))
+
+
 class RelationshipEngine(models.AbstractModel):
     """Tier and class rules."""
 
@@ -38,21 +57,19 @@ class RelationshipEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _relationship_rows(self, company, as_of, partner_ids=None):
-        """Per commercial partner (of partner_ids; None: all) with figures or
-        an open pipeline, a dict:
-        the inputs of the tier and class rules (partner_id, sale_count_total,
-        sale_count_window, first_sale_date, last_sale_date, net_contribution,
-        basis, max_gap, has_pipeline) and the current tier_id,
-        tier_computed_id, tier_since, relationship_class, relationship_since."""
+        """SQL of the rows, per commercial partner (of partner_ids; None:
+        all) with figures or an open pipeline: the inputs of the tier and
+        class rules (partner_id, sale_count_total, sale_count_window,
+        first_sale_date, last_sale_date, net_contribution, basis, max_gap,
+        has_pipeline) and the current tier_id, tier_computed_id, tier_since,
+        relationship_class, relationship_since."""
         writer = self.env["zhongzheng.value.writer"]
         start, end = window(company, as_of)
         basis = SQL.identifier(BASIS_COLUMNS[company.tier_basis or "margin"])
         for model in ("sale.order", "crm.lead", "res.partner"):
             self.env[model].flush_model()
-        execute(
-            self.env.cr,
-            SQL(
-                """
+        return SQL(
+            """
             WITH pipeline AS (
                 SELECT DISTINCT p.commercial_partner_id AS partner_id
                   FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
@@ -106,196 +123,340 @@ class RelationshipEngine(models.AbstractModel):
               LEFT JOIN max_gaps mg ON mg.partner_id = rp.id
               LEFT JOIN pipeline pl ON pl.partner_id = rp.id
              WHERE rp.id = rp.commercial_partner_id
-             ORDER BY rp.id
             """,
-                figures=writer._figures(company),
-                holds=writer._holds("f", ["sale_count_total", "relationship_class"]),
-                company=company.id,
-                start=start,
-                end=end,
-                basis=basis,
-                only=partner_filter(("p", "commercial_partner_id"), partner_ids),
-                only_f=partner_filter(("f", "partner_id"), partner_ids),
-            ),
-            prepared(self.env),
+            figures=writer._figures(company),
+            holds=writer._holds("f", ["sale_count_total", "relationship_class"]),
+            company=company.id,
+            start=start,
+            end=end,
+            basis=basis,
+            only=partner_filter(("p", "commercial_partner_id"), partner_ids),
+            only_f=partner_filter(("f", "partner_id"), partner_ids),
         )
-        return self.env.cr.dictfetchall()
 
     @api.model
-    def _classify(self, company, as_of, row):
-        """The relationship class (客户相关度) of one customer."""
-        if not row["sale_count_total"]:
-            return "potential" if row["has_pipeline"] else "non_customer"
-        current_gap = (as_of - row["last_sale_date"]).days
-        if current_gap > company.class_lost_after_days:
-            return "lost"
-        if (
-            row["sale_count_window"] >= company.class_loyal_min_orders
-            and max(row["max_gap"] or 0, current_gap)
-            <= company.class_loyal_max_gap_days
-        ):
-            return "loyal"
-        return "marginal"
+    def _decisions_sql(self, company, as_of, partner_ids=None, cuts=None):
+        """SQL of the tier and class rules over _relationship_rows, one
+        row per customer: partner_id, the new RELATIONSHIP_FIELDS, and for
+        the history and the cut points zz_tier_from, zz_class_from,
+        zz_manual (an override decided the tier), zz_reason, zz_tier_text,
+        zz_class_text, zz_changed (a figure differs), zz_i (place in the
+        full ranking), zz_basis, zz_share and zz_band (its tier before the
+        stability rules).
 
-    @api.model
-    def _rank_tiers(self, company, as_of, rows, cuts=None):
-        """{partner id: (computed tier id, cumulative share before it)} from
-        the pyramid rules, before stability and overrides, the share bands
-        {tier id: (low, high)} of the ranked tiers, and the cut points of
-        the ranking: [basis, share before] from the top, thinned (every
-        tier's first customer kept).
-
-        With `cuts` (the stored cut points) a customer's share is the one
-        of the last stored point at or above its basis, not a new ranking."""
+        The pyramid ranks the customers by their tier basis (too new ones
+        get no tier, loss-making ones the loss-making tier): a customer's
+        cumulative share before it picks its band. With `cuts` (the stored
+        ones) the share is the one of the last stored point at or above its
+        basis, not a new ranking. The stability rules keep the current tier
+        during its minimum stay and within the hysteresis band around its
+        boundaries; an override decides over both."""
         Tier = self.env["zhongzheng.customer.tier"]
         loss_making = Tier._loss_making()
         bands = Tier._ranked()
+        last = bands[-1][0].id if bands else None
         min_first = as_of - timedelta(days=company.tier_min_history_days)
-        result, ranked = {}, []
-        for row in rows:
-            pid, first = row["partner_id"], row["first_sale_date"]
-            if not row["sale_count_total"] or first is None or first > min_first:
-                result[pid] = (None, None)  # too new: no tier until it qualifies
-            elif loss_making and row["net_contribution"] < company.tier_lead_floor:
-                result[pid] = (loss_making.id, None)
-            else:
-                ranked.append((row["basis"], pid))
-        ranked.sort(key=lambda item: (-item[0], item[1]))
-        if cuts:
-            curve = cuts["tiers"]["curve"]
-            keys = [-basis for basis, _share in curve]
-            shares = [share for _basis, share in curve]
-        else:
-            grand = sum(b for b, _pid in ranked if b > 0) or 1.0
-            running, curve, firsts, last_tier = 0.0, [], [], None
-        for basis, pid in ranked:
-            if cuts:
-                i = bisect_right(keys, -basis) - 1
-                share = shares[i] if i >= 0 else 0.0
-            else:
-                share = 100.0 * running / grand
-            tier = next((t for t, _lo, hi in bands if share < hi), None)
-            if basis <= 0 or tier is None:
-                tier = bands[-1][0] if bands else None
-            result[pid] = (tier.id if tier else None, share)
-            if not cuts:
-                running += max(basis, 0)
-                if tier != last_tier:
-                    firsts.append(len(curve))
-                    last_tier = tier
-                curve.append((basis, share))
-        if not cuts:
-            curve = thin(curve, always=firsts)
-        return result, {t.id: (lo, hi) for t, lo, hi in bands}, curve
 
-    @api.model
-    def _stable_tier(self, company, as_of, current, since, candidate, share, bands):
-        """Keep the current tier during its minimum stay, and while the
-        customer is within the hysteresis band around its boundaries."""
-        if current is None or candidate == current:
-            return candidate
-        if since and (as_of - since).days < company.tier_min_stay_days:
-            return current
-        band = company.tier_hysteresis
-        if share is not None and current in bands and candidate in bands:
-            low, high = bands[current]
-            if low - band <= share < high + band:
-                return current
-        return candidate
+        def band_of(share):
+            # the first band whose high end is above the share
+            if not bands:
+                return SQL("NULL::integer")
+            return SQL(
+                "CASE %s END",
+                SQL(" ").join(
+                    SQL("WHEN %s < %s THEN %s", share, hi, tier.id)
+                    for tier, _lo, hi in bands
+                ),
+            )
+
+        def bound(tier, part):
+            # the low (1) or high (2) end of a ranked tier's band, else null
+            if not bands:
+                return SQL("NULL::float8")
+            return SQL(
+                "CASE %s %s END",
+                tier,
+                SQL(" ").join(
+                    SQL("WHEN %s THEN %s::float8", band[0].id, band[part])
+                    for band in bands
+                ),
+            )
+
+        if cuts:
+            share = SQL(
+                "CASE WHEN cardinality(k.keys) = 0 THEN 0.0"
+                " ELSE COALESCE(k.shares[width_bucket(-q.basis, k.keys)], 0.0) END"
+            )
+            ranking = SQL("NULL::bigint")
+        else:
+            share = SQL(
+                "100.0 * COALESCE(SUM(GREATEST(q.basis, 0)) OVER (ORDER BY"
+                " q.basis DESC, q.partner_id ROWS BETWEEN UNBOUNDED PRECEDING"
+                " AND 1 PRECEDING), 0) / COALESCE(NULLIF(SUM(q.basis) FILTER ("
+                " WHERE q.basis > 0) OVER (), 0), 1.0)"
+            )
+            ranking = SQL("row_number() OVER (ORDER BY q.basis DESC, q.partner_id) - 1")
+        overrides = self._current_overrides(company, as_of)
+        return SQL(
+            """
+            WITH r AS MATERIALIZED (%(rows)s),
+            -- the stored curve: -basis ascending, and the shares
+            k AS MATERIALIZED (
+                SELECT ARRAY(SELECT -(e->>0)::float8 FROM jsonb_array_elements(
+                           COALESCE(c.tiers->'curve', '[]'::jsonb))
+                           WITH ORDINALITY AS a(e, i) ORDER BY i) AS keys,
+                       ARRAY(SELECT (e->>1)::float8 FROM jsonb_array_elements(
+                           COALESCE(c.tiers->'curve', '[]'::jsonb))
+                           WITH ORDINALITY AS a(e, i) ORDER BY i) AS shares
+                  FROM (SELECT 1) one
+                  LEFT JOIN zhongzheng_value_cuts c ON c.company_id = %(company)s
+            ),
+            -- 0: too new for a tier, 1: loss-making, 2: ranked
+            q AS (
+                SELECT r.*,
+                       CASE WHEN r.sale_count_total = 0
+                              OR r.first_sale_date IS NULL
+                              OR r.first_sale_date > %(min_first)s THEN 0
+                            WHEN %(loss)s::integer IS NOT NULL
+                             AND r.net_contribution < %(lead_floor)s THEN 1
+                            ELSE 2 END AS place
+                  FROM r
+            ),
+            ranked AS (
+                SELECT q.partner_id, %(share)s AS share, %(ranking)s AS i
+                  FROM q, k WHERE q.place = 2
+            ),
+            cand AS (
+                SELECT q.*, rk.share, rk.i,
+                       CASE q.place WHEN 0 THEN NULL WHEN 1 THEN %(loss)s::integer
+                            ELSE CASE WHEN q.basis <= 0 THEN %(last)s::integer
+                                      ELSE COALESCE(%(band)s, %(last)s::integer) END
+                       END AS candidate
+                  FROM q LEFT JOIN ranked rk ON rk.partner_id = q.partner_id
+            ),
+            stable AS (
+                SELECT c.*,
+                       CASE WHEN c.tier_computed_id IS NULL
+                              OR c.candidate IS NOT DISTINCT FROM c.tier_computed_id
+                            THEN c.candidate
+                            WHEN c.tier_since IS NOT NULL
+                             AND %(as_of)s::date - c.tier_since < %(min_stay)s
+                            THEN c.tier_computed_id
+                            WHEN c.share IS NOT NULL
+                             AND %(low)s IS NOT NULL AND %(candidate_low)s IS NOT NULL
+                             AND %(low)s - %(hysteresis)s <= c.share
+                             AND c.share < %(high)s + %(hysteresis)s
+                            THEN c.tier_computed_id
+                            ELSE c.candidate END AS computed,
+                       CASE WHEN c.sale_count_total = 0 THEN
+                                CASE WHEN c.has_pipeline THEN 'potential'
+                                     ELSE 'non_customer' END
+                            WHEN %(as_of)s::date - c.last_sale_date > %(lost_after)s
+                            THEN 'lost'
+                            WHEN c.sale_count_window >= %(loyal_orders)s
+                             AND GREATEST(COALESCE(c.max_gap, 0),
+                                          %(as_of)s::date - c.last_sale_date)
+                                 <= %(loyal_gap)s
+                            THEN 'loyal'
+                            ELSE 'marginal' END::varchar AS new_class,
+                       o.partner_id IS NOT NULL AS manual, o.reason,
+                       o.tier_id AS override_tier
+                  FROM cand c
+                  LEFT JOIN unnest(%(o_partners)s::integer[],
+                                   %(o_tiers)s::integer[], %(o_reasons)s::text[])
+                         AS o(partner_id, tier_id, reason)
+                         ON o.partner_id = c.partner_id
+            ),
+            decided AS (
+                SELECT s.*,
+                       CASE WHEN s.manual THEN s.override_tier ELSE s.computed END
+                           AS new_tier
+                  FROM stable s
+            )
+            SELECT d.partner_id,
+                   d.new_tier AS tier_id,
+                   d.computed AS tier_computed_id,
+                   CASE WHEN d.new_tier IS DISTINCT FROM d.tier_id THEN %(as_of)s::date
+                        ELSE d.tier_since END AS tier_since,
+                   d.new_class AS relationship_class,
+                   CASE WHEN d.new_class IS DISTINCT FROM d.relationship_class
+                        THEN %(as_of)s::date
+                        ELSE d.relationship_since END AS relationship_since,
+                   d.tier_id AS zz_tier_from,
+                   d.relationship_class AS zz_class_from,
+                   d.manual AS zz_manual,
+                   d.reason AS zz_reason,
+                   CASE WHEN d.new_tier IS DISTINCT FROM d.tier_id
+                        THEN %(tier_text)s END AS zz_tier_text,
+                   CASE WHEN d.new_class IS DISTINCT FROM d.relationship_class
+                        THEN %(class_text)s END AS zz_class_text,
+                   (d.new_tier IS DISTINCT FROM d.tier_id
+                    OR d.computed IS DISTINCT FROM d.tier_computed_id
+                    OR d.new_class IS DISTINCT FROM d.relationship_class)
+                       AS zz_changed,
+                   d.i AS zz_i,
+                   d.basis::float8 AS zz_basis,
+                   d.share::float8 AS zz_share,
+                   CASE WHEN d.place = 2 THEN d.candidate END AS zz_band
+              FROM decided d
+             ORDER BY d.partner_id
+            """,
+            rows=self._relationship_rows(company, as_of, partner_ids if cuts else None),
+            company=company.id,
+            min_first=min_first,
+            loss=loss_making.id or None,
+            lead_floor=company.tier_lead_floor,
+            share=share,
+            ranking=ranking,
+            last=last,
+            band=band_of(SQL("rk.share")),
+            as_of=as_of,
+            min_stay=company.tier_min_stay_days,
+            low=bound(SQL("c.tier_computed_id"), 1),
+            high=bound(SQL("c.tier_computed_id"), 2),
+            candidate_low=bound(SQL("c.candidate"), 1),
+            hysteresis=company.tier_hysteresis,
+            lost_after=company.class_lost_after_days,
+            loyal_orders=company.class_loyal_min_orders,
+            loyal_gap=company.class_loyal_max_gap_days,
+            o_partners=list(overrides),
+            o_tiers=[o.tier_id.id or None for o in overrides.values()],
+            o_reasons=[o.reason or None for o in overrides.values()],
+            tier_text=template_sql(
+                self.env._(
+                    "net contribution %(net).2f; %(basis)s %(value).2f; "
+                    "cumulative share before %(share)s"
+                ),
+                net=SQL("ROUND(d.net_contribution::numeric, 2)::text"),
+                basis=SQL("%s", str(company.tier_basis)),
+                value=SQL("ROUND(d.basis::numeric, 2)::text"),
+                share=SQL("COALESCE(ROUND(d.share::numeric, 1)::text || chr(37), '-')"),
+            ),
+            class_text=template_sql(
+                self.env._(
+                    "orders in window %(window)s; last order %(last)s;"
+                    " longest gap %(gap)s days"
+                ),
+                window=SQL("d.sale_count_window::text"),
+                last=SQL("COALESCE(d.last_sale_date::text, '-')"),
+                gap=SQL("COALESCE(d.max_gap::text, '-')"),
+            ),
+        )
 
     @api.model
     def _compute_relationships(self, company, as_of=None, partner_ids=None, cuts=None):
         """Tier and class of every customer of the company, written through
-        the writer; returns the changes for the relationship history.
+        the writer; returns the changes for the relationship history (a
+        list of dicts, or for the full pass an SQL query of them).
 
         A full pass (no `cuts`) ranks all customers and stores its cut
         points; with `cuts` only partner_ids are placed against them."""
         as_of = as_of or fields.Date.context_today(self)
-        rows = self._relationship_rows(company, as_of, partner_ids if cuts else None)
-        ranked, bands, curve = self._rank_tiers(company, as_of, rows, cuts)
-        if not cuts:
+        writer = self.env["zhongzheng.value.writer"]
+        query = self._decisions_sql(company, as_of, partner_ids, cuts)
+        if cuts:
+            # a few customers: their decisions read back, written as rows
+            execute(self.env.cr, query, prepared(self.env))
+            rows = self.env.cr.dictfetchall()
+            writer._write_rows(
+                company, [r for r in rows if r["zz_changed"]], RELATIONSHIP_FIELDS
+            )
+            return [change for row in rows for change in self._changes_of(row)]
+
+        def then():
             self.env["zhongzheng.value.cuts"]._store(
-                company,
-                "tiers",
-                {"basis": company.tier_basis or "margin", "curve": curve},
-                as_of,
+                company, "tiers", self._tier_curve_sql(company), as_of
             )
-        overrides = self._current_overrides(company, as_of)
-        # translated once, formatted per change
-        tier_text = self.env._(
-            "net contribution %(net).2f; %(basis)s %(value).2f; "
-            "cumulative share before %(share)s"
-        )
-        class_text = self.env._(
-            "orders in window %(window)s; last order %(last)s; longest gap %(gap)s days"
-        )
-        updates, changes = [], []
-        for row in rows:
-            pid = row["partner_id"]
-            candidate, share = ranked.get(pid, (None, None))
-            computed = self._stable_tier(
-                company,
-                as_of,
-                row["tier_computed_id"],
-                row["tier_since"],
-                candidate,
-                share,
-                bands,
+            cr = self.env.cr
+            cr.execute("DROP TABLE IF EXISTS zz_relationship_changes")
+            cr.execute(
+                SQL(
+                    "CREATE TEMP TABLE zz_relationship_changes ON COMMIT DROP AS %s",
+                    self._changes_sql(SQL("zz_value_rows")),
+                )
             )
-            override = overrides.get(pid)
-            new = {
-                "partner_id": pid,
-                "tier_id": override.tier_id.id if override else computed,
-                "tier_computed_id": computed,
-                "tier_since": row["tier_since"],
-                "relationship_class": self._classify(company, as_of, row),
-                "relationship_since": row["relationship_since"],
-            }
-            if new["tier_id"] != row["tier_id"]:
-                changes.append(
-                    self._tier_change(
-                        pid,
-                        row["tier_id"],
-                        new["tier_id"],
-                        override,
-                        tier_text
-                        % {
-                            "net": row["net_contribution"],
-                            "basis": company.tier_basis,
-                            "value": row["basis"],
-                            "share": "-" if share is None else f"{share:.1f}%",
-                        },
-                    )
-                )
-                new["tier_since"] = as_of
-            if new["relationship_class"] != row["relationship_class"]:
-                changes.append(
-                    {
-                        "partner_id": pid,
-                        "kind": "class",
-                        "tier_from_id": None,
-                        "tier_to_id": None,
-                        "class_from": row["relationship_class"],
-                        "class_to": new["relationship_class"],
-                        "origin": "auto",
-                        "reason": None,
-                        "figures": class_text
-                        % {
-                            "window": row["sale_count_window"],
-                            "last": str(row["last_sale_date"] or "-"),
-                            "gap": "-"
-                            if row["max_gap"] is None
-                            else str(row["max_gap"]),
-                        },
-                    }
-                )
-                new["relationship_since"] = as_of
-            if any(new[name] != row[name] for name in RELATIONSHIP_FIELDS):
-                updates.append(new)  # unchanged rows: nothing to write
-        self.env["zhongzheng.value.writer"]._write_rows(
-            company, updates, RELATIONSHIP_FIELDS
+
+        writer._write_query(company, query, RELATIONSHIP_FIELDS, then=then)
+        return SQL("SELECT * FROM zz_relationship_changes")
+
+    @api.model
+    def _changes_sql(self, rows):
+        """SQL of the history's changes (CHANGE_COLUMNS) in the decisions
+        `rows`: a tier change, manual when an override decided it, and a
+        class change."""
+        return SQL(
+            """
+            SELECT partner_id, 'tier'::varchar AS kind, zz_tier_from AS tier_from_id,
+                   tier_id AS tier_to_id, NULL::varchar AS class_from,
+                   NULL::varchar AS class_to,
+                   (CASE WHEN zz_manual THEN 'manual' ELSE 'auto' END)::varchar
+                       AS origin,
+                   CASE WHEN zz_manual THEN zz_reason END AS reason,
+                   zz_tier_text AS figures
+              FROM %(rows)s WHERE zz_tier_text IS NOT NULL
+            UNION ALL
+            SELECT partner_id, 'class', NULL, NULL, zz_class_from,
+                   relationship_class, 'auto', NULL, zz_class_text
+              FROM %(rows)s WHERE zz_class_text IS NOT NULL
+            """,
+            rows=rows,
         )
+
+    @api.model
+    def _changes_of(self, row):
+        """The history's changes of one row of decisions (see _changes_sql)."""
+        changes = []
+        if row["zz_tier_text"] is not None:
+            changes.append(
+                {
+                    "partner_id": row["partner_id"],
+                    "kind": "tier",
+                    "tier_from_id": row["zz_tier_from"],
+                    "tier_to_id": row["tier_id"],
+                    "class_from": None,
+                    "class_to": None,
+                    "origin": "manual" if row["zz_manual"] else "auto",
+                    "reason": row["zz_reason"] if row["zz_manual"] else None,
+                    "figures": row["zz_tier_text"],
+                }
+            )
+        if row["zz_class_text"] is not None:
+            changes.append(
+                {
+                    "partner_id": row["partner_id"],
+                    "kind": "class",
+                    "tier_from_id": None,
+                    "tier_to_id": None,
+                    "class_from": row["zz_class_from"],
+                    "class_to": row["relationship_class"],
+                    "origin": "auto",
+                    "reason": None,
+                    "figures": row["zz_class_text"],
+                }
+            )
         return changes
+
+    @api.model
+    def _tier_curve_sql(self, company):
+        """SQL of the tiers' cut points of a full ranking in zz_value_rows:
+        {"basis", "curve": [[basis, share before], ...] from the top},
+        thinned to about CURVE_POINTS, every tier's first customer kept."""
+        return SQL(
+            """
+            (SELECT json_build_object('basis', %(basis)s::text,
+                    'curve', COALESCE(json_agg(json_build_array(zz_basis, zz_share)
+                                              ORDER BY zz_i), '[]'::json))::jsonb
+               FROM (SELECT zz_i, zz_basis, zz_share,
+                            zz_band IS DISTINCT FROM LAG(zz_band) OVER (ORDER BY zz_i)
+                                AS first_of_tier,
+                            count(*) OVER () AS n
+                       FROM zz_value_rows WHERE zz_i IS NOT NULL) t
+              WHERE n <= %(keep)s OR zz_i = n - 1 OR first_of_tier
+                 OR mod(zz_i + 1, (n + %(keep)s - 1) / %(keep)s) = 0)
+            """,
+            basis=company.tier_basis or "margin",
+            keep=CURVE_POINTS,
+        )
 
     @api.model
     def _tier_change(self, partner_id, old, new, override, figures=None):

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .value_sql import BULK_ROWS, bulk_fill, bulk_load
 
@@ -60,10 +61,13 @@ class RelationshipHistory(models.Model):
     @api.model
     def _log_changes(self, company, as_of, changes):
         """The history step of the customer value pipeline: one row per
-        change (dicts of CHANGE_COLUMNS), in one COPY. An automatic change
-        is the engine's, not a user's: its user columns stay empty, which
-        also spares PostgreSQL three foreign-key checks per row (the first
-        recompute writes a row per customer and figure)."""
+        change (dicts of CHANGE_COLUMNS, in one COPY; or an SQL query of
+        them, inserted from it). An automatic change is the engine's, not a
+        user's: its user columns stay empty, which also spares PostgreSQL
+        three foreign-key checks per row (the first recompute writes a row
+        per customer and figure)."""
+        if isinstance(changes, SQL):
+            return self._log_query(company, as_of, changes)
         if not changes:
             return
         self.flush_model()
@@ -88,6 +92,40 @@ class RelationshipHistory(models.Model):
                 copy(self._table, columns, rows)
         else:
             copy(self._table, columns, rows)
+        self.invalidate_model()
+
+    @api.model
+    def _log_query(self, company, as_of, changes):
+        """_log_changes of the changes an SQL query gives, in one INSERT."""
+        self.flush_model()
+        cr = self.env.cr
+        cr.execute(SQL("SELECT count(*) FROM (%s) c", changes))
+        count = cr.fetchone()[0]
+        if not count:
+            return
+        columns = SQL(", ").join(SQL.identifier(c) for c in CHANGE_COLUMNS)
+        user = SQL("CASE WHEN c.origin = 'manual' THEN %s::integer END", self.env.uid)
+        insert = SQL(
+            "INSERT INTO %(table)s (%(columns)s, company_id, date, create_date,"
+            " write_date, user_id, create_uid, write_uid)"
+            " SELECT %(values)s, %(company)s, %(date)s, now() at time zone 'UTC',"
+            " now() at time zone 'UTC', %(user)s, %(user)s, %(user)s"
+            " FROM (%(changes)s) c",
+            table=SQL.identifier(self._table),
+            columns=columns,
+            values=SQL(", ").join(
+                SQL("c.%s", SQL.identifier(n)) for n in CHANGE_COLUMNS
+            ),
+            company=company.id,
+            date=as_of,
+            user=user,
+            changes=changes,
+        )
+        if self._first_fill(count):
+            with bulk_load(cr, self._table):
+                cr.execute(insert)
+        else:
+            cr.execute(insert)
         self.invalidate_model()
 
     @api.model

@@ -16,17 +16,6 @@ from odoo.tools import SQL
 CURVE_POINTS = 1000
 
 
-def thin(points, keep=CURVE_POINTS, always=()):
-    """At most about `keep` of the sorted points (and those at the indexes
-    `always`), the last one included."""
-    if len(points) <= keep:
-        return list(points)
-    step = -(-len(points) // keep)
-    wanted = set(range(step - 1, len(points), step)) | set(always)
-    wanted.add(len(points) - 1)
-    return [points[i] for i in sorted(wanted)]
-
-
 def curve_sql(column, rows="zz_value_rows"):
     """SQL of [values, cumulative shares] of `column` over `rows`, ascending:
     CUME_DIST at each distinct value, thinned to about CURVE_POINTS."""
