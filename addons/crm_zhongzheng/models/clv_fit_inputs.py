@@ -18,13 +18,19 @@ class ClvFitInputs(models.Model):
     _inherit = "zhongzheng.clv.fit"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
-    def _days_sql(self, company):
+    def _days_sql(self, company, summed=False):
         """Rows (partner_id, day, amount) of the orders `so`: each purchase
         day's value in the company's lifetime value basis, company currency
-        (revenue from the orders alone; margin needs their lines)."""
+        (revenue from the orders alone; margin needs their lines, unless
+        `so` has their sum: `summed`)."""
         if company.clv_value_basis == "revenue":
             return SQL(
                 "SELECT partner_id, day, SUM(so.amount_untaxed / so.rate) AS amount"
+                " FROM so GROUP BY 1, 2"
+            )
+        if summed:
+            return SQL(
+                "SELECT partner_id, day, COALESCE(SUM(so.margin), 0) AS amount"
                 " FROM so GROUP BY 1, 2"
             )
         margin = (
@@ -68,45 +74,56 @@ class ClvFitInputs(models.Model):
             end,
             partner_filter(("p", "commercial_partner_id"), partner_ids),
         )
-        partners = SQL(
-            "SELECT DISTINCT p.commercial_partner_id FROM sale_order so"
-            " JOIN res_partner p ON p.id = so.partner_id WHERE %s",
-            where,
-        )
+        facts = self.env["zhongzheng.value.facts"]
+        if partner_ids is None and facts._orders_open(company, as_of):
+            # a full pass: its orders, with their margins, read once
+            so = SQL(
+                "SELECT id, partner_id, date_order::date AS day, amount_untaxed,"
+                " rate, margin FROM zz_value_orders WHERE date_order < %s",
+                end,
+            )
+            days = self._days_sql(company, summed=True)
+        else:
+            so = SQL(
+                "SELECT so.id, p.commercial_partner_id AS partner_id,"
+                " so.date_order::date AS day, so.amount_untaxed,"
+                " COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate"
+                " FROM sale_order so JOIN res_partner p ON p.id = so.partner_id"
+                " WHERE %s",
+                where,
+            )
+            days = self._days_sql(company)
+        partners = SQL("SELECT DISTINCT partner_id FROM (%s) so", so)
         execute(
             self.env.cr,
             SQL(
                 """
             WITH products AS (%(products)s),
-            so AS (
-                SELECT so.id, p.commercial_partner_id AS partner_id,
-                       so.date_order::date AS day,
-                       so.amount_untaxed,
-                       COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
-                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-                 WHERE %(where)s
-            ),
+            so AS (%(so)s),
             days AS (%(days)s),
-            firsts AS (
-                SELECT DISTINCT ON (partner_id) partner_id, amount
-                  FROM days ORDER BY partner_id, day
+            -- each day's place (k = 1: the first), one sort of the days
+            -- that the grouping below then follows
+            ordered AS (
+                SELECT days.*, row_number() OVER (
+                           PARTITION BY partner_id ORDER BY day) AS k
+                  FROM days
             ),
             costs AS (%(costs)s)
             SELECT d.partner_id,
                    COUNT(*) - 1,
                    MAX(d.day) - MIN(d.day),
                    %(as_of)s::date - MIN(d.day),
-                   COALESCE((SUM(d.amount) - MIN(f.amount))
+                   COALESCE((SUM(d.amount) - SUM(d.amount) FILTER (WHERE d.k = 1))
                             / NULLIF(COUNT(*) - 1, 0), 0)
                    - COALESCE(MIN(c.cost), 0) / COUNT(*)
-              FROM days d JOIN firsts f ON f.partner_id = d.partner_id
+              FROM ordered d
               LEFT JOIN costs c ON c.partner_id = d.partner_id
              GROUP BY d.partner_id
              ORDER BY d.partner_id
             """,
                 products=self.env["zhongzheng.value.facts"]._products_sql(company),
-                where=where,
-                days=self._days_sql(company),
+                so=so,
+                days=days,
                 costs=self._cost_per_order_sql(company, end, partners),
                 as_of=as_of,
             ),

@@ -12,7 +12,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .value_cuts import CURVE_POINTS
-from .value_sql import execute, partner_filter, prepared, window
+from .value_sql import array, execute, partner_filter, prepared, window
 
 # the figures this step writes
 RELATIONSHIP_FIELDS = (
@@ -68,6 +68,18 @@ class RelationshipEngine(models.AbstractModel):
         basis = SQL.identifier(BASIS_COLUMNS[company.tier_basis or "margin"])
         for model in ("sale.order", "crm.lead", "res.partner"):
             self.env[model].flush_model()
+        if partner_ids is None and self.env["zhongzheng.value.facts"]._orders_open(
+            company, as_of
+        ):
+            orders = SQL("SELECT partner_id, date_order FROM zz_value_orders")
+        else:
+            orders = SQL(
+                "SELECT p.commercial_partner_id AS partner_id, so.date_order"
+                " FROM sale_order so JOIN res_partner p ON p.id = so.partner_id"
+                " WHERE so.company_id = %s AND so.state = 'sale' AND %s",
+                company.id,
+                partner_filter(("p", "commercial_partner_id"), partner_ids),
+            )
         return SQL(
             """
             WITH pipeline AS (
@@ -84,14 +96,11 @@ class RelationshipEngine(models.AbstractModel):
                    AND %(only)s
             ),
             gaps AS (
-                SELECT p.commercial_partner_id AS partner_id,
+                SELECT so.partner_id,
                        so.date_order::date - LAG(so.date_order::date) OVER (
-                           PARTITION BY p.commercial_partner_id
-                           ORDER BY so.date_order) AS gap
-                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.company_id = %(company)s AND so.state = 'sale'
-                   AND so.date_order >= %(start)s AND so.date_order < %(end)s
-                   AND %(only)s
+                           PARTITION BY so.partner_id ORDER BY so.date_order) AS gap
+                  FROM (%(orders)s) so
+                 WHERE so.date_order >= %(start)s AND so.date_order < %(end)s
             ),
             max_gaps AS (
                 SELECT partner_id, MAX(gap) AS max_gap FROM gaps GROUP BY partner_id
@@ -130,6 +139,7 @@ class RelationshipEngine(models.AbstractModel):
             start=start,
             end=end,
             basis=basis,
+            orders=orders,
             only=partner_filter(("p", "commercial_partner_id"), partner_ids),
             only_f=partner_filter(("f", "partner_id"), partner_ids),
         )
@@ -183,34 +193,48 @@ class RelationshipEngine(models.AbstractModel):
             )
 
         if cuts:
-            share = SQL(
-                "CASE WHEN cardinality(k.keys) = 0 THEN 0.0"
-                " ELSE COALESCE(k.shares[width_bucket(-q.basis, k.keys)], 0.0) END"
+            # the share of the last stored point at or above the basis (the
+            # points' -basis ascend: width_bucket's binary search finds it)
+            curve = cuts["tiers"]["curve"]
+            placed = SQL(
+                """
+            placed AS (
+                SELECT q.*,
+                       CASE WHEN q.place = 2 AND %(n)s > 0 THEN COALESCE(
+                           (%(shares)s::float8[])[
+                               width_bucket(-q.basis, %(keys)s::float8[])], 0.0)
+                            WHEN q.place = 2 THEN 0.0 END AS share,
+                       NULL::bigint AS i
+                  FROM q
+            )""",
+                n=len(curve),
+                keys=array([-basis for basis, _share in curve]),
+                shares=array([share for _basis, share in curve]),
             )
-            ranking = SQL("NULL::bigint")
         else:
-            share = SQL(
-                "100.0 * COALESCE(SUM(GREATEST(q.basis, 0)) OVER (ORDER BY"
-                " q.basis DESC, q.partner_id ROWS BETWEEN UNBOUNDED PRECEDING"
-                " AND 1 PRECEDING), 0) / COALESCE(NULLIF(SUM(q.basis) FILTER ("
-                " WHERE q.basis > 0) OVER (), 0), 1.0)"
+            # the cumulative share of the customers ranked before each
+            placed = SQL(
+                """
+            ranked AS (
+                SELECT q.partner_id,
+                       100.0 * COALESCE(SUM(GREATEST(q.basis, 0)) OVER (
+                           ORDER BY q.basis DESC, q.partner_id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+                       / COALESCE(NULLIF(SUM(q.basis) FILTER (WHERE q.basis > 0)
+                                         OVER (), 0), 1.0) AS share,
+                       row_number() OVER (ORDER BY q.basis DESC, q.partner_id) - 1
+                           AS i
+                  FROM q WHERE q.place = 2
+            ),
+            placed AS (
+                SELECT q.*, rk.share, rk.i
+                  FROM q LEFT JOIN ranked rk ON rk.partner_id = q.partner_id
+            )"""
             )
-            ranking = SQL("row_number() OVER (ORDER BY q.basis DESC, q.partner_id) - 1")
         overrides = self._current_overrides(company, as_of)
         return SQL(
             """
             WITH r AS MATERIALIZED (%(rows)s),
-            -- the stored curve: -basis ascending, and the shares
-            k AS MATERIALIZED (
-                SELECT ARRAY(SELECT -(e->>0)::float8 FROM jsonb_array_elements(
-                           COALESCE(c.tiers->'curve', '[]'::jsonb))
-                           WITH ORDINALITY AS a(e, i) ORDER BY i) AS keys,
-                       ARRAY(SELECT (e->>1)::float8 FROM jsonb_array_elements(
-                           COALESCE(c.tiers->'curve', '[]'::jsonb))
-                           WITH ORDINALITY AS a(e, i) ORDER BY i) AS shares
-                  FROM (SELECT 1) one
-                  LEFT JOIN zhongzheng_value_cuts c ON c.company_id = %(company)s
-            ),
             -- 0: too new for a tier, 1: loss-making, 2: ranked
             q AS (
                 SELECT r.*,
@@ -222,19 +246,16 @@ class RelationshipEngine(models.AbstractModel):
                             ELSE 2 END AS place
                   FROM r
             ),
-            ranked AS (
-                SELECT q.partner_id, %(share)s AS share, %(ranking)s AS i
-                  FROM q, k WHERE q.place = 2
-            ),
-            cand AS (
-                SELECT q.*, rk.share, rk.i,
+            %(placed)s,
+            cand AS MATERIALIZED (
+                SELECT q.*,
                        CASE q.place WHEN 0 THEN NULL WHEN 1 THEN %(loss)s::integer
                             ELSE CASE WHEN q.basis <= 0 THEN %(last)s::integer
                                       ELSE COALESCE(%(band)s, %(last)s::integer) END
                        END AS candidate
-                  FROM q LEFT JOIN ranked rk ON rk.partner_id = q.partner_id
+                  FROM placed q
             ),
-            stable AS (
+            stable AS MATERIALIZED (
                 SELECT c.*,
                        CASE WHEN c.tier_computed_id IS NULL
                               OR c.candidate IS NOT DISTINCT FROM c.tier_computed_id
@@ -302,14 +323,12 @@ class RelationshipEngine(models.AbstractModel):
              ORDER BY d.partner_id
             """,
             rows=self._relationship_rows(company, as_of, partner_ids if cuts else None),
-            company=company.id,
             min_first=min_first,
             loss=loss_making.id or None,
             lead_floor=company.tier_lead_floor,
-            share=share,
-            ranking=ranking,
+            placed=placed,
             last=last,
-            band=band_of(SQL("rk.share")),
+            band=band_of(SQL("q.share")),
             as_of=as_of,
             min_stay=company.tier_min_stay_days,
             low=bound(SQL("c.tier_computed_id"), 1),

@@ -132,6 +132,9 @@ class ValueEngine(models.AbstractModel):
             company, None if rank and not cuts else partner_ids
         )
         step = staged.env
+        if facts and partner_ids is None:
+            # the company's orders, read once for the steps that aggregate them
+            step = step["zhongzheng.value.facts"]._open_orders(company, as_of).env
         if facts:
             step["zhongzheng.value.facts"]._compute_facts(company, partner_ids, as_of)
             step["zhongzheng.supplier.engine"]._compute_supplier_facts(
@@ -176,6 +179,8 @@ class ValueEngine(models.AbstractModel):
         self.env["zhongzheng.relationship.history"]._log_changes(
             company, as_of, changes
         )
+        if facts and partner_ids is None:
+            self.env["zhongzheng.value.facts"]._close_orders()
         return written
 
     @api.model

@@ -186,6 +186,13 @@ class ValueFacts(models.AbstractModel):
             # the same statement over what it aggregates anyway (no
             # separate scan of every source, nor a filter by it)
             head = None
+        if partner_ids is None and not self._orders_open(company, as_of):
+            # on its own, not in a pass: the orders for this step only
+            count = self._open_orders(company, as_of)._compute_facts(
+                company, None, as_of
+            )
+            self._close_orders()
+            return count
         query = self._facts_query(company, params, margin, head, partner_ids)
         if partner_ids is None:
             sizes = []
@@ -202,6 +209,95 @@ class ValueFacts(models.AbstractModel):
             written,
         )
         return population
+
+    @api.model
+    def _orders_ctes(self, company, params, margin, only_p, partner_ids):
+        """CTEs up to `so_orders`: the company's confirmed orders (of the
+        partners `only_p` lets through) at any date, with their commercial
+        partner, date, amount and amount untaxed in company currency, rate
+        and the margin of their lines up to the window's end."""
+        return SQL(
+            """
+            products AS (%(products)s),
+            so AS (
+                SELECT so.id, p.commercial_partner_id AS partner_id, so.date_order,
+                       so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
+                           AS amount,
+                       so.amount_untaxed,
+                       COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.company_id = %(company)s AND so.state = 'sale'
+                   %(only_p)s
+            ),
+            -- the lines by their own stored company and state, joined to
+            -- their orders' rates: not through `so`, which then becomes a
+            -- materialised CTE (read twice) joined to a hash of 1M lines
+            so_margin AS (
+                SELECT sol.order_id AS id, SUM(%(margin)s) AS margin
+                  FROM sale_order_line sol
+                  JOIN (SELECT so.id, COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
+                          FROM sale_order so
+                         WHERE so.company_id = %(company)s AND so.state = 'sale'
+                           AND so.date_order < %(end)s) so ON so.id = sol.order_id
+                  JOIN products pp ON pp.id = sol.product_id
+                  JOIN uom_uom lu ON lu.id = sol.product_uom
+                 WHERE sol.company_id = %(company)s AND sol.state = 'sale'
+                   AND sol.display_type IS NULL AND sol.is_downpayment IS NOT TRUE
+                   %(lines)s
+                 GROUP BY sol.order_id
+            ),
+            so_orders AS (
+                SELECT so.*, m.margin FROM so LEFT JOIN so_margin m ON m.id = so.id
+            )""",
+            products=self._products_sql(company),
+            company=company.id,
+            end=params["end"],
+            only_p=only_p,
+            margin=margin,
+            # a few customers: their orders' lines by the order index
+            lines=SQL()
+            if partner_ids is None
+            else SQL("AND sol.order_id IN (SELECT id FROM so)"),
+        )
+
+    @api.model
+    def _open_orders(self, company, as_of):
+        """The full pass's orders table, zz_value_orders: every confirmed
+        order of the company (_orders_ctes), read once for the steps of
+        the pass that aggregate orders (facts, the lifetime value inputs,
+        the gaps between orders). Returns self in a context that says so
+        (_orders_open); _close_orders drops it."""
+        for model in (
+            "sale.order",
+            "sale.order.line",
+            "res.partner",
+            "product.product",
+        ):
+            self.env[model].flush_model()
+        params = {"end": window(company, as_of)[1]}
+        margin = self.with_company(company)._sale_margin_sql()
+        cr = self.env.cr
+        cr.execute("DROP TABLE IF EXISTS zz_value_orders")
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE zz_value_orders ON COMMIT DROP AS"
+                " WITH %s SELECT * FROM so_orders",
+                self._orders_ctes(company, params, margin, SQL(), None),
+            )
+        )
+        cr.execute("ANALYZE zz_value_orders")
+        return self.with_context(zz_value_orders=(company.id, str(as_of)))
+
+    @api.model
+    def _close_orders(self):
+        self.env.cr.execute("DROP TABLE IF EXISTS zz_value_orders")
+
+    @api.model
+    def _orders_open(self, company, as_of):
+        """Whether zz_value_orders holds the company's orders for as_of
+        (a full pass opened it)."""
+        return self.env.context.get("zz_value_orders") == (company.id, str(as_of))
 
     @api.model
     def _population_sql(self, company):
@@ -245,34 +341,7 @@ class ValueFacts(models.AbstractModel):
 
         return SQL(
             """
-            WITH %(head)s products AS (%(products)s),
-            so AS (
-                SELECT so.id, p.commercial_partner_id AS partner_id, so.date_order,
-                       so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)
-                           AS amount,
-                       COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.company_id = %(company)s AND so.state = 'sale'
-                   %(only_p)s
-            ),
-            -- the lines by their own stored company and state, joined to
-            -- their orders' rates: not through `so`, which then becomes a
-            -- materialised CTE (read twice) joined to a hash of 1M lines
-            so_margin AS (
-                SELECT sol.order_id AS id, SUM(%(margin)s) AS margin
-                  FROM sale_order_line sol
-                  JOIN (SELECT so.id, COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
-                          FROM sale_order so
-                         WHERE so.company_id = %(company)s AND so.state = 'sale'
-                           AND so.date_order < %(end)s) so ON so.id = sol.order_id
-                  JOIN products pp ON pp.id = sol.product_id
-                  JOIN uom_uom lu ON lu.id = sol.product_uom
-                 WHERE sol.company_id = %(company)s AND sol.state = 'sale'
-                   AND sol.display_type IS NULL AND sol.is_downpayment IS NOT TRUE
-                   %(lines)s
-                 GROUP BY sol.order_id
-            ),
+            WITH %(head)s %(orders)s
             -- every order up to the window's end; an order after it only
             -- names its partner (past as_of: a replay)
             sales AS (
@@ -291,10 +360,10 @@ class ValueFacts(models.AbstractModel):
                        COALESCE(SUM(so.amount) FILTER (
                            WHERE so.date_order >= %(start)s
                              AND so.date_order < %(end)s), 0) AS revenue_window,
-                       COALESCE(SUM(m.margin), 0) AS margin_total,
-                       COALESCE(SUM(m.margin) FILTER (
+                       COALESCE(SUM(so.margin), 0) AS margin_total,
+                       COALESCE(SUM(so.margin) FILTER (
                            WHERE so.date_order >= %(start)s), 0) AS margin_window
-                  FROM so LEFT JOIN so_margin m ON m.id = so.id
+                  FROM %(orders_table)s so
                  GROUP BY so.partner_id
             ),
             -- every purchase: one out of the window only names its partner
@@ -436,13 +505,16 @@ class ValueFacts(models.AbstractModel):
             )
             if head is not None
             else SQL(),
-            margin=margin,
-            products=self._products_sql(company),
+            orders=SQL()
+            if head is None
+            else SQL(
+                "%s,",
+                self._orders_ctes(company, params, margin, only("p"), partner_ids),
+            ),
+            orders_table=SQL.identifier(
+                "zz_value_orders" if head is None else "so_orders"
+            ),
             costs=self._cost_to_serve(company, start, end),
             overdue=self._overdue_sql(params["as_of"]),
-            # a few customers: their orders' lines by the order index
-            lines=SQL()
-            if partner_ids is None
-            else SQL("AND sol.order_id IN (SELECT id FROM so)"),
             **params,
         )

@@ -1,4 +1,5 @@
 import csv
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +79,33 @@ class TestClvFit(ValueCase):
         self.assertEqual(line.actual, 2)
         self.assertFalse(fit.applied, "an analysis fit leaves the customers alone")
         self.assertFalse(partners[0].clv_prob_alive)
+
+    def test_a_full_pass_reads_the_inputs_from_its_orders(self):
+        """A full pass reads the company's orders once (zz_value_orders, with
+        their lines' margins): the lifetime value inputs it gives are the
+        ones read from the orders themselves, on the margin and the revenue
+        basis, orders after the day left out."""
+        partners = self._repeat_buyers()
+        self._order(partners[1], AS_OF - timedelta(days=5), 80, qty=3)
+        Fit = self.env["zhongzheng.clv.fit"]
+        facts = self.env["zhongzheng.value.facts"]
+        for basis in ("margin", "revenue"):
+            self.company.clv_value_basis = basis
+            own = Fit._inputs(self.company, AS_OF)
+            opened = facts._open_orders(self.company, AS_OF)
+            shared = Fit.with_env(opened.env)._inputs(self.company, AS_OF)
+            self.assertEqual(len(own.ids), 25)
+            self.assertEqual(shared.ids, own.ids)
+            for name in ("x", "t_x", "T", "monetary"):
+                np.testing.assert_allclose(
+                    getattr(shared, name), getattr(own, name), err_msg=basis
+                )
+            # it reads the pass's table, not the orders
+            self.env.cr.execute("DELETE FROM zz_value_orders")
+            self.assertEqual(
+                Fit.with_env(opened.env)._inputs(self.company, AS_OF).ids, []
+            )
+            facts._close_orders()
 
     def test_applied_fit_gives_each_customer_clv(self):
         partners = self._repeat_buyers()
