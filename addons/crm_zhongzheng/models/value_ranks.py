@@ -71,16 +71,19 @@ class ValueRanks(models.AbstractModel):
                   FROM %(figures)s f
                  WHERE COALESCE(sale_count_total, 0) > 0 AND %(only)s
             ),
-            scored AS (%(scored)s),
-            segment_map AS (
-                -- the 25 score pairs looked up once, not once per customer
+            -- materialised: the steps below read each score several times
+            scored AS MATERIALIZED (%(scored)s),
+            -- the 25 score pairs looked up once, not once per customer: the
+            -- segment of (r, fm) at (r - 1) * 5 + fm
+            segments AS MATERIALIZED (
+                SELECT array_agg(segment_id ORDER BY r, fm) AS ids FROM (
                 SELECT r, fm,
                        (SELECT seg.id FROM zhongzheng_rfm_segment seg
                          WHERE seg.active
                            AND r BETWEEN seg.r_min AND seg.r_max
                            AND fm BETWEEN seg.fm_min AND seg.fm_max
                          ORDER BY seg.sequence, seg.id LIMIT 1) AS segment_id
-                  FROM generate_series(1, 5) r, generate_series(1, 5) fm
+                  FROM generate_series(1, 5) r, generate_series(1, 5) fm) m
             ),
             final AS (
                 SELECT s.*,
@@ -94,7 +97,7 @@ class ValueRanks(models.AbstractModel):
                             END AS c_cost
                   FROM scored s
             ),
-            ranked AS (
+            ranked AS MATERIALIZED (
                 SELECT f.id AS partner_id,
                        f.recency AS rfm_recency,
                        f.freq AS rfm_frequency,
@@ -102,7 +105,8 @@ class ValueRanks(models.AbstractModel):
                        f.r_score AS rfm_r_score,
                        f.f_score AS rfm_f_score,
                        f.m_score AS rfm_m_score,
-                       sm.segment_id AS rfm_segment_id,
+                       (SELECT ids FROM segments)[(f.r_score - 1) * 5 + f.fm_score]
+                           AS rfm_segment_id,
                        f.abc::varchar AS abc_class,
                        (f.last_sale - DATE '1970-01-01')::float8 AS zz_last,
                        f.freq::float8 AS zz_freq,
@@ -120,8 +124,6 @@ class ValueRanks(models.AbstractModel):
                            AS p_payment,
                        ROUND((%(w_cost)s * f.c_cost)::numeric, 1) AS p_cost
                   FROM final f
-                  LEFT JOIN segment_map sm
-                    ON sm.r = f.r_score AND sm.fm = f.fm_score
             )
             SELECT r.*,
                    (p_current + p_potential + p_loyalty + p_payment + p_cost)::float8

@@ -203,6 +203,62 @@ class TestRanks(ValueCase):
         self.assertEqual(customers[9].rfm_r_score, 1)
         self.assertEqual(tie.rfm_r_score, customers[9].rfm_r_score)
 
+    def test_scores_follow_the_ranks_of_all_customers_ties_included(self):
+        """Thirty customers with many ties in recency, frequency, spend and
+        tenure: each score is the rank definition over all of them
+        (1 + 5 x the customers below / all, the share at or below its value
+        for the value score's components), as a user checking by hand gets."""
+        customers = []
+        for i in range(30):
+            customer = self._customer(f"Ranked {i:02d}")
+            for k in range(1 + i % 3):
+                self._order(
+                    customer,
+                    AS_OF - timedelta(days=(i % 7) * 10 + 40 * k),
+                    100.0 * (1 + i % 4),
+                )
+            customers.append(customer)
+        self._recompute()
+        rows = [
+            {
+                "last": max(o.date_order for o in c.sale_order_ids).date(),
+                "first": min(o.date_order for o in c.sale_order_ids).date(),
+                "freq": c.rfm_frequency,
+                "monetary": c.rfm_monetary,
+                "margin": max(c.margin_window, 0),
+                "partner": c,
+            }
+            for c in customers
+        ]
+        n = len(rows)
+        weights = self.company._value_weights()
+        share = 100.0 * weights["loyalty"] / sum(weights.values())
+        current = 100.0 * weights["current"] / sum(weights.values())
+        for row in rows:
+            partner = row["partner"]
+
+            def below(key, row=row):
+                return sum(1 for other in rows if other[key] < row[key])
+
+            def upto(key, row=row):
+                return sum(1 for other in rows if other[key] <= row[key])
+
+            self.assertEqual(partner.rfm_r_score, 1 + 5 * below("last") // n)
+            self.assertEqual(partner.rfm_f_score, 1 + 5 * below("freq") // n)
+            self.assertEqual(partner.rfm_m_score, 1 + 5 * below("monetary") // n)
+            loyalty = (
+                upto("freq") / n
+                + sum(1 for o in rows if o["first"] >= row["first"]) / n
+            ) / 2
+            self.assertAlmostEqual(
+                partner.value_points_loyalty, share * loyalty, delta=0.051
+            )
+            self.assertAlmostEqual(
+                partner.value_points_current,
+                current * upto("margin") / n if row["margin"] > 0 else 0,
+                delta=0.051,
+            )
+
     def test_rfm_segment_map(self):
         champion = self._customer("Champion Hospital")
         for k in range(6):
