@@ -2,8 +2,8 @@
 value pipeline, after the ranks.
 
 They are decided from the figures written so far, per company, in one SQL
-read and one Python pass over its customers; the changes are returned for
-the relationship history."""
+statement over its customers (_decisions_sql), for a full pass and for a few
+customers alike; the changes are returned for the relationship history."""
 
 import re
 from datetime import timedelta
