@@ -65,22 +65,36 @@ def rhythm_sql(health, company, as_of, few=False):
         "AND so.partner_id IN (SELECT rp.id FROM res_partner rp"
         " WHERE rp.commercial_partner_id IN (SELECT id FROM zz_health_population))"
     )
+    if not few and health.env["zhongzheng.value.facts"]._orders_open(company, as_of):
+        # a full pass: the orders it has read once (amount in company currency)
+        orders = SQL(
+            "SELECT partner_id, date_order, amount FROM zz_value_orders"
+            " WHERE date_order < %s",
+            fields.Datetime.to_datetime(as_of) + timedelta(days=1),
+        )
+    else:
+        orders = SQL(
+            "SELECT p.commercial_partner_id AS partner_id, so.date_order,"
+            " so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1) AS amount"
+            " FROM sale_order so JOIN res_partner p ON p.id = so.partner_id"
+            " WHERE so.company_id = %s AND so.state = 'sale'"
+            " AND so.date_order < %s %s",
+            company.id,
+            fields.Datetime.to_datetime(as_of) + timedelta(days=1),
+            few_orders if few else SQL(),
+        )
     return SQL(
         """
         WITH days AS (
-            SELECT p.commercial_partner_id AS partner_id,
+            SELECT so.partner_id,
                    so.date_order::date AS day,
-                   SUM(so.amount_untaxed
-                       / COALESCE(NULLIF(so.currency_rate, 0), 1)) AS amount,
+                   SUM(so.amount) AS amount,
                    so.date_order::date - LAG(so.date_order::date) OVER (
-                       PARTITION BY p.commercial_partner_id
+                       PARTITION BY so.partner_id
                        ORDER BY so.date_order::date) AS gap
-              FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company)s AND so.state = 'sale'
-               AND so.date_order < %(end)s
-               AND p.commercial_partner_id IN (SELECT id FROM zz_health_population)
-               %(few)s
-             GROUP BY p.commercial_partner_id, so.date_order::date
+              FROM (%(orders)s) so
+             WHERE so.partner_id IN (SELECT id FROM zz_health_population)
+             GROUP BY so.partner_id, so.date_order::date
         )
         SELECT partner_id, MAX(day) AS last_day,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) FILTER (
@@ -93,13 +107,11 @@ def rhythm_sql(health, company, as_of, few=False):
                    0) * %(share)s AS earlier
           FROM days GROUP BY partner_id
         """,
-        company=company.id,
-        end=fields.Datetime.to_datetime(as_of) + timedelta(days=1),
+        orders=orders,
         history_start=as_of - timedelta(days=730),
         recent_start=recent_start,
         before_start=recent_start - relativedelta(months=12),
         share=months / 12.0,
-        few=few_orders if few else SQL(),
     )
 
 
