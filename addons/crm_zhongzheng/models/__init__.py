@@ -5,6 +5,7 @@ from . import rfm_segment
 from . import value_writer
 from . import value_writer_merge
 from . import value_facts
+from . import value_orders
 from . import value_cuts
 from . import value_ranks
 from . import value_engine
@@ -12,6 +13,7 @@ from . import customer_tier
 from . import relationship_history
 from . import tier_override
 from . import relationship_engine
+from . import relationship_decisions
 from . import supplier_engine
 from . import company_sequence_mixin
 from . import activity_rule

@@ -68,31 +68,18 @@ class ClvFitInputs(models.Model):
         for model in ("sale.order", "sale.order.line", "product.product"):
             self.env[model].flush_model()
         end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
-        where = SQL(
-            "so.company_id = %s AND so.state = 'sale' AND so.date_order < %s AND %s",
-            company.id,
-            end,
-            partner_filter(("p", "commercial_partner_id"), partner_ids),
-        )
         facts = self.env["zhongzheng.value.facts"]
-        if partner_ids is None and facts._orders_open(company, as_of):
-            # a full pass: its orders, with their margins, read once
-            so = SQL(
-                "SELECT id, partner_id, date_order::date AS day, amount_untaxed,"
-                " rate, margin FROM zz_value_orders WHERE date_order < %s",
-                end,
-            )
-            days = self._days_sql(company, summed=True)
-        else:
-            so = SQL(
-                "SELECT so.id, p.commercial_partner_id AS partner_id,"
-                " so.date_order::date AS day, so.amount_untaxed,"
-                " COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate"
-                " FROM sale_order so JOIN res_partner p ON p.id = so.partner_id"
-                " WHERE %s",
-                where,
-            )
-            days = self._days_sql(company)
+        only = (
+            None
+            if partner_ids is None
+            else partner_filter(("p", "commercial_partner_id"), partner_ids)
+        )
+        orders = facts._orders_sql(company, as_of, only)
+        so = SQL("SELECT o.*, o.date_order::date AS day FROM (%s) o", orders)
+        # a full pass's orders hold their lines' margin
+        days = self._days_sql(
+            company, summed=only is None and facts._orders_open(company, as_of)
+        )
         partners = SQL("SELECT DISTINCT partner_id FROM (%s) so", so)
         execute(
             self.env.cr,

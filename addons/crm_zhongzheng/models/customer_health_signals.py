@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
 from odoo.tools import SQL
 
 PAID = ("paid", "in_payment", "reversed")
@@ -62,27 +61,13 @@ def rhythm_sql(health, company, as_of, few=False):
     months = company.health_trend_months
     recent_start = as_of - relativedelta(months=months)
     few_orders = SQL(
-        "AND so.partner_id IN (SELECT rp.id FROM res_partner rp"
+        "so.partner_id IN (SELECT rp.id FROM res_partner rp"
         " WHERE rp.commercial_partner_id IN (SELECT id FROM zz_health_population))"
     )
-    if not few and health.env["zhongzheng.value.facts"]._orders_open(company, as_of):
-        # a full pass: the orders it has read once (amount in company currency)
-        orders = SQL(
-            "SELECT partner_id, date_order, amount FROM zz_value_orders"
-            " WHERE date_order < %s",
-            fields.Datetime.to_datetime(as_of) + timedelta(days=1),
-        )
-    else:
-        orders = SQL(
-            "SELECT p.commercial_partner_id AS partner_id, so.date_order,"
-            " so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1) AS amount"
-            " FROM sale_order so JOIN res_partner p ON p.id = so.partner_id"
-            " WHERE so.company_id = %s AND so.state = 'sale'"
-            " AND so.date_order < %s %s",
-            company.id,
-            fields.Datetime.to_datetime(as_of) + timedelta(days=1),
-            few_orders if few else SQL(),
-        )
+    # a full pass's orders are read once (zz_value_orders)
+    orders = health.env["zhongzheng.value.facts"]._orders_sql(
+        company, as_of, few_orders if few else None
+    )
     return SQL(
         """
         WITH days AS (
