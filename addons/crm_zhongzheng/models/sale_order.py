@@ -61,7 +61,9 @@ class SaleOrder(models.Model):
             self.company_id
         )
         reasons = []
-        if partner.tier_id.is_lead:
+        # the tier alone, not every figure with it: this runs in each
+        # confirmation
+        if partner.with_context(prefetch_fields=False).tier_id.is_lead:
             reasons.append(
                 (
                     "lead",
