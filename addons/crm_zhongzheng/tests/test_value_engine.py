@@ -12,7 +12,7 @@ from odoo.tools import mute_logger
 
 from ..models import value_sql
 from ..models.res_partner import INLINE_RECOMPUTE
-from ..models.value_queue import LOCK_NAMESPACE
+from ..models.value_queue import GATHER_SECONDS, LOCK_NAMESPACE
 from .common import AS_OF, ValueCase
 
 
@@ -404,6 +404,39 @@ class TestIncremental(ValueCase):
         self.env["zhongzheng.value.queue"]._process()
         self.assertEqual(customer.sale_count_total, 0)
         self.assertEqual(customer.revenue_total, 0.0)
+
+    def test_the_cron_gathers_a_few_seconds_of_requests(self):
+        """Each confirmation wakes the queue's cron at once; run by the
+        scheduler, its batch waits until the oldest request is a few seconds
+        old, so that a burst of confirmations is recomputed together. An
+        older request is not held up, and a manual run never waits."""
+        queue = self.env["zhongzheng.value.queue"]
+        queue.search([]).unlink()
+        self.assertEqual(queue._gather_delay(), 0.0, "nothing queued")
+        customer = self._customer("Gathered Clinic")
+        self._order(customer, AS_OF, 100)
+        self.assertEqual(self._queued(customer), 1)
+        delay = queue._gather_delay()
+        self.assertGreater(delay, GATHER_SECONDS - 1, "just queued: the batch waits")
+        self.assertLessEqual(delay, GATHER_SECONDS)
+        queue.flush_model()
+        self.env.cr.execute(
+            "UPDATE zhongzheng_value_queue SET queued_at = queued_at"
+            " - make_interval(secs => %s)",
+            [GATHER_SECONDS + 0.5],
+        )
+        self.assertEqual(queue._gather_delay(), 0.0, "old enough: at once")
+        self.env.cr.execute("UPDATE zhongzheng_value_queue SET queued_at = NULL")
+        self.assertEqual(queue._gather_delay(), 0.0, "queued before the times")
+        self.env.cr.execute(
+            "UPDATE zhongzheng_value_queue"
+            " SET queued_at = clock_timestamp() at time zone 'UTC'"
+        )
+        # a manual run (no cron_id in the context) recomputes at once: in a
+        # test, waiting would commit, which raises
+        queue._cron_process()
+        self.assertEqual(self._queued(customer), 0)
+        self.assertEqual(customer.sale_count_total, 1)
 
     def test_updates_in_one_cursor_run_prepared_statements(self):
         """A cron job runs several queue batches in one cursor: from the
