@@ -144,23 +144,43 @@ class IntegrationApi(models.AbstractModel):
         known = self._known_event(picking, external_id, values)
         if known:
             return known
+        # the time the event gets (its default, now, when none was sent)
+        values.setdefault("event_time", fields.Datetime.now())
         # Serialize the events of one delivery: a parallel request that
         # changed this row since our snapshot makes PostgreSQL raise a
         # serialization failure here, and the RPC layer retries the whole
         # call in a fresh transaction, where the event (if it was the same)
-        # is found above and answered the same.
+        # is found above and answered the same. The same statement sets the
+        # delivery's status as `_compute_tracking_status` would: the newest
+        # event by time, the new one winning a tie (it has the highest id).
         self.env.cr.execute(
             SQL(
                 "UPDATE stock_picking SET write_date = (now() at time zone 'UTC'),"
-                " write_uid = %s WHERE id = %s",
-                self.env.uid,
-                picking.id,
+                " write_uid = %(uid)s,"
+                " tracking_status = CASE WHEN tracking_status_time IS NULL"
+                "   OR tracking_status_time <= %(time)s THEN %(kind)s"
+                "   ELSE tracking_status END,"
+                " tracking_status_time = GREATEST(tracking_status_time, %(time)s)"
+                " WHERE id = %(id)s",
+                uid=self.env.uid,
+                time=values["event_time"],
+                kind=kind,
+                id=picking.id,
             ),
             # expected under load and retried: not an error for the log
             log_exceptions=False,
         )
-        picking.invalidate_recordset(["write_date", "write_uid"])
-        return self._event_answer(Event.create(values))
+        status = ["write_date", "write_uid", "tracking_status", "tracking_status_time"]
+        picking.invalidate_recordset(status)
+        # in the delivery's company: its defaults need no read of the user's
+        # record (env.company), which costs more than the rest of the event
+        answer = self._event_answer(
+            Event.with_company(picking.company_id).create(values)
+        )
+        # the status the UPDATE wrote: not read and computed again
+        for name in status[2:]:
+            self.env.remove_to_compute(picking._fields[name], picking)
+        return answer
 
     def _known_event(self, picking, external_id, values):
         """The answer for an event id already recorded on the delivery; a

@@ -3,6 +3,8 @@ decisions are a service manager's, the SLA clock is computed, a closed
 ticket stays closed, the API links only the customer's own documents, what
 an integrator sends is text, and e-mail tickets land in the team's company."""
 
+from datetime import datetime
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, new_test_user, tagged
@@ -291,6 +293,54 @@ class TestServiceTrust(ValueCase):
         body = str(ticket.message_ids[0].body)
         self.assertNotIn("<a ", body)
         self.assertIn("&lt;a href=", body)
+
+    def test_tracking_status_is_the_newest_event_whatever_the_order(self):
+        """Carriers' events arrive late and out of order: the delivery shows
+        the newest by time (of two at the same time, the later sent), as
+        when events are entered by hand."""
+        api = self._api(self.integrator)
+        delivery = self.own_delivery
+
+        def send(event_id, kind, time):
+            api.register_tracking_event(
+                {
+                    "event_id": event_id,
+                    "picking": delivery.name,
+                    "kind": kind,
+                    "time": time,
+                }
+            )
+            delivery.invalidate_recordset()
+            return delivery.tracking_status, delivery.tracking_status_time
+
+        self.assertEqual(
+            send("ORDER-2", "hub", "2026-07-02T10:00:00Z"),
+            ("hub", datetime(2026, 7, 2, 10, 0)),
+        )
+        self.assertEqual(
+            send("ORDER-1", "picked_up", "2026-07-01T10:00:00Z"),
+            ("hub", datetime(2026, 7, 2, 10, 0)),
+            "an older event arriving late does not move the status back",
+        )
+        self.assertEqual(
+            send("ORDER-3", "out_for_delivery", "2026-07-02T10:00:00Z"),
+            ("out_for_delivery", datetime(2026, 7, 2, 10, 0)),
+            "same time: the later sent wins",
+        )
+        # the same as the status computed from the events
+        delivery.tracking_event_ids.invalidate_recordset()
+        self.env.add_to_compute(delivery._fields["tracking_status"], delivery)
+        delivery._recompute_recordset(["tracking_status"])
+        self.assertEqual(delivery.tracking_status, "out_for_delivery")
+        # and an event entered by hand after them still counts
+        self.env["zhongzheng.tracking.event"].create(
+            {
+                "picking_id": delivery.id,
+                "kind": "delivered",
+                "event_time": datetime(2026, 7, 3, 9, 0),
+            }
+        )
+        self.assertEqual(delivery.tracking_status, "delivered")
 
     # ------------------------------------------------------------------
     # 11. e-mail tickets land in the team's company
