@@ -217,17 +217,17 @@ class ValueQueue(models.Model):
 
     @api.model
     def _cron_process(self):
-        if self.env.context.get("cron_id"):
-            # Run by the scheduler, which a trigger wakes at each confirmation:
-            # let the requests of the next seconds join this batch (one batch
-            # of twenty customers costs about what one of one does), then
-            # read the queue anew. Nothing was written in this transaction
-            # (the scheduler committed the job's progress before calling).
-            delay = self._gather_delay()
-            if delay:
-                time.sleep(delay)
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        done, remaining = self._process()
+        # Run by the scheduler, which a trigger wakes at each confirmation:
+        # let the requests of the next seconds join this batch (one batch of
+        # twenty customers costs about what one of one does). The batch then
+        # runs in a transaction begun after the wait, which sees them.
+        delay = self._gather_delay() if self.env.context.get("cron_id") else 0.0
+        if delay:
+            time.sleep(delay)
+            with self.env.registry.cursor() as cr:
+                done, remaining = self.with_env(self.env(cr=cr))._process()
+        else:
+            done, remaining = self._process()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         _logger.info("customer value queue: %s done, %s remaining", done, remaining)
 
