@@ -56,6 +56,7 @@ from . import installed_device
 from . import stock_lot
 from . import integration_api
 from . import integration_api_service
+from . import integration_api_tracking
 from . import res_partner_health
 from . import health_signal
 from . import customer_health
