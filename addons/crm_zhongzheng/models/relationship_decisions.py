@@ -9,7 +9,6 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from .value_cuts import CURVE_POINTS
-from .value_sql import array
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[.\d]*[sdf]|%%")
 
@@ -84,22 +83,28 @@ class RelationshipDecisions(models.AbstractModel):
 
         if cuts:
             # the share of the last stored point at or above the basis (the
-            # points' -basis ascend: width_bucket's binary search finds it)
-            curve = cuts["tiers"]["curve"]
+            # points' -basis ascend: width_bucket's binary search finds it),
+            # the curve read where it is stored (not decoded and sent back)
             placed = SQL(
                 """
+            curve AS MATERIALIZED (
+                SELECT ARRAY(SELECT -(e->>0)::float8 FROM jsonb_array_elements(
+                                 c.tiers->'curve') WITH ORDINALITY AS a(e, i)
+                              ORDER BY i) AS keys,
+                       ARRAY(SELECT (e->>1)::float8 FROM jsonb_array_elements(
+                                 c.tiers->'curve') WITH ORDINALITY AS a(e, i)
+                              ORDER BY i) AS shares
+                  FROM zhongzheng_value_cuts c WHERE c.company_id = %(company)s
+            ),
             placed AS (
                 SELECT q.*,
-                       CASE WHEN q.place = 2 AND %(n)s > 0 THEN COALESCE(
-                           (%(shares)s::float8[])[
-                               width_bucket(-q.basis, %(keys)s::float8[])], 0.0)
-                            WHEN q.place = 2 THEN 0.0 END AS share,
+                       CASE WHEN q.place = 2 THEN COALESCE(
+                           k.shares[width_bucket(-q.basis, k.keys)], 0.0) END
+                           AS share,
                        NULL::bigint AS i
-                  FROM q
+                  FROM q LEFT JOIN curve k ON TRUE
             )""",
-                n=len(curve),
-                keys=array([-basis for basis, _share in curve]),
-                shares=array([share for _basis, share in curve]),
+                company=company.id,
             )
         else:
             # the cumulative share of the customers ranked before each

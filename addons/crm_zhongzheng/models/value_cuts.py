@@ -73,15 +73,20 @@ class ValueCuts(models.Model):
     @api.model
     def _get(self, company, ranks=True):
         """{"ranks": ..., "tiers": ..., "pending": ...} of the company, or
-        None when it was never fully ranked. Without `ranks` the RFM and
-        score curves are not read (None): the incremental path reads them
-        in SQL, and decoding them here cost more than its own lookup."""
+        None when it was never fully ranked. Without `ranks` the curves are
+        not read: "ranks" is None and "tiers" only {"basis": ...}, for the
+        incremental path, which reads them in SQL (decoding them here, and
+        sending the tiers' back as parameters, cost more than its lookup)."""
         self.env.cr.execute(
             SQL(
-                "SELECT CASE WHEN %s THEN ranks END, ranks IS NOT NULL, tiers,"
-                " rerank_pending FROM zhongzheng_value_cuts WHERE company_id = %s",
-                ranks,
-                company.id,
+                "SELECT CASE WHEN %(ranks)s THEN ranks END, ranks IS NOT NULL,"
+                " CASE WHEN tiers IS NULL OR tiers->'curve' IS NULL THEN NULL"
+                "      WHEN %(ranks)s THEN tiers"
+                "      ELSE jsonb_build_object('basis', tiers->'basis') END,"
+                " rerank_pending FROM zhongzheng_value_cuts"
+                " WHERE company_id = %(company)s",
+                ranks=ranks,
+                company=company.id,
             )
         )
         row = self.env.cr.fetchone()

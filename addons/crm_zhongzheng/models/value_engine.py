@@ -76,14 +76,19 @@ class ValueEngine(models.AbstractModel):
         return self._recompute(companies=companies, as_of=today)
 
     @api.model
-    def _recompute_partners(self, company, partner_ids, as_of=None, rank=True):
+    def _recompute_partners(
+        self, company, partner_ids, as_of=None, rank=True, cuts=None
+    ):
         """Incremental update: the facts and lifetime value (from the last
         applied fit) of these commercial partners, then unless told otherwise
         their ranks, tier and class against the cut points of the company's
         last full ranking (no other customer is touched). A company never
-        fully ranked is ranked in full."""
+        fully ranked is ranked in full.
+
+        :param cuts: the company's usable cut points (_usable_cuts) when the
+            caller has read them already, under the figures' lock"""
         as_of = as_of or value_sql.today(self)
-        self._pipeline(company, as_of, partner_ids, rank=rank)
+        self._pipeline(company, as_of, partner_ids, rank=rank, cuts=cuts)
 
     @api.model
     def _rerank(self, company, as_of=None):
@@ -107,7 +112,14 @@ class ValueEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _pipeline(
-        self, company, as_of, partner_ids=None, facts=True, clv=CLV_LAST, rank=True
+        self,
+        company,
+        as_of,
+        partner_ids=None,
+        facts=True,
+        clv=CLV_LAST,
+        rank=True,
+        cuts=None,
     ):
         """The steps of a recompute of one company, in order. Each reads the
         figures written before it and hands its own to the writer's stage;
@@ -121,12 +133,15 @@ class ValueEngine(models.AbstractModel):
         :param rank: rank, tier and classify: every customer of the company
             when partner_ids is None or the company has no usable cut
             points, else only partner_ids against the stored cut points
+        :param cuts: those cut points, if the caller has read them (else
+            read here, once the figures are locked)
         :return: the number of partners whose figures changed
         """
         self.env["zhongzheng.value.queue"]._lock_figures(company)  # one at a time
         self._tune(few=partner_ids is not None)
-        cuts = None
-        if rank and partner_ids is not None:
+        if not (rank and partner_ids is not None):
+            cuts = None
+        elif cuts is None:
             cuts = self._usable_cuts(company, pending_ok=True)
         staged = self.env["zhongzheng.value.writer"]._stage_open(
             company, None if rank and not cuts else partner_ids

@@ -15,6 +15,8 @@ GATHER_SECONDS = 3.0
 # pg_advisory_xact_lock(LOCK_NAMESPACE, company id): one recompute of a
 # company's figures at a time (README, Deployment)
 LOCK_NAMESPACE = 0x7A5A
+# a request's time, as the ORM stores a Datetime (UTC, no zone)
+QUEUED_AT = SQL("statement_timestamp() at time zone 'UTC'")
 
 
 class ValueQueue(models.Model):
@@ -60,8 +62,8 @@ class ValueQueue(models.Model):
         self.env.cr.execute(
             SQL(
                 "INSERT INTO zhongzheng_value_queue (partner_id, company_id, queued_at)"
-                " SELECT *, statement_timestamp() at time zone 'UTC'"
-                " FROM unnest(%s::int[], %s::int[])",
+                " SELECT *, %s FROM unnest(%s::int[], %s::int[])",
+                QUEUED_AT,
                 array(partner_ids),
                 array(company_ids),
             )
@@ -91,8 +93,7 @@ class ValueQueue(models.Model):
                 SQL(
                     """
                 INSERT INTO zhongzheng_value_queue (partner_id, company_id, queued_at)
-                SELECT DISTINCT p.commercial_partner_id, %(company)s,
-                       statement_timestamp() at time zone 'UTC'
+                SELECT DISTINCT p.commercial_partner_id, %(company)s, %(queued_at)s
                   FROM res_partner p
                  WHERE p.commercial_partner_id IS NOT NULL AND (
                        p.sale_count_total ? %(key)s
@@ -105,6 +106,7 @@ class ValueQueue(models.Model):
                 """,
                     company=company.id,
                     key=str(company.id),
+                    queued_at=QUEUED_AT,
                 )
             )
             count += self.env.cr.rowcount
@@ -177,12 +179,14 @@ class ValueQueue(models.Model):
         rerank = set()
         for company_id, partner_ids in by_company.items():
             company = self.env["res.company"].browse(company_id)
-            # scored against the last full ranking's cut points; a company
-            # without (or everyone queued) is re-ranked once drained
+            # scored against the last full ranking's cut points, read once
+            # and under the lock the update holds (no full pass in between);
+            # a company without (or everyone queued) is re-ranked once drained
+            self._lock_figures(company)
             cuts = engine._usable_cuts(company)
             if not cuts:
                 rerank.add(company_id)
-            engine._recompute_partners(company, partner_ids, rank=bool(cuts))
+            engine._recompute_partners(company, partner_ids, rank=bool(cuts), cuts=cuts)
         if row_ids:
             cr.execute(
                 SQL(
