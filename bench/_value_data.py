@@ -20,6 +20,13 @@ GENERATED_TABLES = (
     "stock_picking",
     "product_product",
 )
+# what reset_figures empties (vacuumed before the timed passes, see there)
+RESET_TABLES = (
+    "zhongzheng_clv_fit",
+    "zhongzheng_relationship_history",
+    "zhongzheng_value_queue",
+    "zhongzheng_value_cuts",
+)
 # Products: (name, list price, cost). The first ones sell most.
 PRODUCTS = [
     ("Pallet Wrap Film", 18.0, 11.5),
@@ -568,7 +575,11 @@ def reset_figures(env, company, orders=True):
     """Back to a database without any figure (for --reuse; orders=False
     keeps the orders the benchmark confirmed, for the from-scratch check):
     the first recompute then writes every customer, as after a fresh
-    generation."""
+    generation. The caller vacuums RESET_TABLES after the commit: else
+    autovacuum works on their dead rows during the first timed pass, and the
+    history's first fill (value_sql.bulk_load: ALTER TABLE) waits for it
+    to be cancelled (deadlock_timeout, 1 s), which a first pass after
+    installing never meets."""
     cr = env.cr
     columns = list(env["zhongzheng.value.writer"]._figure_types())
     sets = ", ".join(f'"{c}" = NULL' for c in columns)
@@ -578,12 +589,7 @@ def reset_figures(env, company, orders=True):
         cr.execute(
             "DELETE FROM sale_order WHERE client_order_ref = %s", [INCREMENTAL_REF]
         )
-    for table in (
-        "zhongzheng_clv_fit",
-        "zhongzheng_relationship_history",
-        "zhongzheng_value_queue",
-        "zhongzheng_value_cuts",
-    ):
+    for table in RESET_TABLES:
         cr.execute(f"DELETE FROM {table}")
     env.invalidate_all()
 

@@ -22,7 +22,7 @@ from datetime import timedelta
 
 import harness
 from bench._profiling import measure_floor, peak_rss_mb
-from bench._value_data import data_counts, generate, reset_figures
+from bench._value_data import RESET_TABLES, data_counts, generate, reset_figures
 from bench.value_engine import (
     addon_fingerprint,
     data_label,
@@ -74,7 +74,8 @@ def main(argv=None):
             generate(env, args, company, as_of)
         counts = data_counts(cr, company.id)
         cr.commit()
-    vacuum_analyze(args.db, ["res_partner", "sale_order", "account_move"])
+    reset = RESET_TABLES if reused else ()
+    vacuum_analyze(args.db, ["res_partner", "sale_order", "account_move", *reset])
     if not reused:
         harness.set_db_comment(args.db, f"addon={fingerprint} {data_label(args)}")
     print("data: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
