@@ -7,6 +7,26 @@ from odoo.tools import SQL
 from .health_states import FLAGGED, HEALTH_STATES
 from .value_sql import bulk_load
 
+# the columns of a health change in the history, as _health_rows_sql gives them
+HEALTH_COLUMNS = (
+    "partner_id",
+    "company_id",
+    "date",
+    "kind",
+    "health_from",
+    "health_to",
+    "origin",
+    "figures",
+    "user_id",
+    "create_uid",
+    "write_uid",
+    "create_date",
+    "write_date",
+)
+# the temporary table of a full pass's first fill held for its history step
+HELD_TABLE = "zz_health_history"
+HELD = SQL.identifier(HELD_TABLE)
+
 
 class RelationshipHistory(models.Model):
     _inherit = "zhongzheng.relationship.history"
@@ -21,19 +41,42 @@ class RelationshipHistory(models.Model):
     def _log_health_changes(self, company, as_of):
         """The health step's changes (zz_health_new: old_status, status,
         score), one row each in one INSERT. A first status is logged only
-        when it is already a warning (at risk, critical)."""
+        when it is already a warning (at risk, critical). In a full pass
+        (the context's zz_history_follows) a first fill is held for the
+        pass's history step, which inserts it with the tiers' and classes'
+        rows in one bulk load (_fill)."""
         self.flush_model()
         cr = self.env.cr
-        insert = self._health_changes_sql(company, as_of)
+        rows = self._health_rows_sql(company, as_of)
         cr.execute(
             SQL("SELECT count(*) FROM zz_health_new WHERE %s", self._health_changed())
         )
-        if self._first_fill(cr.fetchone()[0]):
-            with bulk_load(cr, self._table):
-                cr.execute(insert)
+        if not self._first_fill(cr.fetchone()[0]):
+            cr.execute(self._health_insert_sql(rows))
+        elif self.env.context.get("zz_history_follows"):
+            cr.execute(SQL("CREATE TEMP TABLE %s ON COMMIT DROP AS %s", HELD, rows))
         else:
-            cr.execute(insert)
+            with bulk_load(cr, self._table):
+                cr.execute(self._health_insert_sql(rows))
         self.invalidate_model()
+
+    @api.model
+    def _held(self, company, as_of):
+        """The health changes _log_health_changes held in this pass."""
+        held = super()._held(company, as_of)
+        if not self.env.context.get("zz_history_follows"):
+            return held
+        cr = self.env.cr
+        cr.execute("SELECT to_regclass(%s)", [f"pg_temp.{HELD_TABLE}"])
+        if not cr.fetchone()[0]:
+            return held
+        cr.execute(SQL("SELECT count(*) FROM %s", HELD))
+        insert = SQL(
+            "%s; DROP TABLE %s",
+            self._health_insert_sql(SQL("SELECT * FROM %s", HELD)),
+            HELD,
+        )
+        return [*held, (cr.fetchone()[0], insert)]
 
     @api.model
     def _health_changed(self):
@@ -46,17 +89,32 @@ class RelationshipHistory(models.Model):
 
     @api.model
     def _health_changes_sql(self, company, as_of):
-        """The INSERT of _log_health_changes."""
+        """The INSERT of the changes in zz_health_new (an incremental
+        update's health statement runs it as a CTE)."""
+        return self._health_insert_sql(self._health_rows_sql(company, as_of))
+
+    @api.model
+    def _health_insert_sql(self, rows):
+        """The INSERT of the history rows a query gives (_health_rows_sql)."""
+        return SQL(
+            "INSERT INTO zhongzheng_relationship_history (%s) %s",
+            SQL(", ").join(SQL.identifier(c) for c in HEALTH_COLUMNS),
+            rows,
+        )
+
+    @api.model
+    def _health_rows_sql(self, company, as_of):
+        """The history rows (HEALTH_COLUMNS) of the changes in zz_health_new."""
         now = SQL("(now() AT TIME ZONE 'UTC')")  # the transaction's, as the ORM's
         return SQL(
             """
-            INSERT INTO zhongzheng_relationship_history
-                   (partner_id, company_id, date, kind, health_from, health_to,
-                    origin, figures, user_id,
-                    create_uid, write_uid, create_date, write_date)
-            SELECT partner_id, %(company)s, %(as_of)s, 'health', old_status,
-                   status, 'auto', 'score ' || ROUND(score::numeric, 1)::text,
-                   %(uid)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+            SELECT partner_id, %(company)s AS company_id, %(as_of)s::date AS date,
+                   'health'::varchar AS kind, old_status AS health_from,
+                   status AS health_to, 'auto'::varchar AS origin,
+                   'score ' || ROUND(score::numeric, 1)::text AS figures,
+                   %(uid)s AS user_id, %(uid)s AS create_uid,
+                   %(uid)s AS write_uid, %(now)s AS create_date,
+                   %(now)s AS write_date
               FROM zz_health_new WHERE %(changed)s
             """,
             company=company.id,

@@ -68,8 +68,6 @@ class RelationshipHistory(models.Model):
         per customer and figure)."""
         if isinstance(changes, SQL):
             return self._log_query(company, as_of, changes)
-        if not changes:
-            return
         self.flush_model()
         now = fields.Datetime.now()
         stamp = {
@@ -87,12 +85,7 @@ class RelationshipHistory(models.Model):
         ]
         columns = [*CHANGE_COLUMNS, *stamp, *users]
         copy = self.env["zhongzheng.value.writer"]._copy_rows
-        if self._first_fill(len(rows)):
-            with bulk_load(self.env.cr, self._table):
-                copy(self._table, columns, rows)
-        else:
-            copy(self._table, columns, rows)
-        self.invalidate_model()
+        self._fill(company, as_of, len(rows), lambda: copy(self._table, columns, rows))
 
     @api.model
     def _log_query(self, company, as_of, changes):
@@ -101,8 +94,6 @@ class RelationshipHistory(models.Model):
         cr = self.env.cr
         cr.execute(SQL("SELECT count(*) FROM (%s) c", changes))
         count = cr.fetchone()[0]
-        if not count:
-            return
         columns = SQL(", ").join(SQL.identifier(c) for c in CHANGE_COLUMNS)
         user = SQL("CASE WHEN c.origin = 'manual' THEN %s::integer END", self.env.uid)
         insert = SQL(
@@ -121,12 +112,39 @@ class RelationshipHistory(models.Model):
             user=user,
             changes=changes,
         )
-        if self._first_fill(count):
-            with bulk_load(cr, self._table):
-                cr.execute(insert)
+        self._fill(company, as_of, count, lambda: cr.execute(insert))
+
+    @api.model
+    def _fill(self, company, as_of, count, insert):
+        """Insert `count` rows (`insert()` does) and those the other steps of
+        the pass held for the history step (_held): in one bulk load when
+        together they are a first fill, so that a company's first full pass
+        makes the table's indexes and foreign keys again once, not once per
+        step (1 s at 100,000 customers)."""
+        held = self._held(company, as_of)
+        total = count + sum(n for n, _insert in held)
+        if not total:
+            return
+
+        def inserts():
+            if count:
+                insert()
+            for _n, held_insert in held:
+                self.env.cr.execute(held_insert)
+
+        if self._first_fill(total):
+            with bulk_load(self.env.cr, self._table):
+                inserts()
         else:
-            cr.execute(insert)
+            inserts()
         self.invalidate_model()
+
+    @api.model
+    def _held(self, company, as_of):
+        """Hook: [(rows, INSERT)] of the rows an earlier step of this pass
+        held for the history step (its INSERT also drops what held them);
+        none in the core: see health_history.py."""
+        return []
 
     @api.model
     def _first_fill(self, count):

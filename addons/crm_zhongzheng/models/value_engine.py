@@ -150,6 +150,11 @@ class ValueEngine(models.AbstractModel):
         if facts and partner_ids is None:
             # the company's orders, read once for the steps that aggregate them
             step = step["zhongzheng.value.facts"]._open_orders(company, as_of).env
+        history = self.env["zhongzheng.relationship.history"]
+        if partner_ids is None:
+            # a step may hold its history rows for the history step below
+            step = step(context=dict(step.context, zz_history_follows=True))
+            history = history.with_context(zz_history_follows=True)
         if facts:
             step["zhongzheng.value.facts"]._compute_facts(company, partner_ids, as_of)
             step["zhongzheng.supplier.engine"]._compute_supplier_facts(
@@ -191,9 +196,7 @@ class ValueEngine(models.AbstractModel):
         written = staged._stage_flush(company)
         # after the flush: the history's foreign-key checks lock partner rows
         # the flush has just rewritten (pages in memory), not old versions
-        self.env["zhongzheng.relationship.history"]._log_changes(
-            company, as_of, changes
-        )
+        history._log_changes(company, as_of, changes)
         if facts and partner_ids is None:
             self.env["zhongzheng.value.facts"]._close_orders()
         return written

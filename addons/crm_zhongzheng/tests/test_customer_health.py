@@ -251,6 +251,61 @@ class TestHealthPaths(HealthCase):
         self.assertFalse(health._first_fill(self.company))
         cr.execute("DROP TABLE zz_health_signals")
 
+    def test_a_first_passs_health_history_goes_in_with_the_tiers(self):
+        """In bulk, a full pass holds its health changes for its history
+        step, which inserts them with the tiers' and classes' in one bulk
+        load: the same history as row by row, also over a replay's passes in
+        one transaction (no month's rows lost or written twice)."""
+        cr = self.env.cr
+        today = fields.Date.context_today(self.env.user)
+        self._monthly("Lapsed Clinic", last=today - timedelta(days=80))
+        self._monthly("Quiet Clinic", last=today - timedelta(days=80))
+        self._monthly("Steady Clinic", last=today - timedelta(days=5))
+        History = self.env["zhongzheng.relationship.history"]
+
+        def history():
+            History.invalidate_model()
+            return sorted(
+                (
+                    h.partner_id.id,
+                    h.date,
+                    h.kind,
+                    h.tier_to_id.id,
+                    h.class_to or "",
+                    h.health_to or "",
+                    h.figures or "",
+                    h.user_id.id,
+                )
+                for h in History.search([("company_id", "=", self.company.id)])
+            )
+
+        def from_scratch(engine):
+            key = str(self.company.id)
+            self.env.flush_all()
+            for name in self.env["zhongzheng.value.writer"]._figure_types():
+                cr.execute(
+                    f'UPDATE res_partner SET "{name}" = "{name}" - %s'
+                    f' WHERE "{name}" ? %s',
+                    [key, key],
+                )
+            # an empty table: any pass's rows are a first fill
+            cr.execute(
+                "DELETE FROM zhongzheng_relationship_history;"
+                " DELETE FROM zhongzheng_health_signal;"
+                " ANALYZE zhongzheng_relationship_history"
+            )
+            self.env.invalidate_all()
+            engine._replay(companies=self.company, months=3)
+            return history()
+
+        keys = table_keys(cr, "zhongzheng_relationship_history")
+        one_by_one = from_scratch(self.engine)
+        self.assertIn("at_risk", {row[5] for row in one_by_one if row[2] == "health"})
+        self.assertGreater(len({row[1] for row in one_by_one}), 1, "several months")
+        bulk = self.engine.with_context(history_bulk_rows=1)
+        self.assertEqual(from_scratch(bulk), one_by_one)
+        self.assertEqual(table_keys(cr, "zhongzheng_relationship_history"), keys)
+
 
 class TestHealthAlerts(HealthCase):
     def _rules(self):
