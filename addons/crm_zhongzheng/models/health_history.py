@@ -61,22 +61,17 @@ class RelationshipHistory(models.Model):
         self.invalidate_model()
 
     @api.model
-    def _held(self, company, as_of):
+    def _held(self):
         """The health changes _log_health_changes held in this pass."""
-        held = super()._held(company, as_of)
+        held = super()._held()
         if not self.env.context.get("zz_history_follows"):
             return held
         cr = self.env.cr
         cr.execute("SELECT to_regclass(%s)", [f"pg_temp.{HELD_TABLE}"])
         if not cr.fetchone()[0]:
             return held
-        cr.execute(SQL("SELECT count(*) FROM %s", HELD))
-        insert = SQL(
-            "%s; DROP TABLE %s",
-            self._health_insert_sql(SQL("SELECT * FROM %s", HELD)),
-            HELD,
-        )
-        return [*held, (cr.fetchone()[0], insert)]
+        insert = self._health_insert_sql(SQL("SELECT * FROM %s", HELD))
+        return [*held, SQL("%s; DROP TABLE %s", insert, HELD)]
 
     @api.model
     def _health_changed(self):

@@ -85,7 +85,7 @@ class RelationshipHistory(models.Model):
         ]
         columns = [*CHANGE_COLUMNS, *stamp, *users]
         copy = self.env["zhongzheng.value.writer"]._copy_rows
-        self._fill(company, as_of, len(rows), lambda: copy(self._table, columns, rows))
+        self._fill(len(rows), lambda: copy(self._table, columns, rows))
 
     @api.model
     def _log_query(self, company, as_of, changes):
@@ -112,27 +112,28 @@ class RelationshipHistory(models.Model):
             user=user,
             changes=changes,
         )
-        self._fill(company, as_of, count, lambda: cr.execute(insert))
+        self._fill(count, lambda: cr.execute(insert))
 
     @api.model
-    def _fill(self, company, as_of, count, insert):
+    def _fill(self, count, insert):
         """Insert `count` rows (`insert()` does) and those the other steps of
         the pass held for the history step (_held): in one bulk load when
         together they are a first fill, so that a company's first full pass
         makes the table's indexes and foreign keys again once, not once per
-        step (1 s at 100,000 customers)."""
-        held = self._held(company, as_of)
-        total = count + sum(n for n, _insert in held)
-        if not total:
+        step (1 s at 100,000 customers). A step holds its rows only when
+        they are a first fill by themselves, and nothing writes the table
+        between it and this step: held rows make the whole a first fill."""
+        held = self._held()
+        if not count and not held:
             return
 
         def inserts():
             if count:
                 insert()
-            for _n, held_insert in held:
+            for held_insert in held:
                 self.env.cr.execute(held_insert)
 
-        if self._first_fill(total):
+        if held or self._first_fill(count):
             with bulk_load(self.env.cr, self._table):
                 inserts()
         else:
@@ -140,10 +141,10 @@ class RelationshipHistory(models.Model):
         self.invalidate_model()
 
     @api.model
-    def _held(self, company, as_of):
-        """Hook: [(rows, INSERT)] of the rows an earlier step of this pass
-        held for the history step (its INSERT also drops what held them);
-        none in the core: see health_history.py."""
+    def _held(self):
+        """Hook: the INSERTs of the rows earlier steps of this pass held for
+        the history step (each also drops what held them); none in the
+        core: see health_history.py."""
         return []
 
     @api.model

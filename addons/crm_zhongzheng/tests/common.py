@@ -182,3 +182,15 @@ class ValueCase(ZhongzhengCase):
 
     def _recompute(self, as_of=AS_OF, **kwargs):
         self.engine._recompute(companies=self.company, as_of=as_of, **kwargs)
+
+    def _forget_figures(self):
+        """The partners hold no figure for the company any more (their keys
+        removed from the jsonb columns), as before its first full pass."""
+        cr, key = self.env.cr, str(self.company.id)
+        self.env.flush_all()
+        for name in self.env["zhongzheng.value.writer"]._figure_types():
+            cr.execute(
+                f'UPDATE res_partner SET "{name}" = "{name}" - %s WHERE "{name}" ? %s',
+                [key, key],
+            )
+        self.env.invalidate_all()

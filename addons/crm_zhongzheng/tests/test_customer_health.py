@@ -280,14 +280,7 @@ class TestHealthPaths(HealthCase):
             )
 
         def from_scratch(engine):
-            key = str(self.company.id)
-            self.env.flush_all()
-            for name in self.env["zhongzheng.value.writer"]._figure_types():
-                cr.execute(
-                    f'UPDATE res_partner SET "{name}" = "{name}" - %s'
-                    f' WHERE "{name}" ? %s',
-                    [key, key],
-                )
+            self._forget_figures()
             # an empty table: any pass's rows are a first fill
             cr.execute(
                 "DELETE FROM zhongzheng_relationship_history;"

@@ -39,13 +39,8 @@ class TestIncrementalCutPoints(RelationshipCase):
 
     def _reset(self):
         """No figures, history nor cut points for the company: from scratch."""
-        cr, key = self.env.cr, str(self.company.id)
-        self.env.flush_all()
-        for name in self.env["zhongzheng.value.writer"]._figure_types():
-            cr.execute(
-                f'UPDATE res_partner SET "{name}" = "{name}" - %s WHERE "{name}" ? %s',
-                [key, key],
-            )
+        cr = self.env.cr
+        self._forget_figures()
         for table in ("zhongzheng_relationship_history", "zhongzheng_value_cuts"):
             cr.execute(f"DELETE FROM {table} WHERE company_id = %s", [self.company.id])
         self.env.invalidate_all()
