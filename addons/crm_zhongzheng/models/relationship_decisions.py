@@ -88,12 +88,7 @@ class RelationshipDecisions(models.AbstractModel):
             placed = SQL(
                 """
             curve AS MATERIALIZED (
-                SELECT ARRAY(SELECT -(e->>0)::float8 FROM jsonb_array_elements(
-                                 c.tiers->'curve') WITH ORDINALITY AS a(e, i)
-                              ORDER BY i) AS keys,
-                       ARRAY(SELECT (e->>1)::float8 FROM jsonb_array_elements(
-                                 c.tiers->'curve') WITH ORDINALITY AS a(e, i)
-                              ORDER BY i) AS shares
+                SELECT c.zz_tier_keys AS keys, c.zz_tier_shares AS shares
                   FROM zhongzheng_value_cuts c WHERE c.company_id = %(company)s
             ),
             placed AS (

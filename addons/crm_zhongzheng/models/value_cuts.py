@@ -7,6 +7,7 @@ update (one customer after a confirmed order, a queue batch) scores its
 customers against these cut points instead of re-ranking everyone; the next
 full pass re-ranks all and stores new ones."""
 
+import hashlib
 import json
 
 from odoo import api, fields, models
@@ -14,6 +15,21 @@ from odoo.tools import SQL
 
 # points kept per distribution (a curve of value -> cumulative share)
 CURVE_POINTS = 1000
+# The stored curves as float8 arrays, kept by PostgreSQL from the jsonb
+# (generated columns, not fields: the ORM has no array type). The
+# incremental path looks a customer up in them by width_bucket's binary
+# search; reading them from the jsonb decoded 10,000 numbers per update
+# (numeric to float8 goes through text), 3 ms, more than the lookup.
+CURVE_COLUMNS = {
+    **{
+        f"zz_{key}_{'vc'[part]}": ("ranks", f"$.{key}[{part}][*]")
+        for key in ("current", "potential", "frequency", "first")
+        for part in (0, 1)
+    },
+    # the tiers' points from the top: -basis ascends, as width_bucket wants
+    "zz_tier_keys": ("tiers", "- $.curve[*][0]"),
+    "zz_tier_shares": ("tiers", "$.curve[*][1]"),
+}
 
 
 def curve_sql(column, rows="zz_value_rows"):
@@ -69,6 +85,40 @@ class ValueCuts(models.Model):
     _sql_constraints = [
         ("company_unique", "unique(company_id)", "One set of cut points per company.")
     ]
+
+    def init(self):
+        cr = self.env.cr
+        for column, (source, path) in CURVE_COLUMNS.items():
+            # jsonb text has no spaces inside numbers: '[1, 2.5, "NaN"]'
+            expression = SQL(
+                "string_to_array(translate(jsonb_path_query_array(%s, %s::jsonpath)"
+                "::text, '[]\" ', ''), ',', 'null')::float8[]",
+                SQL.identifier(source),
+                path,  # psycopg2 inlines it: a constant of the expression
+            )
+            # the column's comment tells which expression made it: another
+            # version of the addon makes it again
+            signature = hashlib.sha1(cr.mogrify(expression)).hexdigest()[:16]
+            cr.execute(
+                "SELECT col_description(a.attrelid, a.attnum) FROM pg_attribute a"
+                " WHERE a.attrelid = 'zhongzheng_value_cuts'::regclass"
+                " AND a.attname = %s AND NOT a.attisdropped",
+                [column],
+            )
+            row = cr.fetchone()
+            if row and row[0] == signature:
+                continue
+            cr.execute(
+                SQL(
+                    "ALTER TABLE zhongzheng_value_cuts DROP COLUMN IF EXISTS %(c)s;"
+                    " ALTER TABLE zhongzheng_value_cuts ADD COLUMN %(c)s float8[]"
+                    " GENERATED ALWAYS AS (%(e)s) STORED;"
+                    " COMMENT ON COLUMN zhongzheng_value_cuts.%(c)s IS %(s)s",
+                    c=SQL.identifier(column),
+                    e=expression,
+                    s=signature,
+                )
+            )
 
     @api.model
     def _get(self, company, ranks=True):

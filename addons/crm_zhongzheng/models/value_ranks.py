@@ -199,8 +199,8 @@ class ValueRanks(models.AbstractModel):
                 b_share=company.abc_b_share,
             )
 
-        # read in SQL from the stored cut points, unnested once (not as
-        # thousands of parameters, nor the jsonb read once per point)
+        # read in SQL from the stored cut points (not as thousands of
+        # parameters)
         def score(key, value):
             # 1 + the quintile edges at or below the value
             return SQL(
@@ -221,15 +221,10 @@ class ValueRanks(models.AbstractModel):
             )
 
         def curve(key, part):
-            # one stored curve's values (0) or shares (1) as an array
-            return SQL(
-                "ARRAY(SELECT e::float8 FROM jsonb_array_elements_text(COALESCE("
-                " NULLIF(ranks->%s->%s, 'null'::jsonb), '[]'::jsonb))"
-                " WITH ORDINALITY AS a(e, i) ORDER BY i) AS %s",
-                key,
-                part,
-                SQL(f"{key}_{'vc'[part]}"),
-            )
+            # one stored curve's values (0) or shares (1), an array kept by
+            # PostgreSQL (value_cuts.CURVE_COLUMNS)
+            name = f"{key}_{'vc'[part]}"
+            return SQL("%s AS %s", SQL.identifier(f"zz_{name}"), SQL(name))
 
         return SQL(
             """
