@@ -22,6 +22,20 @@ CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
 # what a user chooses of a fit; the rest is the fit's output
 FIT_INPUTS = frozenset({"company_id", "as_of_date", "holdout_end_date", "model"})
 CLV_FIELDS = ("clv_prob_alive", "clv_expected_purchases", "clv_value")
+# what applying a fit reads of it (_apply, _predict), with its purchase
+# model's parameters (_apply_fields)
+APPLY_FIELDS = (
+    "company_id",
+    "as_of_date",
+    "state",
+    "applied",
+    "model",
+    "value_basis",
+    "spend_shift",
+    "p",
+    "q",
+    "v",
+)
 CLV_PREDICTION_DAYS = 90
 MODEL_CHOICES = [("bgnbd", "BG/NBD"), ("pareto", "Pareto/NBD"), ("mbgnbd", "MBG/NBD")]
 
@@ -266,12 +280,15 @@ class ClvFit(models.Model):
 
     @api.model
     def _last_applied(self, company):
-        return self.search(
+        # fetched with what applying it reads (not the fit's forty fields:
+        # the incremental path runs per confirmed order)
+        return self.search_fetch(
             [
                 ("company_id", "=", company.id),
                 ("state", "=", "done"),
                 ("applied", "=", True),
             ],
+            self._apply_fields(),
             order="as_of_date desc, id desc",
             limit=1,
         )

@@ -8,7 +8,7 @@ import time
 from odoo import fields, models
 
 from . import clv_math_models, clv_math_uncertainty
-from .clv_fit import MODEL_CHOICES
+from .clv_fit import APPLY_FIELDS, MODEL_CHOICES
 
 # the stored parameters of each model, in the order of its fit tuple
 PARAMETERS = {
@@ -100,6 +100,12 @@ class ClvFitModels(models.Model):
             name: float(value)
             for name, value in zip(PARAMETERS[model], fit[:4], strict=True)
         }
+
+    def _apply_fields(self):
+        """The fields applying a fit reads: its own and every purchase
+        model's parameters."""
+        names = {name for names in PARAMETERS.values() for name in names}
+        return [*APPLY_FIELDS, *sorted(names)]
 
     def _purchase_fit(self):
         """The fit tuple of the record's purchase model."""

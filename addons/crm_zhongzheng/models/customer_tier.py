@@ -55,7 +55,9 @@ class CustomerTier(models.Model):
     def _ranked(self):
         """The ranked (not loss-making) tiers in pyramid order with their
         share bands."""
-        tiers = self.search([("is_lead", "=", False)])
+        # the share only (not the tiers' dozen fields: the incremental
+        # path asks per confirmed order)
+        tiers = self.search_fetch([("is_lead", "=", False)], ["share_limit"])
         bands, low = [], 0.0
         for tier in tiers:
             bands.append((tier, low, tier.share_limit))
