@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .clv_fit import ClvInputs
-from .value_sql import execute, partner_filter, prepared
+from .value_sql import execute, flush, partner_filter, prepared
 
 
 class ClvFitInputs(models.Model):
@@ -65,8 +65,7 @@ class ClvFitInputs(models.Model):
         - 1, t_x = first to last day, T = first day to as_of, and the mean
         value of the repeat days, less the customer's cost-to-serve per
         purchase day for the profit basis."""
-        for model in ("sale.order", "sale.order.line", "product.product"):
-            self.env[model].flush_model()
+        flush(self.env, "sale.order", "sale.order.line", "product.product")
         end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
         facts = self.env["zhongzheng.value.facts"]
         only = (

@@ -35,6 +35,7 @@ from .value_sql import (
     bulk_fill,
     bulk_load,
     execute,
+    flush,
     id_list,
     partner_filter,
     prepared,
@@ -98,7 +99,7 @@ class CustomerHealth(models.AbstractModel):
             self.env["zhongzheng.value.engine"]._tune()
         figures = writer._figures(company, PREV_FIGURES)
         cr = self.env.cr
-        self.env["res.partner"].flush_model()
+        flush(self.env, "res.partner")
         prev = self._prev_sql(company, figures, partner_ids)
         weights = company._health_weights()
         few = partner_ids is not None

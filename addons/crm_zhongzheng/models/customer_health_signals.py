@@ -13,6 +13,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo.tools import SQL
 
+from .value_sql import flush
+
 PAID = ("paid", "in_payment", "reversed")
 # service signals: an open complaint or claim weighs two incidents; four
 # incidents take the whole service weight
@@ -57,7 +59,7 @@ def kept_gap(health, company):
 
 def rhythm_sql(health, company, as_of, few=False):
     """The rows of zz_health_rhythm (see rhythm_table)."""
-    health.env["sale.order"].flush_model()
+    flush(health.env, "sale.order")
     months = company.health_trend_months
     recent_start = as_of - relativedelta(months=months)
     few_orders = SQL(
@@ -131,13 +133,13 @@ def signals_sql(health, company, as_of, weights, gap, live=True, few=False):
     gaps (a customer with one order has the company's); points from
     health_rhythm_start gaps since the last order, all at
     health_rhythm_full."""
-    for model in (
+    flush(
+        health.env,
         "account.move",
         "account.move.line",
         "account.partial.reconcile",
         "zhongzheng.rfm.segment",
-    ):
-        health.env[model].flush_model()
+    )
     service = health._health_service_queries(
         company, as_of, SQL("SELECT id FROM zz_health_population")
     ) or [SQL("SELECT NULL::integer, NULL::varchar, 0::float8 LIMIT 0")]

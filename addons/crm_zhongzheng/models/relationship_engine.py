@@ -8,7 +8,7 @@ customers alike; the changes are returned for the relationship history."""
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .value_sql import execute, partner_filter, prepared, window
+from .value_sql import execute, flush, partner_filter, prepared, window
 
 # the figures this step writes
 RELATIONSHIP_FIELDS = (
@@ -43,8 +43,7 @@ class RelationshipEngine(models.AbstractModel):
         writer = self.env["zhongzheng.value.writer"]
         start, end = window(company, as_of)
         basis = SQL.identifier(BASIS_COLUMNS[company.tier_basis or "margin"])
-        for model in ("sale.order", "crm.lead", "res.partner"):
-            self.env[model].flush_model()
+        flush(self.env, "sale.order", "crm.lead", "res.partner")
         orders = self.env["zhongzheng.value.facts"]._orders_sql(
             company,
             as_of,

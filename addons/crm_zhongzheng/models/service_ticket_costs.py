@@ -5,6 +5,8 @@ supplier. The value core defines the hooks; the service side fills them."""
 from odoo import api, models
 from odoo.tools import SQL
 
+from .value_sql import flush
+
 
 class ValueFacts(models.AbstractModel):
     _inherit = "zhongzheng.value.facts"
@@ -13,7 +15,7 @@ class ValueFacts(models.AbstractModel):
     def _cost_to_serve_queries(self, company, start, end, partners):
         """The handling cost of the customer's service tickets closed in the
         window and the compensation approved on its claims."""
-        self.env["zhongzheng.service.ticket"].flush_model()
+        flush(self.env, "zhongzheng.service.ticket")
         return [
             *super()._cost_to_serve_queries(company, start, end, partners),
             SQL(
@@ -46,7 +48,7 @@ class SupplierEngine(models.AbstractModel):
     def _quality_incident_queries(self, company, start, end, partners):
         """Service tickets opened in the window, not cancelled, whose
         responsible party is the supplier."""
-        self.env["zhongzheng.service.ticket"].flush_model()
+        flush(self.env, "zhongzheng.service.ticket")
         return [
             *super()._quality_incident_queries(company, start, end, partners),
             SQL(

@@ -7,6 +7,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .value_sql import flush
+
 # ratings of 1 or 2 out of 5 are a warning
 LOW_RATING = 2
 SERVICE_DAYS = 90
@@ -21,12 +23,12 @@ class CustomerHealth(models.AbstractModel):
         breached their SLA; complaints and claims open on it (created
         before, not closed by then, not cancelled); ticket ratings of 1-2
         given in the 90 days before; delivery exceptions in those days."""
-        for model in (
+        flush(
+            self.env,
             "zhongzheng.service.ticket",
             "zhongzheng.tracking.event",
             "rating.rating",
-        ):
-            self.env[model].flush_model()
+        )
         end = fields.Datetime.to_datetime(as_of) + timedelta(days=1)
         params = {
             "company": company.id,

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .value_sql import execute, id_list, partner_filter, prepared, window
+from .value_sql import execute, flush, id_list, partner_filter, prepared, window
 
 # the figures this step writes
 SUPPLIER_FIELDS = (
@@ -57,8 +57,7 @@ class SupplierEngine(models.AbstractModel):
         quality incidents of each supplier, and a 0-100 rating from them."""
         as_of = as_of or fields.Date.context_today(self)
         start, end = window(company, as_of)
-        for model in ("stock.picking", "purchase.order", "purchase.order.line"):
-            self.env[model].flush_model()
+        flush(self.env, "stock.picking", "purchase.order", "purchase.order.line")
         execute(
             self.env.cr,
             SQL(

@@ -5,7 +5,7 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .value_sql import array, window
+from .value_sql import array, flush, window
 
 _logger = logging.getLogger(__name__)
 
@@ -148,7 +148,8 @@ class ValueFacts(models.AbstractModel):
         as_of = as_of or fields.Date.context_today(self)
         writer = self.env["zhongzheng.value.writer"]
         start, end = window(company, as_of)
-        for model in (
+        flush(
+            self.env,
             "sale.order",
             "sale.order.line",
             "purchase.order",
@@ -158,8 +159,7 @@ class ValueFacts(models.AbstractModel):
             "stock.picking",
             "res.partner",
             "product.product",
-        ):
-            self.env[model].flush_model()
+        )
         params = {
             "company": company.id,
             "start": start,
@@ -202,7 +202,9 @@ class ValueFacts(models.AbstractModel):
             population = sizes[0]
         else:
             written = writer._write_query(company, query, FACT_FIELDS)
-        _logger.info(
+        _logger.log(
+            # a few partners' update runs per confirmed order: not a line each
+            logging.DEBUG if partner_ids is not None else logging.INFO,
             "customer value facts: company %s, %s partners, %s changed",
             company.id,
             population,

@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .value_cuts import curve_sql
-from .value_sql import partner_filter
+from .value_sql import flush, partner_filter
 
 _logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class ValueRanks(models.AbstractModel):
         as_of = as_of or fields.Date.context_today(self)
         writer = self.env["zhongzheng.value.writer"]
         figures = writer._figures(company)
-        self.env["zhongzheng.rfm.segment"].flush_model()
+        flush(self.env, "zhongzheng.rfm.segment")
         weights = company._value_weights()
         total_weight = sum(weights.values()) or 1.0
         share = {k: 100.0 * w / total_weight for k, w in weights.items()}
@@ -147,7 +147,8 @@ class ValueRanks(models.AbstractModel):
         )
         then = None if cuts else (lambda: self._store_cuts(company, as_of))
         written = writer._write_query(company, query, RANK_FIELDS, then=then)
-        _logger.info(
+        _logger.log(
+            logging.DEBUG if cuts else logging.INFO,  # a few partners: per order
             "customer value ranks: company %s, %s changed (%s)",
             company.id,
             written,

@@ -48,6 +48,18 @@ def today(record):
     return fields.Date.context_today(record.with_context(tz=(row and row[0]) or "UTC"))
 
 
+def flush(env, *model_names):
+    """flush_model() of these models before raw SQL reads their tables;
+    nothing when the transaction has nothing to recompute or write, the
+    case of every step after the first: flush_model walks each field of a
+    model even then (res.partner's, account.move's hundreds), some 2.5 ms
+    of an incremental update's 14 ms of Python over the steps' flushes."""
+    if not env.transaction.tocompute and not env.cache.get_dirty_fields():
+        return
+    for name in model_names:
+        env[name].flush_model()
+
+
 def bulk_fill(cr, table, count, threshold=BULK_ROWS):
     """Whether inserting `count` rows into `table` is a bulk fill, to run
     inside bulk_load: many rows (`threshold`), at least

@@ -438,11 +438,15 @@ class ValueWriter(models.AbstractModel):
         cr = self.env.cr
         execute(cr, self._flush_sql(company.id), prepared(self.env))
         count = cr.rowcount
-        if not self._stage_few(company):  # a few partners' stage is kept
+        few = self._stage_few(company)
+        if not few:  # a few partners' stage is kept
             cr.execute("DROP TABLE zz_value_stage")
         self.env["res.partner"].invalidate_model(list(self._stage_bits()))
-        _logger.info(
-            "customer value: company %s, %s partners updated", company.id, count
+        _logger.log(
+            logging.DEBUG if few else logging.INFO,  # a few partners: per order
+            "customer value: company %s, %s partners updated",
+            company.id,
+            count,
         )
         return count
 
