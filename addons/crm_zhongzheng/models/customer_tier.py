@@ -55,9 +55,21 @@ class CustomerTier(models.Model):
     def _ranked(self):
         """The ranked (not loss-making) tiers in pyramid order with their
         share bands."""
-        # the share only (not the tiers' dozen fields: the incremental
-        # path asks per confirmed order)
-        tiers = self.search_fetch([("is_lead", "=", False)], ["share_limit"])
+        return self._bands(
+            self.search_fetch([("is_lead", "=", False)], ["share_limit"])
+        )
+
+    @api.model
+    def _pyramid(self):
+        """(_loss_making(), _ranked()) from one read of the tiers' kind and
+        share only (not their dozen fields): the relationship engine asks
+        for both per confirmed order."""
+        tiers = self.search_fetch([], ["is_lead", "share_limit"])
+        return tiers.filtered("is_lead")[:1], self._bands(
+            tiers.filtered(lambda tier: not tier.is_lead)
+        )
+
+    def _bands(self, tiers):
         bands, low = [], 0.0
         for tier in tiers:
             bands.append((tier, low, tier.share_limit))

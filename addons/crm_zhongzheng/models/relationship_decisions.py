@@ -51,8 +51,7 @@ class RelationshipDecisions(models.AbstractModel):
         during its minimum stay and within the hysteresis band around its
         boundaries; an override decides over both."""
         Tier = self.env["zhongzheng.customer.tier"]
-        loss_making = Tier._loss_making()
-        bands = Tier._ranked()
+        loss_making, bands = Tier._pyramid()
         last = bands[-1][0].id if bands else None
         min_first = as_of - timedelta(days=company.tier_min_history_days)
 
