@@ -179,6 +179,7 @@ class ValueQueue(models.Model):
         rerank = set()
         for company_id, partner_ids in by_company.items():
             company = self.env["res.company"].browse(company_id)
+            engine._fetch_settings(company)  # before any of them is read
             # scored against the last full ranking's cut points, read once
             # and under the lock the update holds (no full pass in between);
             # a company without (or everyone queued) is re-ranked once drained
