@@ -114,6 +114,10 @@ class SupplierEngine(models.AbstractModel):
             )
         )
         population = set(found) | {r[0] for r in self.env.cr.fetchall()}
+        if not population:
+            # no supplier among them: the customer of a confirmed order,
+            # most often (no incident query, planned anew in each cron run)
+            return 0
         incidents = self._quality_incidents(company, start, end, population)
         rows = []
         for pid in sorted(population):
