@@ -22,20 +22,6 @@ CRM_MANAGER = "crm_zhongzheng.group_crm_manager"
 # what a user chooses of a fit; the rest is the fit's output
 FIT_INPUTS = frozenset({"company_id", "as_of_date", "holdout_end_date", "model"})
 CLV_FIELDS = ("clv_prob_alive", "clv_expected_purchases", "clv_value")
-# what applying a fit reads of it (_apply, _predict), with its purchase
-# model's parameters (_apply_fields)
-APPLY_FIELDS = (
-    "company_id",
-    "as_of_date",
-    "state",
-    "applied",
-    "model",
-    "value_basis",
-    "spend_shift",
-    "p",
-    "q",
-    "v",
-)
 CLV_PREDICTION_DAYS = 90
 MODEL_CHOICES = [("bgnbd", "BG/NBD"), ("pareto", "Pareto/NBD"), ("mbgnbd", "MBG/NBD")]
 

@@ -8,7 +8,7 @@ import time
 from odoo import fields, models
 
 from . import clv_math_models, clv_math_uncertainty
-from .clv_fit import APPLY_FIELDS, MODEL_CHOICES
+from .clv_fit import MODEL_CHOICES
 
 # the stored parameters of each model, in the order of its fit tuple
 PARAMETERS = {
@@ -102,10 +102,22 @@ class ClvFitModels(models.Model):
         }
 
     def _apply_fields(self):
-        """The fields applying a fit reads: its own and every purchase
-        model's parameters."""
+        """The fields applying a fit reads (_apply, _predict): its own and
+        every purchase model's parameters."""
         names = {name for names in PARAMETERS.values() for name in names}
-        return [*APPLY_FIELDS, *sorted(names)]
+        return [
+            "company_id",
+            "as_of_date",
+            "state",
+            "applied",
+            "model",
+            "value_basis",
+            "spend_shift",
+            "p",
+            "q",
+            "v",
+            *sorted(names),
+        ]
 
     def _purchase_fit(self):
         """The fit tuple of the record's purchase model."""

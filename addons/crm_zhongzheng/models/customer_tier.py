@@ -47,23 +47,17 @@ class CustomerTier(models.Model):
                 )
 
     @api.model
-    def _loss_making(self):
-        """The tier of customers who cost more to serve than they bring."""
-        return self.search([("is_lead", "=", True)], limit=1)
-
-    @api.model
     def _ranked(self):
         """The ranked (not loss-making) tiers in pyramid order with their
         share bands."""
-        return self._bands(
-            self.search_fetch([("is_lead", "=", False)], ["share_limit"])
-        )
+        return self._pyramid()[1]
 
     @api.model
     def _pyramid(self):
-        """(_loss_making(), _ranked()) from one read of the tiers' kind and
-        share only (not their dozen fields): the relationship engine asks
-        for both per confirmed order."""
+        """(the loss-making tier of customers who cost more to serve than
+        they bring, _ranked()) from one read of the tiers' kind and share
+        only (not their dozen fields): the relationship engine asks for both
+        per confirmed order."""
         tiers = self.search_fetch([], ["is_lead", "share_limit"])
         return tiers.filtered("is_lead")[:1], self._bands(
             tiers.filtered(lambda tier: not tier.is_lead)
