@@ -101,9 +101,9 @@ def main(argv=None):
             "(c) health step, 1 customer", health._compute_health, company, as_of, one
         )
         cr.execute(
-            "SELECT (health_status->>%s), count(*) FROM res_partner"
-            " WHERE health_status ? %s GROUP BY 1 ORDER BY 1",
-            [str(company.id), str(company.id)],
+            "SELECT health_status, count(*) FROM zhongzheng_partner_figures"
+            " WHERE company_id = %s AND zz_keys & %s <> 0 GROUP BY 1 ORDER BY 1",
+            [company.id, env["zhongzheng.value.writer"]._stage_bits()["health_status"]],
         )
         statuses = dict(cr.fetchall())
         backtest = env["zhongzheng.health.backtest"].create(

@@ -252,8 +252,9 @@ SELECT count(*) FROM (
      WHERE so.state = 'sale' AND so.company_id = %(company)s
        AND c.commercial_partner_id = ANY(%(partners)s)
      GROUP BY 1) actual
-  JOIN res_partner p ON p.id = actual.cp
- WHERE COALESCE((p.sale_count_total ->> %(key)s)::int, 0) <> actual.n
+  LEFT JOIN zhongzheng_partner_figures f
+         ON f.partner_id = actual.cp AND f.company_id = %(company)s
+ WHERE COALESCE(f.sale_count_total, 0) <> actual.n
 """
 
 
@@ -261,7 +262,7 @@ def wait_current(db, partners, company, limit=180.0):
     """Seconds until the queue is empty and every touched customer's
     figures count its confirmed orders (None after `limit`)."""
     started = time.perf_counter()
-    params = {"company": company, "partners": partners, "key": str(company)}
+    params = {"company": company, "partners": partners}
     while time.perf_counter() - started < limit:
         queued = harness.query(db, "SELECT count(*) FROM zhongzheng_value_queue")[0][0]
         stale = harness.query(db, STALE, params)[0][0]

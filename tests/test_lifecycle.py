@@ -100,6 +100,10 @@ def test_uninstall(db_copy):
         )[0][0]
         == 0
     )
+    # nor the table of the customer value figures, which no model owns
+    assert query(
+        db_copy, "SELECT to_regclass('zhongzheng_partner_figures') IS NULL"
+    ) == [(True,)]
     # the demo's portal login (known password) does not outlive the addon
     assert query(db_copy, "SELECT active FROM res_users WHERE login = 'ruijin'") == [
         (False,)

@@ -4,7 +4,7 @@
     "name": "Zhongzheng Customer Relations",
     "summary": "Customer pyramid, relationship classes, customer value and "
     "logistics service tickets from sales, purchase, invoice and delivery data",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/CRM",
     "author": "Zhongzheng",
     "website": "https://github.com/zhongzheng/crm_zhongzheng",

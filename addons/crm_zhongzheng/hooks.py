@@ -1,6 +1,10 @@
 # Copyright 2026 Zhongzheng
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+from odoo.tools import SQL
+
+from .models.value_writer import FIGURES_TABLE
+
 MODULE = "crm_zhongzheng"
 
 
@@ -14,6 +18,8 @@ def uninstall_hook(env):
       invoices, payments and done stock moves, which can never be deleted.
       Instead of failing to delete them (and keeping their external ids),
       they become ordinary records.
+    - The customer value figures' table is no model's (value_writer.py):
+      Odoo would leave it behind.
     """
     env["zhongzheng.service.ticket"].sudo().with_context(active_test=False).search(
         []
@@ -25,3 +31,4 @@ def uninstall_hook(env):
     env["ir.model.data"].search(
         [("module", "=", MODULE), ("name", "=like", "%\\_demo")]
     ).unlink()
+    env.cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(FIGURES_TABLE)))

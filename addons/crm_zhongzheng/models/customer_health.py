@@ -40,6 +40,7 @@ from .value_sql import (
     partner_filter,
     prepared,
 )
+from .value_writer import FIGURES_TABLE
 
 _logger = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class CustomerHealth(models.AbstractModel):
     def _prev_sql(self, company, figures, partner_ids):
         """The customers of the pass (those with an order), their payment
         facts and what the alive and segment signals compare against: the
-        value before its last change (res_partner still holds the last
+        value before its last change (the figures' table still holds the last
         pass's while the stage holds this one's). zz_health_prev."""
         return SQL(
             """
@@ -144,15 +145,16 @@ class CustomerHealth(models.AbstractModel):
                    f.days_to_pay_recent AS days_recent,
                    f.days_to_pay_before AS days_before
               FROM %(figures)s f
-              JOIN res_partner rp ON rp.id = f.partner_id
-              CROSS JOIN LATERAL (
-                SELECT (rp.clv_prob_alive->>%(key)s)::float8 AS alive,
-                       (rp.rfm_segment_id->>%(key)s)::integer AS segment
-              ) db
+              LEFT JOIN LATERAL (
+                SELECT d.clv_prob_alive AS alive, d.rfm_segment_id AS segment
+                  FROM %(stored)s d
+                 WHERE d.partner_id = f.partner_id AND d.company_id = %(company)s
+              ) db ON TRUE
              WHERE COALESCE(f.sale_count_total, 0) > 0 AND %(mine)s
             """,
             figures=figures,
-            key=str(company.id),
+            stored=SQL.identifier(FIGURES_TABLE),
+            company=company.id,
             quarter=91.25 / (company.value_window_days or 365),
             mine=partner_filter(("f", "partner_id"), partner_ids),
         )

@@ -104,13 +104,14 @@ class SupplierEngine(models.AbstractModel):
             prepared(self.env),
         )
         found = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        key = str(company.id)
         # suppliers rated before keep a row, so their figures can drop to none
+        writer = self.env["zhongzheng.value.writer"]
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM res_partner WHERE supplier_rating ? %s AND %s",
-                key,
-                partner_filter(("res_partner", "id"), partner_ids),
+                "SELECT f.partner_id FROM %s f WHERE %s AND %s",
+                writer._figures(company),
+                writer._holds("f", ["supplier_rating"]),
+                partner_filter(("f", "partner_id"), partner_ids),
             )
         )
         population = set(found) | {r[0] for r in self.env.cr.fetchall()}

@@ -87,6 +87,7 @@ class ValueQueue(models.Model):
         queue re-ranks them all once drained."""
         self.env["zhongzheng.value.cuts"]._mark_pending(companies)
         count = 0
+        writer = self.env["zhongzheng.value.writer"]
         for company in companies:
             self.env["sale.order"].flush_model(["partner_id", "state", "company_id"])
             self.env.cr.execute(
@@ -96,7 +97,8 @@ class ValueQueue(models.Model):
                 SELECT DISTINCT p.commercial_partner_id, %(company)s, %(queued_at)s
                   FROM res_partner p
                  WHERE p.commercial_partner_id IS NOT NULL AND (
-                       p.sale_count_total ? %(key)s
+                       p.id IN (SELECT f.partner_id FROM %(figures)s f
+                                 WHERE %(sold)s)
                        OR EXISTS (SELECT 1 FROM sale_order so
                                    WHERE so.partner_id = p.id
                                      AND so.company_id = %(company)s)
@@ -105,7 +107,8 @@ class ValueQueue(models.Model):
                                      AND po.company_id = %(company)s))
                 """,
                     company=company.id,
-                    key=str(company.id),
+                    figures=writer._figures(company, ["sale_count_total"]),
+                    sold=writer._holds("f", ["sale_count_total"]),
                     queued_at=QUEUED_AT,
                 )
             )

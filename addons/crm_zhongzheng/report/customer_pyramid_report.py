@@ -44,7 +44,6 @@ class CustomerPyramidReport(models.AbstractModel):
         Partner.check_field_access_rights("read", ["clv_value"])
         Value.check_field_access_rights("read", ["partner_id", "revenue", "margin"])
         History.flush_model()
-        Partner.flush_model(["clv_value"])
         rows = Value._search(
             [("company_id", "=", company.id), ("date", ">=", start), ("date", "<", end)]
         ).select(*(SQL.identifier(Value._table, name) for name in SALES))
@@ -69,9 +68,8 @@ class CustomerPyramidReport(models.AbstractModel):
                 SELECT 'tier', m.tier_id, m.tier_id, m.customers, m.clv,
                        COALESCE(s.revenue, 0), COALESCE(s.margin, 0)
                   FROM (SELECT t.tier_id, count(*) AS customers,
-                               AVG(COALESCE((p.clv_value->>%(key)s)::float8, 0))
-                                   AS clv
-                          FROM tiers t JOIN res_partner p ON p.id = t.partner_id
+                               AVG(COALESCE(f.clv_value, 0)) AS clv
+                          FROM tiers t %(figures)s
                          GROUP BY t.tier_id) m
                   LEFT JOIN (SELECT t.tier_id, SUM(s.revenue) AS revenue,
                                     SUM(s.margin) AS margin
@@ -90,7 +88,9 @@ class CustomerPyramidReport(models.AbstractModel):
                 rows=rows,
                 company=company.id,
                 end=end,
-                key=str(company.id),
+                figures=self.env["zhongzheng.value.writer"]._figures_join(
+                    "f", ("t", "partner_id"), company.id
+                ),
                 top=TOP_CUSTOMERS,
             )
         )

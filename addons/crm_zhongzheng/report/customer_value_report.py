@@ -41,15 +41,10 @@ def domain_scope(domain):
     return scope or None
 
 
-def partner_figure(column, sql_type, company=("m", "company_id"), alias="p"):
-    """A company-dependent partner figure (jsonb keyed by company id) read
-    for the row's company."""
-    return SQL(
-        "(%s->>%s::text)::%s",
-        SQL.identifier(alias, column),
-        SQL.identifier(*company),
-        SQL(sql_type),
-    )
+def partner_figures(env, company=("m", "company_id"), partner=("p", "id")):
+    """`LEFT JOIN` of the customer value figures (as `pf`) of the row's
+    partner for the row's company."""
+    return env["zhongzheng.value.writer"]._figures_join("pf", partner, company)
 
 
 def value_events(env, company_id=None, start=None, end=None, partner_ids=None):
@@ -294,31 +289,23 @@ class CustomerValueReport(models.Model):
             SELECT ROW_NUMBER() OVER (ORDER BY m.company_id, m.partner_id, m.date)
                        AS id,
                    m.date, m.company_id, m.partner_id, p.user_id,
-                   %(tier)s AS tier_id,
-                   %(klass)s AS relationship_class,
-                   %(segment)s AS rfm_segment_id,
-                   %(abc)s AS abc_class,
+                   pf.tier_id,
+                   pf.relationship_class,
+                   pf.rfm_segment_id,
+                   pf.abc_class,
                    m.order_count, m.revenue, m.margin, m.ticket_count,
                    m.claim_count, m.claims_paid,
-                   CASE WHEN m.recent = 1 THEN COALESCE(%(clv)s, 0) END
+                   CASE WHEN m.recent = 1 THEN COALESCE(pf.clv_value, 0) END
                        AS clv_value,
-                   CASE WHEN m.recent = 1 THEN COALESCE(%(score)s, 0) END
+                   CASE WHEN m.recent = 1 THEN COALESCE(pf.value_score, 0) END
                        AS value_score
               FROM monthly m
               JOIN res_partner p ON p.id = m.partner_id
+              %(figures)s
             """,
             # a report reading one company, period or customers sets
             # zz_value_scope (value_events' keyword arguments): only those
             # rows are computed, the "latest month" then being the scope's
             events=value_events(self.env, **self.env.context.get("zz_value_scope", {})),
-            tier=partner_figure("tier_id", "integer"),
-            klass=partner_figure(
-                "relationship_class", "varchar", company=("m", "company_id")
-            ),
-            segment=partner_figure(
-                "rfm_segment_id", "integer", company=("m", "company_id")
-            ),
-            abc=partner_figure("abc_class", "varchar"),
-            clv=partner_figure("clv_value", "float8"),
-            score=partner_figure("value_score", "float8"),
+            figures=partner_figures(self.env),
         )

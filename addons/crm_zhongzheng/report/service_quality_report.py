@@ -2,7 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from .analysis_fields import amount, average, rating_average
-from .customer_value_report import partner_figure
+from .customer_value_report import partner_figures
 
 
 class ServiceQualityReport(models.Model):
@@ -117,7 +117,7 @@ class ServiceQualityReport(models.Model):
             SELECT t.id, t.id AS ticket_id, t.create_date AS date, t.date_closed,
                    t.company_id, t.team_id, t.type_id, t.stage_id, t.user_id,
                    t.commercial_partner_id AS partner_id,
-                   %(tier)s AS tier_id,
+                   pf.tier_id,
                    t.channel, t.sla_status,
                    CASE WHEN t.rating_last_value >= 1
                         THEN ROUND(t.rating_last_value)::int::varchar END
@@ -150,6 +150,7 @@ class ServiceQualityReport(models.Model):
                    COALESCE(t.handling_cost, 0) AS handling_cost
               FROM zhongzheng_service_ticket t
               LEFT JOIN res_partner p ON p.id = t.commercial_partner_id
+              %(figures)s
               -- who gave the latest rating: the customer or staff for them
               LEFT JOIN LATERAL (
                     SELECT r.is_staff_recorded
@@ -160,5 +161,5 @@ class ServiceQualityReport(models.Model):
                      LIMIT 1
               ) lr ON TRUE
             """,
-            tier=partner_figure("tier_id", "integer", company=("t", "company_id")),
+            figures=partner_figures(self.env, ("t", "company_id")),
         )

@@ -3,6 +3,8 @@ from datetime import date, datetime, timedelta
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
+from ..models.value_writer import FIGURES_TABLE
+
 AS_OF = date(2026, 6, 30)
 
 
@@ -184,13 +186,10 @@ class ValueCase(ZhongzhengCase):
         self.engine._recompute(companies=self.company, as_of=as_of, **kwargs)
 
     def _forget_figures(self):
-        """The partners hold no figure for the company any more (their keys
-        removed from the jsonb columns), as before its first full pass."""
-        cr, key = self.env.cr, str(self.company.id)
+        """The partners hold no figure for the company any more (their rows
+        deleted from the figures' table), as before its first full pass."""
         self.env.flush_all()
-        for name in self.env["zhongzheng.value.writer"]._figure_types():
-            cr.execute(
-                f'UPDATE res_partner SET "{name}" = "{name}" - %s WHERE "{name}" ? %s',
-                [key, key],
-            )
+        self.env.cr.execute(
+            f"DELETE FROM {FIGURES_TABLE} WHERE company_id = %s", [self.company.id]
+        )
         self.env.invalidate_all()

@@ -1,14 +1,17 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 import psycopg2
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
+from ..models import value_writer
 from ..models.relationship_engine import RELATIONSHIP_FIELDS
 from ..models.value_facts import FACT_FIELDS
 from ..models.value_ranks import RANK_FIELDS
+from ..models.value_writer import FIGURES_TABLE
 from .common import AS_OF, table_keys
 from .test_relationship import RelationshipCase
 
@@ -175,6 +178,37 @@ class TestIncrementalCutPoints(RelationshipCase):
             {name: alone[name] for name in FACT_FIELDS},
             {name: after[name] for name in FACT_FIELDS},
         )
+
+    def test_first_figures_written_in_bulk_equal_row_by_row(self):
+        """A company's first full pass writes its figures' rows with their
+        foreign keys checked once at the end: the same figures and keys as
+        row by row; the next pass writes row by row again."""
+        cr = self.env.cr
+        writer = self.env["zhongzheng.value.writer"]
+
+        def figures():
+            cr.execute(
+                SQL("%s ORDER BY partner_id", writer._figures_query(self.company))
+            )
+            return cr.fetchall()
+
+        constraints = table_keys(cr, FIGURES_TABLE)
+        self.assertIn("res_partner(id) ON DELETE CASCADE", str(constraints))
+        self._recompute()
+        one_by_one = figures()
+        self.assertGreaterEqual(len(one_by_one), 5)
+        self._reset()
+        bulk = self.engine.with_context(figures_bulk_rows=1)
+        with patch.object(
+            value_writer, "bulk_load", wraps=value_writer.bulk_load
+        ) as loads:
+            bulk._recompute(companies=self.company, as_of=AS_OF)
+            self.assertEqual([c.args[1] for c in loads.call_args_list], [FIGURES_TABLE])
+            self.assertEqual(figures(), one_by_one)
+            self.assertEqual(table_keys(cr, FIGURES_TABLE), constraints)
+            bulk._recompute(companies=self.company, as_of=AS_OF)
+            self.assertEqual(len(loads.call_args_list), 1, "the company has rows")
+        self.assertEqual(figures(), one_by_one)
 
     def test_first_history_checked_at_the_end_gives_the_same_rows(self):
         """A first full pass's many history rows go in with their foreign
