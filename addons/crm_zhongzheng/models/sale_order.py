@@ -61,8 +61,8 @@ class SaleOrder(models.Model):
             self.company_id
         )
         reasons = []
-        # the tier alone, not every figure with it: this runs in each
-        # confirmation
+        # the tier (one query of the partner's figures' row) and of the tier
+        # its flag alone: this runs in each confirmation
         if partner.with_context(prefetch_fields=False).tier_id.is_lead:
             reasons.append(
                 (

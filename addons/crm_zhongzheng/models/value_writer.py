@@ -95,8 +95,9 @@ class ValueWriter(models.AbstractModel):
         )
 
     def _stage_bits(self):
-        """{field: bit} of the stage's key mask: which company-dependent
-        keys a partner holds (a key may hold null, unlike a missing one)."""
+        """{field: bit} of the key mask of the stage and of the figures'
+        rows: which figures a partner holds (written, maybe as null, unlike
+        one never written)."""
         return {name: 1 << i for i, (name, _type) in enumerate(self._figure_items())}
 
     def _stage_company(self):
