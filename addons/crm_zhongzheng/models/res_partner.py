@@ -300,21 +300,56 @@ class ResPartner(models.Model):
         would find them in a column (a partner without a row: null)."""
         field = self._fields[fname]
         texts = value if isinstance(value, (list, tuple)) else [value]
-        if field.type == "many2one" and any(isinstance(v, str) for v in texts):
-            # a tier or segment by its name, as Odoo searches a many2one
+        if (
+            field.type == "many2one"
+            and texts
+            and all(isinstance(v, str) for v in texts)
+        ):
+            # a tier or segment by its name, as Odoo searches a many2one:
+            # a negative condition also finds the partners without one
             negative = operator in expression.NEGATIVE_TERM_OPERATORS
             if negative:
                 operator = {"not ilike": "ilike", "not like": "like"}.get(
                     operator, "in" if operator == "not in" else "="
                 )
-            comodel = self.env[field.comodel_name]
-            value = comodel._search([("display_name", operator, value)])
-            operator = "not in" if negative else "in"
+            comodel = self.env[field.comodel_name].with_context(active_test=False)
+            named = comodel._search([("display_name", operator, value)])
+            if negative:
+                return [
+                    "|",
+                    *self._search_figure(fname, "not in", named),
+                    *self._search_figure(fname, "=", False),
+                ]
+            operator, value = "in", named
         query = Query(self.env, self._table, self._table_sql)
         query.add_where(
             self._condition_to_sql(self._table, fname, operator, value, query)
         )
         return [("id", "in", query)]
+
+    @api.model
+    def read_group(
+        self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True
+    ):
+        # a figure named without its aggregate (the spreadsheet's pivots
+        # send them so) is summed as Odoo sums a stored field named so
+        fields = [
+            f"{spec}:{self._fields[spec].aggregator}"
+            if getattr(self._fields.get(spec), "value_figure", False)
+            and self._fields[spec].aggregator
+            and spec not in (groupby if isinstance(groupby, list) else [groupby])
+            else spec
+            for spec in fields
+        ]
+        return super().read_group(
+            domain,
+            fields,
+            groupby,
+            offset=offset,
+            limit=limit,
+            orderby=orderby,
+            lazy=lazy,
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

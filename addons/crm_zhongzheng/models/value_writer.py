@@ -129,15 +129,51 @@ class ValueWriter(models.AbstractModel):
         )
         present = {row[0] for row in cr.fetchall()}
         missing = [item for item in self._figure_items() if item[0] not in present]
+        fields_ = self.env["res.partner"]._fields
+
+        def column(name, sql_type):
+            field = fields_[name]
+            if field.type != "many2one":
+                return SQL("ADD COLUMN %s %s", SQL.identifier(name), SQL(sql_type))
+            # a deleted tier or segment empties the figure, as Odoo empties a
+            # company-dependent many2one of a deleted record
+            return SQL(
+                "ADD COLUMN %s integer REFERENCES %s(id) ON DELETE SET NULL",
+                SQL.identifier(name),
+                SQL.identifier(self.env[field.comodel_name]._table),
+            )
+
         if missing:
             cr.execute(
                 SQL(
                     "ALTER TABLE %s %s",
                     table,
-                    SQL(", ").join(
-                        SQL("ADD COLUMN %s %s", SQL.identifier(name), SQL(sql_type))
-                        for name, sql_type in missing
-                    ),
+                    SQL(", ").join(column(*item) for item in missing),
+                )
+            )
+        # a many2one figure's column made without its key (an earlier build)
+        cr.execute(
+            "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a"
+            " ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+            " WHERE c.conrelid = %s::regclass AND c.contype = 'f'",
+            [FIGURES_TABLE],
+        )
+        keyed = {row[0] for row in cr.fetchall()}
+        for name, _sql_type in self._figure_items():
+            field = fields_[name]
+            if field.type != "many2one" or name in keyed:
+                continue
+            target = SQL.identifier(self.env[field.comodel_name]._table)
+            cr.execute(
+                SQL(
+                    "UPDATE %(table)s f SET %(col)s = NULL WHERE %(col)s IS NOT NULL"
+                    " AND NOT EXISTS (SELECT 1 FROM %(target)s t"
+                    "  WHERE t.id = f.%(col)s);"
+                    " ALTER TABLE %(table)s ADD FOREIGN KEY (%(col)s)"
+                    " REFERENCES %(target)s(id) ON DELETE SET NULL",
+                    table=table,
+                    col=SQL.identifier(name),
+                    target=target,
                 )
             )
 

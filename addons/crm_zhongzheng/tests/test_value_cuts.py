@@ -179,6 +179,35 @@ class TestIncrementalCutPoints(RelationshipCase):
             {name: after[name] for name in FACT_FIELDS},
         )
 
+    def test_figures_searched_summed_and_emptied_as_stored_fields_are(self):
+        """The figures in their own table behave as stored fields: a pivot's
+        measure named without its aggregate is summed, a negative search by
+        a tier's name finds the customers without a tier too, and deleting
+        a tier empties it on its customers (their orders still confirm)."""
+        newcomer = self._customer("No order yet")  # no figures' row at all
+        self._recompute()
+        Partner = self.env["res.partner"].with_company(self.company)
+        ours = Partner.browse([c.id for c in self.customers] + [newcomer.id])
+        tiered = ours.filtered("tier_id")
+        self.assertEqual(ours - tiered, newcomer.with_company(self.company))
+        groups = Partner.read_group(
+            [("id", "in", ours.ids)], ["revenue_window"], ["tier_id"]
+        )
+        self.assertAlmostEqual(
+            sum(g["revenue_window"] for g in groups), sum(ours.mapped("revenue_window"))
+        )
+        tier = tiered[0].tier_id
+        others = Partner.search(
+            [("id", "in", ours.ids), ("tier_id", "not ilike", tier.name)]
+        )
+        self.assertEqual(others, ours.filtered(lambda p: p.tier_id != tier))
+        self.assertIn(ours - tiered, others)
+        holders = ours.filtered(lambda p: p.tier_id == tier)
+        tier.unlink()
+        self.env.invalidate_all()
+        self.assertFalse(holders.mapped("tier_id"))
+        self._order(holders[0], AS_OF, 120.0)  # the risk check reads the tier
+
     def test_first_figures_written_in_bulk_equal_row_by_row(self):
         """A company's first full pass writes its figures' rows with their
         foreign keys checked once at the end: the same figures and keys as
