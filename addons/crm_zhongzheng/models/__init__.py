@@ -3,6 +3,7 @@ from . import res_company
 from . import res_config_settings
 from . import rfm_segment
 from . import value_writer
+from . import value_figures
 from . import value_writer_merge
 from . import value_facts
 from . import value_orders
@@ -43,6 +44,7 @@ from . import value_queue
 from . import customer_segment
 from . import res_partner_devices
 from . import res_partner
+from . import res_partner_figures
 from . import res_partner_clv
 from . import sale_order
 from . import payment_transaction
