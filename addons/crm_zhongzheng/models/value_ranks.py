@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .value_cuts import curve_sql
-from .value_sql import flush, partner_filter
+from .value_sql import flush, partner_filter, round_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -87,7 +87,8 @@ class ValueRanks(models.AbstractModel):
             ),
             final AS (
                 SELECT s.*,
-                       ROUND((s.f_score + s.m_score) / 2.0)::int AS fm_score,
+                       -- (f + m) / 2 rounded half up, in integers
+                       (s.f_score + s.m_score + 1) / 2 AS fm_score,
                        (CASE WHEN s.days_to_pay IS NULL THEN 0.5
                              ELSE 1 - LEAST(s.days_to_pay, 90) / 90.0 END)
                        * (1 - LEAST(1, s.overdue / GREATEST(s.invoiced, 1)))
@@ -101,7 +102,7 @@ class ValueRanks(models.AbstractModel):
                 SELECT f.id AS partner_id,
                        f.recency AS rfm_recency,
                        f.freq AS rfm_frequency,
-                       ROUND(f.monetary::numeric, 2)::float8 AS rfm_monetary,
+                       %(monetary)s AS rfm_monetary,
                        f.r_score AS rfm_r_score,
                        f.f_score AS rfm_f_score,
                        f.m_score AS rfm_m_score,
@@ -114,36 +115,38 @@ class ValueRanks(models.AbstractModel):
                        GREATEST(f.margin, 0)::float8 AS zz_margin,
                        GREATEST(f.clv, 0)::float8 AS zz_clv,
                        (DATE '1970-01-01' - f.first_sale)::float8 AS zz_first,
-                       ROUND((%(w_current)s * f.c_current)::numeric, 1)
-                           AS p_current,
-                       ROUND((%(w_potential)s * f.c_potential)::numeric, 1)
-                           AS p_potential,
-                       ROUND((%(w_loyalty)s * f.c_loyalty)::numeric, 1)
-                           AS p_loyalty,
-                       ROUND((%(w_payment)s * f.c_payment)::numeric, 1)
-                           AS p_payment,
-                       ROUND((%(w_cost)s * f.c_cost)::numeric, 1) AS p_cost
+                       %(p_current)s AS p_current,
+                       %(p_potential)s AS p_potential,
+                       %(p_loyalty)s AS p_loyalty,
+                       %(p_payment)s AS p_payment,
+                       %(p_cost)s AS p_cost
                   FROM final f
             )
             SELECT r.*,
-                   (p_current + p_potential + p_loyalty + p_payment + p_cost)::float8
-                       AS value_score,
-                   p_current::float8 AS value_points_current,
-                   p_potential::float8 AS value_points_potential,
-                   p_loyalty::float8 AS value_points_loyalty,
-                   p_payment::float8 AS value_points_payment,
-                   p_cost::float8 AS value_points_cost
+                   %(score)s AS value_score,
+                   p_current AS value_points_current,
+                   p_potential AS value_points_potential,
+                   p_loyalty AS value_points_loyalty,
+                   p_payment AS value_points_payment,
+                   p_cost AS value_points_cost
               FROM ranked r
             """,
             figures=figures,
             only=only,
             scored=self._scored_sql(company, as_of, cuts),
             as_of=as_of,
-            w_current=share["current"],
-            w_potential=share["potential"],
-            w_loyalty=share["loyalty"],
-            w_payment=share["payment"],
-            w_cost=share["cost"],
+            monetary=round_sql(SQL("f.monetary"), 2),
+            # each part rounded to a tenth; their sum rounded to a tenth again,
+            # as float8 may hold a sum of tenths a unit off in its last digit
+            score=round_sql(
+                SQL("p_current + p_potential + p_loyalty + p_payment + p_cost"), 1
+            ),
+            **{
+                f"p_{part}": round_sql(
+                    SQL("%s * %s", weight, SQL.identifier("f", f"c_{part}")), 1
+                )
+                for part, weight in share.items()
+            },
         )
         then = None if cuts else (lambda: self._store_cuts(company, as_of))
         written = writer._write_query(company, query, RANK_FIELDS, then=then)

@@ -8,11 +8,12 @@ from scipy.integrate import IntegrationWarning
 from odoo import Command, sql_db
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from ..models import value_sql
 from ..models.res_partner import INLINE_RECOMPUTE
 from ..models.value_queue import GATHER_SECONDS, LOCK_NAMESPACE
+from ..models.value_writer import FIGURES_TABLE
 from .common import AS_OF, ValueCase
 
 
@@ -134,6 +135,48 @@ class TestFacts(ValueCase):
         customers.invalidate_recordset()
         self._recompute()
         self.assertEqual(customers.read(fields_), before)
+
+    def test_scores_rounded_in_float8_equal_postgresql_round(self):
+        """round_sql gives what ROUND(x::numeric, d)::float8 gives, for the
+        values float8 holds just below or above a tie (0.15, 1.005, 2.675),
+        negative ones (no -0), huge ones and nothing."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "CREATE TEMP TABLE zz_round_values AS"
+                " SELECT (x / 1000.0)::float8 AS x FROM generate_series(-3000, 3000) x"
+                " UNION ALL SELECT (x / 1000.0 + 0.0005)::float8"
+                "  FROM generate_series(-3000, 3000) x"
+                " UNION ALL SELECT unnest(%s::float8[])",
+                [0.15, 0.25, 0.35, 1.005, 2.675, -0.05, -0.04, 1e15 + 0.5, None],
+            )
+        )
+        for digits in (1, 2):
+            cr.execute(
+                SQL(
+                    "SELECT count(*), count(*) FILTER (WHERE"
+                    " ROUND(x::numeric, %s)::float8::text"
+                    " IS DISTINCT FROM (%s)::text),"
+                    " count(*) FILTER (WHERE (%s)::text = '-0')"
+                    " FROM zz_round_values",
+                    digits,
+                    value_sql.round_sql(SQL("x"), digits),
+                    value_sql.round_sql(SQL("x"), digits),
+                )
+            )
+            self.assertEqual(cr.fetchone(), (12011, 0, 0), digits)
+        # the scores of a pass: each part and their sum in tenths
+        self._recompute()
+        cr.execute(
+            SQL(
+                "SELECT count(*) FROM %s WHERE value_score IS DISTINCT FROM"
+                " ROUND((value_points_current + value_points_potential"
+                " + value_points_loyalty + value_points_payment"
+                " + value_points_cost)::numeric, 1)::float8",
+                SQL.identifier(FIGURES_TABLE),
+            )
+        )
+        self.assertEqual(cr.fetchone()[0], 0)
 
     def test_long_lists_go_to_postgresql_as_one_array_literal(self):
         cr = self.env.cr
