@@ -145,6 +145,10 @@ class ResPartnerFigures(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         figures = [self._check_figures_untouched(vals) for vals in vals_list]
+        vals_list = [
+            {k: v for k, v in vals.items() if k not in values} if values else vals
+            for vals, values in zip(vals_list, figures, strict=True)
+        ]
         partners = super().create(vals_list)
         for partner, values in zip(partners, figures, strict=True):
             if values:
@@ -153,6 +157,8 @@ class ResPartnerFigures(models.Model):
 
     def write(self, vals):
         figures = self._check_figures_untouched(vals)
+        if figures:
+            vals = {k: v for k, v in vals.items() if k not in figures}
         result = super().write(vals)
         if figures:
             self._write_figures(figures)
@@ -166,8 +172,8 @@ class ResPartnerFigures(models.Model):
         """The figures are computed (value_writer.py writes them in SQL):
         `readonly` does not stop a write over RPC or an import, this does.
         A tier is set by hand only through an override with a reason. A
-        superuser's figures (data fixes, tests' fixtures) are taken out of
-        `vals` and returned, for the value writer."""
+        superuser's figures (data fixes, tests' fixtures) are returned, for
+        the value writer; the caller's `vals` stay as they are."""
         typed = [
             name
             for name in vals
@@ -181,4 +187,4 @@ class ResPartnerFigures(models.Model):
                     fields=", ".join(typed),
                 )
             )
-        return {name: vals.pop(name) for name in typed}
+        return {name: vals[name] for name in typed}
