@@ -213,8 +213,10 @@ def free_port():
 class OdooServer:
     """A running server: its database, URL, process and log."""
 
-    def __init__(self, db, url, proc, log_path):
+    def __init__(self, db, url, proc, log_path, bus_url=None):
         self.db, self.url, self.proc, self.log_path = db, url, proc, log_path
+        # the gevent process's (bus, websocket) URL when --workers > 0
+        self.bus_url = bus_url
 
     def proxy(self, service):
         """An XML-RPC proxy of /xmlrpc/2/<service> (common, object)."""
@@ -227,8 +229,10 @@ class OdooServer:
 def running_server(db, *extra_args, log_path=None, timeout=120):
     """The real server on a free port serving only `db`, no cron, until the
     block ends; `extra_args` are more odoo-bin options (default
-    --workers=0). Raises RuntimeError when it does not come up."""
-    port = free_port()
+    --workers=0). With --workers, the gevent process (the bus) gets a free
+    port of its own too (`bus_url`), so that servers never share 8072.
+    Raises RuntimeError when it does not come up."""
+    port, bus_port = free_port(), free_port()
     log_path = Path(log_path or log_dir() / f"server-{port}.log")
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
@@ -238,12 +242,19 @@ def running_server(db, *extra_args, log_path=None, timeout=120):
                 f"--http-port={port}",
                 f"--db-filter=^{db}$",
                 "--max-cron-threads=0",
+                f"--gevent-port={bus_port}",
                 *(extra_args or ("--workers=0",)),
             ),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        server = OdooServer(db, f"http://127.0.0.1:{port}", proc, log_path)
+        server = OdooServer(
+            db,
+            f"http://127.0.0.1:{port}",
+            proc,
+            log_path,
+            bus_url=f"http://127.0.0.1:{bus_port}",
+        )
         try:
             _wait_until_up(server, timeout)
             yield server

@@ -1,11 +1,16 @@
 """The project's own promises: the test command refuses to run without Odoo
-or PostgreSQL, quickly and in one line, and the Compose file is valid."""
+or PostgreSQL, quickly and in one line, the Compose file is valid, and the
+virtualenv runs Odoo's prefork server whole."""
 
+import json
 import os
 import shutil
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
+
+from harness import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,3 +62,30 @@ def test_docker_compose_file_validates():
     ).stdout
     assert "postgres:16" in config
     assert "8069:8069" in config or "published: 8069" in config
+
+
+def test_a_prefork_server_runs_its_bus_process(odoo_db):
+    """With --workers (as deployed, and as the benchmarks run it), Odoo
+    starts a gevent process for the bus and the web client's websocket. It
+    must come up and stay up: a venv whose gevent cannot load its plugins
+    had it die at import, restarted several times a second, eating a core."""
+    with running_server(odoo_db, "--workers=2") as server:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"{server.bus_url}/web/health", timeout=5
+                ) as answer:
+                    assert answer.status == 200
+                    assert json.load(answer)["status"] == "pass"
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (
+                    f"no gevent process answered on {server.bus_url}, see "
+                    f"{server.log_path}"
+                )
+                time.sleep(0.5)
+        time.sleep(2)  # a dying process would have been restarted by now
+        log = Path(server.log_path).read_text()
+    assert "Evented Service (longpolling) running" in log
+    assert "Traceback" not in log, log[-3000:]
