@@ -3,8 +3,9 @@ them (and whatever records a test needs) in a copy of the test database, and
 an XML-RPC caller that speaks as each of them."""
 
 import json
+from contextlib import contextmanager
 
-from . import run_odoo
+from . import copy_db, drop_db, run_odoo, running_server
 
 # What every setup script starts with: `make(login, groups, key=False,
 # **values)` creates a user and returns what a caller needs to log in (with
@@ -50,6 +51,21 @@ def run_setup(db, script, marker):
     if code != 0 or not lines:
         raise RuntimeError(f"the setup script failed:\n{log[-3000:]}")
     return json.loads(lines[0][len(prefix) :])
+
+
+@contextmanager
+def served_copy(source, db, script, marker, *server_args):
+    """A copy `db` of the database `source`, `script` run in it (as
+    `run_setup` runs it), then the real server on it (`server_args` as for
+    `running_server`): yields (server, what the script printed). The copy is
+    dropped afterwards, whatever happened."""
+    copy_db(source, db)
+    try:
+        setup = run_setup(db, script, marker)
+        with running_server(db, *server_args) as server:
+            yield server, setup
+    finally:
+        drop_db(db)
 
 
 class Caller:

@@ -8,8 +8,7 @@ import xmlrpc.client
 
 import pytest
 
-from harness import copy_db, drop_db, running_server
-from harness.users import Caller, run_setup
+from harness.users import Caller, served_copy
 
 DENIED = 4  # faultCode of AccessError
 
@@ -33,16 +32,11 @@ print("CAMP=" + json.dumps({"users": users, "mailing": mailing.id if mailing els
 
 @pytest.fixture(scope="module")
 def campaign(odoo_db):
-    db = f"{odoo_db}_campaign"
-    copy_db(odoo_db, db)
-    try:
-        setup = run_setup(db, SETUP, "CAMP")
+    with served_copy(odoo_db, f"{odoo_db}_campaign", SETUP, "CAMP") as served:
+        server, setup = served
         if not setup["mailing"]:
             pytest.skip("the campaign bridge is not installed in the test database")
-        with running_server(db) as server:
-            yield Caller(server, setup["users"], setup)
-    finally:
-        drop_db(db)
+        yield Caller(server, setup["users"], setup)
 
 
 def test_bi_tool_reads_target_control_group_and_uplift(campaign):

@@ -21,8 +21,8 @@ from pathlib import Path
 import odoorpc
 import pytest
 
-from harness import copy_db, drop_db, query, running_server
-from harness.users import Caller, run_setup
+from harness import query
+from harness.users import Caller, served_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -109,26 +109,21 @@ def _references(db):
 
 @pytest.fixture(scope="module")
 def api(odoo_db):
-    db = f"{odoo_db}_api"
-    copy_db(odoo_db, db)
-    try:
-        users = run_setup(db, SETUP_USERS, "USERS")
-        with running_server(db) as server:
-            client = Api(server, users, _references(db))
-            # an event the "reused id" refusal needs
-            client.call(
-                "integrator",
-                "register_tracking_event",
-                {
-                    "event_id": "KNOWN-1",
-                    "picking": client.refs["picking"],
-                    "kind": "in_transit",
-                    "time": "2026-06-01T10:00:00Z",
-                },
-            )
-            yield client
-    finally:
-        drop_db(db)
+    with served_copy(odoo_db, f"{odoo_db}_api", SETUP_USERS, "USERS") as served:
+        server, users = served
+        client = Api(server, users, _references(server.db))
+        # an event the "reused id" refusal needs
+        client.call(
+            "integrator",
+            "register_tracking_event",
+            {
+                "event_id": "KNOWN-1",
+                "picking": client.refs["picking"],
+                "kind": "in_transit",
+                "time": "2026-06-01T10:00:00Z",
+            },
+        )
+        yield client
 
 
 # ----------------------------------------------------------------------

@@ -8,8 +8,7 @@ import xmlrpc.client
 
 import pytest
 
-from harness import copy_db, drop_db, running_server
-from harness.users import Caller, run_setup
+from harness.users import Caller, served_copy
 
 DENIED = 4  # faultCode of AccessError
 FIGURES = ("tier_id", "relationship_class", "value_score", "rfm_segment_id")
@@ -41,15 +40,10 @@ print("FIG=" + json.dumps({
 
 @pytest.fixture(scope="module")
 def figures(odoo_db):
-    db = f"{odoo_db}_figures"
-    copy_db(odoo_db, db)
-    try:
-        setup = run_setup(db, SETUP, "FIG")
+    with served_copy(odoo_db, f"{odoo_db}_figures", SETUP, "FIG") as served:
+        server, setup = served
         assert setup["tier"] and setup["order"], setup
-        with running_server(db) as server:
-            yield Caller(server, setup["users"], setup)
-    finally:
-        drop_db(db)
+        yield Caller(server, setup["users"], setup)
 
 
 def _denied(call):

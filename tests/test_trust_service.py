@@ -11,8 +11,8 @@ import xmlrpc.client
 
 import pytest
 
-from harness import copy_db, drop_db, query, running_server
-from harness.users import Caller, run_setup
+from harness import query
+from harness.users import Caller, served_copy
 
 REFUSED = 2  # faultCode of UserError / ValidationError on /xmlrpc/2
 DENIED = 4  # faultCode of AccessError
@@ -75,20 +75,15 @@ def _delivery_of(db, ref):
 
 @pytest.fixture(scope="module")
 def trust(odoo_db):
-    db = f"{odoo_db}_trust"
-    copy_db(odoo_db, db)
-    try:
-        setup = run_setup(db, SETUP, "TRUST")
+    with served_copy(odoo_db, f"{odoo_db}_trust", SETUP, "TRUST") as served:
+        server, setup = served
         refs = {
             "claim": setup["claim"],
             "closed": setup["closed"],
-            "own_picking": _delivery_of(db, "C-0001"),
-            "other_picking": _delivery_of(db, "C-0002"),
+            "own_picking": _delivery_of(server.db, "C-0001"),
+            "other_picking": _delivery_of(server.db, "C-0002"),
         }
-        with running_server(db) as server:
-            yield TrustCaller(server, setup["users"], refs)
-    finally:
-        drop_db(db)
+        yield TrustCaller(server, setup["users"], refs)
 
 
 def _refused(call, code=None):
