@@ -481,6 +481,62 @@ class TestIncremental(ValueCase):
         self.assertEqual(self._queued(customer), 0)
         self.assertEqual(customer.sale_count_total, 1)
 
+    def test_a_burst_of_confirmations_wakes_the_cron_workers_once(self):
+        """Each confirmation makes the queue's cron due (a trigger row: Odoo
+        keeps those made after a run began), but only the first of a burst
+        wakes the cron workers, whose notification costs a connection of its
+        own. Once a run has begun, or when the last wake-up is old (no
+        worker may have heard it), the next confirmation wakes them again."""
+        cron = self.env.ref("crm_zhongzheng.ir_cron_value_queue").sudo()
+        triggers = self.env["ir.cron.trigger"].sudo()
+        triggers.search([("cron_id", "=", cron.id)]).unlink()
+        progress = self.env["ir.cron.progress"].sudo().create({"cron_id": cron.id})
+
+        def wake_ups():
+            return sum(
+                1
+                for callback in self.env.cr.postcommit._funcs
+                if getattr(callback, "__name__", "") == "_notifydb"
+                and callback.__self__.ids == cron.ids
+            )
+
+        def age(triggers_seconds, run_seconds):
+            """The cron's triggers made, and its latest run begun, so many
+            seconds ago."""
+            self.env.flush_all()
+            self.env.cr.execute(
+                "UPDATE ir_cron_trigger SET call_at = (statement_timestamp()"
+                " at time zone 'UTC') - make_interval(secs => %s)"
+                " WHERE cron_id = %s",
+                [triggers_seconds, cron.id],
+            )
+            self.env.cr.execute(
+                "UPDATE ir_cron_progress SET create_date = (statement_timestamp()"
+                " at time zone 'UTC') - make_interval(secs => %s) WHERE id = %s",
+                [run_seconds, progress.id],
+            )
+
+        age(0, 60)
+        before = wake_ups()
+        for name in ("Burst Clinic A", "Burst Clinic B", "Burst Clinic C"):
+            self._order(self._customer(name), AS_OF, 100)
+        self.assertEqual(
+            triggers.search_count(
+                [("cron_id", "=", cron.id), ("call_at", "<=", datetime.now())]
+            ),
+            3,
+            "every confirmation makes the cron due now",
+        )
+        self.assertEqual(wake_ups() - before, 1, "one wake-up for the burst")
+        age(5, 3)  # a run began after the burst's triggers
+        self._order(self._customer("Burst Clinic D"), AS_OF, 100)
+        self.assertEqual(wake_ups() - before, 2, "a confirmation after the run began")
+        self._order(self._customer("Burst Clinic E"), AS_OF, 100)
+        self.assertEqual(wake_ups() - before, 2)
+        age(60, 120)  # no run since the last wake-up, a minute ago
+        self._order(self._customer("Burst Clinic F"), AS_OF, 100)
+        self.assertEqual(wake_ups() - before, 3, "an old wake-up proves nothing")
+
     def test_updates_in_one_cursor_run_prepared_statements(self):
         """A cron job runs several queue batches in one cursor: from the
         second update on, the engine's statements run prepared, each with
