@@ -241,16 +241,21 @@ class ValueQueue(models.Model):
                     array(row_ids),
                 )
             )
-        cr.execute(
-            "SELECT company_id, count(DISTINCT partner_id)"
-            " FROM zhongzheng_value_queue GROUP BY 1"
-        )
-        left = dict(cr.fetchall())
+        left = self._queued_by_company()
         # a full ranking: once per company, when its queue is drained
         for company_id in rerank:
             if not left.get(company_id):
                 engine._rerank(self.env["res.company"].browse(company_id))
         return len(pairs), sum(left.values())
+
+    @api.model
+    def _queued_by_company(self):
+        """{company id: customers queued}, as this transaction sees them."""
+        self.env.cr.execute(
+            "SELECT company_id, count(DISTINCT partner_id)"
+            " FROM zhongzheng_value_queue GROUP BY 1"
+        )
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _gather_delay(self):
@@ -281,11 +286,8 @@ class ValueQueue(models.Model):
             # this run's trigger (`_trigger_cron`) is served by the scheduler
             # running the job again at once (remaining > 0)
             with self.env.registry.cursor() as cr:
-                cr.execute(
-                    "SELECT count(DISTINCT (partner_id, company_id))"
-                    " FROM zhongzheng_value_queue"
-                )
-                remaining = cr.fetchone()[0]
+                left = self.with_env(self.env(cr=cr))._queued_by_company()
+            remaining = sum(left.values())
         else:
             done, remaining = self._process()
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
