@@ -6,9 +6,11 @@ an API key, starts ``odoo-bin --workers=2`` on a free port, then K parallel
 clients send N tracking events through ``zhongzheng.api.register_tracking_event``,
 spread over the outgoing deliveries, with a share of duplicates (the same
 event sent again, as carriers do after a timeout) and of exceptions (which
-open or update a service ticket). Prints events per second, latency
-percentiles, the serialization failures the server retried, the machine
-load, and checks that every distinct event was recorded exactly once.
+open or update a service ticket), in rounds that alternate with as many
+calls of a trivial read (the RPC floor). Prints events per second, latency
+percentiles, the serialization failures the server retried, the floor and
+the ratio (overall and per round), the machine load, and checks that
+every distinct event was recorded exactly once.
 
 Run: ``bench/run tracking_ingest --events 2000 --clients 8`` (see
 bench/README.md).
@@ -107,6 +109,12 @@ def parse_args():
     parser.add_argument("--source", default=os.environ.get("ZZ_TEST_DB", "zz_test"))
     parser.add_argument("--db", default=f"{PREFIX}_tracking")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="rounds of events, each followed by as many floor calls",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
     if not args.db.startswith(PREFIX):
@@ -114,10 +122,12 @@ def parse_args():
     return args
 
 
-def load(server, uid, key, clients, sends):
-    """Send the events from parallel clients, then the floor calls; returns
-    (timed answers, seconds, timed floor answers, seconds, load before,
-    load after)."""
+def load(server, uid, key, clients, sends, rounds):
+    """Send the events from parallel clients, alternating with as many floor
+    calls in `rounds` rounds (so that a drift of the machine's speed during
+    the run touches both alike). Returns a dict: the timed answers and
+    seconds of the events and of the floor calls, (events, seconds, floor
+    calls, seconds) per round, and the load average before and after."""
     local = threading.local()
 
     def timed(model, method, rpc_args):
@@ -134,17 +144,31 @@ def load(server, uid, key, clients, sends):
         # the same round trip doing almost nothing: what RPC itself costs
         return timed("stock.picking", "search_count", [[("name", "=", picking)]])
 
+    def run(function, items):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            answers = list(pool.map(function, items))
+        return answers, time.perf_counter() - started
+
     load_before = os.getloadavg()
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        results = list(pool.map(send, sends))
-    elapsed = time.perf_counter() - started
-    load_after = os.getloadavg()
-    floor_started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        floor_results = list(pool.map(floor, [e["picking"] for e in sends]))
-    floor_elapsed = time.perf_counter() - floor_started
-    return results, elapsed, floor_results, floor_elapsed, load_before, load_after
+    results, floor_results, per_round = [], [], []
+    size = -(-len(sends) // rounds)
+    for start in range(0, len(sends), size):
+        part = sends[start : start + size]
+        answers, seconds = run(send, part)
+        floor_answers, floor_seconds = run(floor, [e["picking"] for e in part])
+        results += answers
+        floor_results += floor_answers
+        per_round.append((len(part), seconds, len(floor_answers), floor_seconds))
+    return {
+        "results": results,
+        "elapsed": sum(r[1] for r in per_round),
+        "floor_results": floor_results,
+        "floor_elapsed": sum(r[3] for r in per_round),
+        "per_round": per_round,
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+    }
 
 
 def warm_up(server, uid, key, workers):
@@ -183,9 +207,9 @@ def main():
         args.db, f"--workers={args.workers}", log_path=log_path
     ) as server:
         warm_up(server, uid, key, args.workers)
-        results, elapsed, floor_results, floor_elapsed, load_before, load_after = load(
-            server, uid, key, args.clients, sends
-        )
+        run = load(server, uid, key, args.clients, sends, args.rounds)
+    results, elapsed = run["results"], run["elapsed"]
+    floor_results, floor_elapsed = run["floor_results"], run["floor_elapsed"]
 
     latencies = [seconds * 1000 for seconds, _answer in results]
     answers = {}
@@ -226,9 +250,17 @@ def main():
         "rpc_floor_p95_ms": round(
             percentile([seconds * 1000 for seconds, _a in floor_results], 0.95), 1
         ),
+        "ratio": round(
+            (len(sends) / elapsed) / (len(floor_results) / floor_elapsed), 2
+        ),
+        # events/s over floor calls/s in each round: the spread of the ratio
+        "ratio_per_round": [
+            round((n / seconds) / (m / floor_seconds), 2)
+            for n, seconds, m, floor_seconds in run["per_round"]
+        ],
         "tickets_opened_or_updated": tickets,
-        "load_before": [round(x, 2) for x in load_before],
-        "load_after": [round(x, 2) for x in load_after],
+        "load_before": [round(x, 2) for x in run["load_before"]],
+        "load_after": [round(x, 2) for x in run["load_after"]],
         "cpus": os.cpu_count(),
     }
     print(json.dumps(summary, indent=1))
