@@ -1,7 +1,10 @@
 """The integrator API's shipment tracking events, on the model
 ``integration_api.py`` defines (see there for the rules every method keeps)."""
 
+import logging
 from datetime import timedelta
+
+import psycopg2.errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -18,6 +21,11 @@ from .api_validators import (
     plain,
 )
 from .tracking_event import EVENT_KINDS
+
+_logger = logging.getLogger(__name__)
+
+# what `stock.picking._compute_tracking_status` computes
+TRACKING_STATUS = ["tracking_status", "tracking_status_time"]
 
 
 class IntegrationApiTracking(models.AbstractModel):
@@ -137,49 +145,152 @@ class IntegrationApiTracking(models.AbstractModel):
             return known
         # the time the event gets (its default, now, when none was sent)
         values.setdefault("event_time", fields.Datetime.now())
-        # Serialize the events of one delivery: a parallel request that
-        # changed this row since our snapshot makes PostgreSQL raise a
-        # serialization failure here, and the RPC layer retries the whole
-        # call in a fresh transaction, where the event (if it was the same)
-        # is found above and answered the same. The same statement sets the
-        # delivery's status as `_compute_tracking_status` would: the newest
-        # event by time, the new one winning a tie (it has the highest id).
-        self.env.cr.execute(
-            SQL(
-                "UPDATE stock_picking SET write_date = (now() at time zone 'UTC'),"
-                " write_uid = %(uid)s,"
-                " tracking_status = CASE WHEN tracking_status_time IS NULL"
-                "   OR tracking_status_time <= %(time)s THEN %(kind)s"
-                "   ELSE tracking_status END,"
-                " tracking_status_time = GREATEST(tracking_status_time, %(time)s)"
-                " WHERE id = %(id)s",
-                uid=self.env.uid,
-                time=values["event_time"],
-                kind=kind,
-                id=picking.id,
-            ),
-            # expected under load and retried: not an error for the log
-            log_exceptions=False,
-        )
-        status = ["write_date", "write_uid", "tracking_status", "tracking_status_time"]
-        picking.invalidate_recordset(status)
-        # in the delivery's company: its defaults need no read of the user's
-        # record (env.company), which costs more than the rest of the event
-        answer = self._event_answer(
-            Event.with_company(picking.company_id).create(values)
-        )
+        # Serialize the events of one delivery on its row: the UPDATE that
+        # sets its status holds the row until commit, so a parallel event of
+        # the same delivery (its copy included) waits for this transaction.
+        # If a parallel event committed a change of the row after this
+        # transaction's snapshot, PostgreSQL refuses the UPDATE (a
+        # serialization failure). Odoo would retry the whole call after a
+        # random pause of up to 2 s; the event is recorded at once in a
+        # transaction of its own instead (`_record_after_conflict`).
+        self.env.cr.flush()  # nothing of this call is after the savepoint
+        try:
+            return self._record_event(picking, values, savepoint=True)
+        except psycopg2.errors.SerializationFailure:
+            # what the ORM holds of the failed statements goes with them, as
+            # in Odoo's savepoints
+            self.env.cr.clear()
+            self.env.cr.execute("ROLLBACK TO SAVEPOINT zz_tracking_event")
+            _logger.debug(
+                "tracking event %s: delivery %s changed meanwhile, recorded after it",
+                values["external_id"],
+                picking.id,
+            )
+            return self._record_after_conflict(picking, values)
+
+    def _record_event(self, picking, values, savepoint=False):
+        """Set the delivery's status for a new event and record the event;
+        returns the answer. With `savepoint`, a savepoint comes first (in the
+        same round trip), for the caller to roll back to."""
+        status = self._status_update(picking, values)
+        status_fields = ["write_date", "write_uid"] + TRACKING_STATUS
+        Event = self.env["zhongzheng.tracking.event"]
+        if values["kind"] == "exception":
+            # it opens or adds to a service ticket: through the ORM's create
+            self._execute(status, savepoint)
+            picking.invalidate_recordset(status_fields)
+            # in the delivery's company: its defaults need no read of the
+            # user's record (env.company), which costs more than the event
+            answer = self._event_answer(
+                Event.with_company(picking.company_id).create(values)
+            )
+        else:
+            # The status and the row in one statement. The row holds what
+            # the ORM's create would write: the delivery's company and
+            # customer (the related fields), the values checked above, and
+            # who and when (test_tracking_event_row_is_what_the_orm_writes).
+            self._execute(
+                SQL(
+                    "WITH status AS (%(status)s"
+                    " RETURNING id, company_id, partner_id)"
+                    " INSERT INTO zhongzheng_tracking_event (picking_id,"
+                    "  company_id, partner_id, external_id, kind, event_time,"
+                    "  location, note, signed_by,"
+                    "  create_uid, create_date, write_uid, write_date)"
+                    " SELECT id, company_id, partner_id, %(external_id)s,"
+                    "  %(kind)s, %(time)s, %(location)s, %(note)s, %(signed_by)s,"
+                    "  %(uid)s, now() at time zone 'UTC',"
+                    "  %(uid)s, now() at time zone 'UTC'"
+                    " FROM status RETURNING id",
+                    status=status,
+                    external_id=values["external_id"],
+                    kind=values["kind"],
+                    time=values["event_time"],
+                    location=values["location"] or None,
+                    note=values["note"] or None,
+                    signed_by=values["signed_by"] or None,
+                    uid=self.env.uid,
+                ),
+                savepoint,
+            )
+            [event_id] = self.env.cr.fetchone()
+            picking.invalidate_recordset([*status_fields, "tracking_event_ids"])
+            answer = self._answer(
+                event_id,
+                values["external_id"],
+                picking,
+                values["kind"],
+                values["event_time"],
+                False,
+            )
         # the status the UPDATE wrote: not read and computed again
-        for name in status[2:]:
+        for name in TRACKING_STATUS:
             self.env.remove_to_compute(picking._fields[name], picking)
         return answer
+
+    def _execute(self, statement, savepoint):
+        self.env.cr.execute(
+            SQL("SAVEPOINT zz_tracking_event; %s", statement)
+            if savepoint
+            else statement,
+            # expected under load and handled: not an error for the log
+            log_exceptions=False,
+        )
+
+    def _status_update(self, picking, values):
+        """The UPDATE that sets the delivery's status for a new event: the
+        newest event by time, the new one winning a tie (it has the highest
+        id), as `_compute_tracking_status` decides."""
+        return SQL(
+            "UPDATE stock_picking SET write_date = (now() at time zone 'UTC'),"
+            " write_uid = %(uid)s,"
+            " tracking_status = CASE WHEN tracking_status_time IS NULL"
+            "   OR tracking_status_time <= %(time)s THEN %(kind)s"
+            "   ELSE tracking_status END,"
+            " tracking_status_time = GREATEST(tracking_status_time, %(time)s)"
+            " WHERE id = %(id)s",
+            uid=self.env.uid,
+            time=values["event_time"],
+            kind=values["kind"],
+            id=picking.id,
+        )
+
+    def _record_after_conflict(self, picking, values):
+        """Record the event in a new transaction at READ COMMITTED, after a
+        parallel event of the same delivery committed: it waits for the
+        delivery's row, then sees whatever the events before it committed
+        (a copy of this event is answered the same, as always)."""
+        with self.env.registry.cursor() as cr:
+            # allowed before the transaction's first query
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            api = self.with_env(self.env(cr=cr))
+            picking = picking.with_env(api.env)
+            cr.execute(
+                SQL(
+                    "SELECT id FROM stock_picking WHERE id = %s FOR NO KEY UPDATE",
+                    picking.id,
+                )
+            )
+            return api._known_event(
+                picking, values["external_id"], values
+            ) or api._record_event(picking, values)
 
     def _known_event(self, picking, external_id, values):
         """The answer for an event id already recorded on the delivery; a
         refusal if that id was used for another event."""
-        known = self.env["zhongzheng.tracking.event"].search(
-            [("picking_id", "=", picking.id), ("external_id", "=", external_id)],
-            limit=1,
+        Event = self.env["zhongzheng.tracking.event"]
+        # the delivery is one the caller may read, and so are its events
+        # (both by company): one statement, not a search with its rules
+        Event.flush_model(["picking_id", "external_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM zhongzheng_tracking_event"
+                " WHERE picking_id = %s AND external_id = %s",
+                picking.id,
+                external_id,
+            )
         )
+        known = Event.browse(row[0] for row in self.env.cr.fetchall())
         if not known:
             return False
         if known.kind != values["kind"] or (
@@ -202,11 +313,22 @@ class IntegrationApiTracking(models.AbstractModel):
         # the ticket number is part of the answer even for a caller who
         # cannot read service tickets (an Inventory user)
         event = event.sudo()
+        return self._answer(
+            event.id,
+            event.external_id,
+            event.picking_id,
+            event.kind,
+            event.event_time,
+            event.ticket_id.number,
+        )
+
+    @api.model
+    def _answer(self, event_id, external_id, picking, kind, time, ticket):
         return {
-            "event_id": event.external_id,
-            "id": event.id,
-            "picking": event.picking_id.name,
-            "kind": event.kind,
-            "time": plain(event.event_time),
-            "ticket": event.ticket_id.number or False,
+            "event_id": external_id,
+            "id": event_id,
+            "picking": picking.name,
+            "kind": kind,
+            "time": plain(time),
+            "ticket": ticket or False,
         }

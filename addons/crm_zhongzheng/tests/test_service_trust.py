@@ -342,6 +342,68 @@ class TestServiceTrust(ValueCase):
         )
         self.assertEqual(delivery.tracking_status, "delivered")
 
+    def test_tracking_event_row_is_what_the_orm_writes(self):
+        """The API writes an ordinary event's row in one statement with its
+        delivery's status, not through the ORM's create: the row is the one
+        the ORM writes for the same event, field for field, and a duplicate
+        is answered from it alike."""
+        Event = self.env["zhongzheng.tracking.event"]
+        # a stored field added to events must be written by the API too
+        stored = {name for name, field in Event._fields.items() if field.store}
+        self.assertEqual(
+            stored,
+            {"id", "picking_id", "company_id", "partner_id", "kind", "event_time"}
+            | {"location", "note", "signed_by", "external_id", "ticket_id"}
+            | {"create_uid", "create_date", "write_uid", "write_date"},
+            "a new stored field of tracking events: write it in"
+            " zhongzheng.api._record_event as well",
+        )
+        api = self._api(self.integrator)
+        event = {
+            "event_id": "ROW-1",
+            "picking": self.own_delivery.name,
+            "kind": "hub",
+            "time": "2026-07-02T10:00:00+08:00",
+            "location": "Wuxi hub",
+            "signed_by": "王芳",
+        }
+        answer = api.register_tracking_event(event)
+        self.assertEqual(api.register_tracking_event(event), answer)
+        by_api = Event.browse(answer["id"])
+        by_orm = (
+            Event.with_user(self.integrator)
+            .with_company(self.own_delivery.company_id)
+            .create(
+                {
+                    "picking_id": self.own_delivery.id,
+                    "external_id": "ROW-2",
+                    "kind": "hub",
+                    "event_time": datetime(2026, 7, 2, 2, 0),
+                    "location": "Wuxi hub",
+                    "signed_by": "王芳",
+                }
+            )
+        )
+        same = sorted(stored - {"id", "external_id", "create_date", "write_date"})
+        (by_api | by_orm).invalidate_recordset()
+        self.assertEqual(
+            by_api.read(same)[0] | {"id": 0}, by_orm.read(same)[0] | {"id": 0}
+        )
+        self.assertEqual(by_api.create_date, by_orm.create_date)
+        self.assertEqual(by_api.partner_id, self.customer)
+        self.assertEqual(self.own_delivery.tracking_event_ids, by_api | by_orm)
+        self.assertEqual(
+            answer,
+            {
+                "event_id": "ROW-1",
+                "id": by_api.id,
+                "picking": self.own_delivery.name,
+                "kind": "hub",
+                "time": "2026-07-02T02:00:00Z",
+                "ticket": False,
+            },
+        )
+
     # ------------------------------------------------------------------
     # 11. e-mail tickets land in the team's company
     @mute_logger("odoo.addons.mail.models.mail_thread")
