@@ -157,16 +157,17 @@ class IntegrationApiTracking(models.AbstractModel):
         try:
             return self._record_event(picking, values, savepoint=True)
         except psycopg2.errors.SerializationFailure:
+            name = picking.name  # read with the delivery: in the cache
             # what the ORM holds of the failed statements goes with them, as
             # in Odoo's savepoints
             self.env.cr.clear()
             self.env.cr.execute("ROLLBACK TO SAVEPOINT zz_tracking_event")
             _logger.debug(
-                "tracking event %s: delivery %s changed meanwhile, recorded after it",
+                "tracking event %s: %s changed meanwhile, recorded after it",
                 values["external_id"],
-                picking.id,
+                name,
             )
-            return self._record_after_conflict(picking, values)
+            return self._record_after_conflict(picking.id, name, values)
 
     def _record_event(self, picking, values, savepoint=False):
         """Set the delivery's status for a new event and record the event;
@@ -255,22 +256,30 @@ class IntegrationApiTracking(models.AbstractModel):
             id=picking.id,
         )
 
-    def _record_after_conflict(self, picking, values):
+    def _record_after_conflict(self, picking_id, name, values):
         """Record the event in a new transaction at READ COMMITTED, after a
-        parallel event of the same delivery committed: it waits for the
-        delivery's row, then sees whatever the events before it committed
-        (a copy of this event is answered the same, as always)."""
+        parallel event of the same delivery (`picking_id`, reference `name`)
+        committed: it waits for the delivery's row, then sees whatever the
+        events before it committed (a copy of this event is answered the
+        same, as always)."""
         with self.env.registry.cursor() as cr:
             # allowed before the transaction's first query
             cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             api = self.with_env(self.env(cr=cr))
-            picking = picking.with_env(api.env)
             cr.execute(
                 SQL(
                     "SELECT id FROM stock_picking WHERE id = %s FOR NO KEY UPDATE",
-                    picking.id,
+                    picking_id,
                 )
             )
+            if not cr.rowcount:  # deleted meanwhile
+                raise UserError(
+                    self.env._(
+                        "No delivery with reference or tracking number %(key)s.",
+                        key=repr(name),
+                    )
+                )
+            picking = api.env["stock.picking"].browse(picking_id)
             return api._known_event(
                 picking, values["external_id"], values
             ) or api._record_event(picking, values)

@@ -404,6 +404,27 @@ class TestServiceTrust(ValueCase):
             },
         )
 
+    def test_event_after_a_conflict_on_a_deleted_delivery_is_refused(self):
+        """After a parallel change of the delivery the event is recorded in
+        a transaction of its own (tests/test_integration_api.py races them);
+        a delivery deleted meanwhile gets the refusal of an unknown one."""
+        api = self._api(self.integrator)
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) + 1000 FROM stock_picking")
+        [missing] = self.env.cr.fetchone()
+        values = {
+            "external_id": "GONE-1",
+            "kind": "hub",
+            "event_time": datetime(2026, 7, 2, 10, 0),
+            "location": False,
+            "note": False,
+            "signed_by": False,
+            "picking_id": missing,
+        }
+        with self.assertRaisesRegex(
+            UserError, "No delivery with reference or tracking number 'Zhong/OUT/9'"
+        ):
+            api._record_after_conflict(missing, "Zhong/OUT/9", values)
+
     # ------------------------------------------------------------------
     # 11. e-mail tickets land in the team's company
     @mute_logger("odoo.addons.mail.models.mail_thread")
