@@ -156,6 +156,8 @@ RECOMMENDATION_QUERY = """
                                OR d.create_date < %(dismissed_before)s))
             )
             -- a consumable is expected its median days after the device
+            -- (the purchases of devices only: every recommendation by a
+            -- rule finds its customer's purchase of the rule's product)
             SELECT k.partner_id, k.product_id, k.rank::integer AS rank,
                    ROUND(COALESCE(r.share, k.share)::numeric, 1)::float8
                        AS score,
@@ -166,7 +168,11 @@ RECOMMENDATION_QUERY = """
                    dev.last_date + r.median_days AS expected_date
               FROM ranked k
               LEFT JOIN zz_reco_rules r ON r.pos = k.pos
-              LEFT JOIN zz_reco_buys dev
+              LEFT JOIN (
+                SELECT partner_id, product_id, last_date FROM zz_reco_buys
+                 WHERE product_id IN (SELECT a FROM zz_reco_rules
+                                       WHERE kind = 'consumable')
+              ) dev
                 ON r.kind = 'consumable' AND dev.partner_id = k.partner_id
                AND dev.product_id = r.a
              WHERE k.rank <= %(top)s
