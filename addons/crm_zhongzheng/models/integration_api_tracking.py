@@ -154,10 +154,10 @@ class IntegrationApiTracking(models.AbstractModel):
         # random pause of up to 2 s; the event is recorded at once in a
         # transaction of its own instead (`_record_after_conflict`).
         self.env.cr.flush()  # nothing of this call is after the savepoint
+        name = picking.name  # read with the delivery: in the cache
         try:
             return self._record_event(picking, values, savepoint=True)
         except psycopg2.errors.SerializationFailure:
-            name = picking.name  # read with the delivery: in the cache
             # what the ORM holds of the failed statements goes with them, as
             # in Odoo's savepoints
             self.env.cr.clear()
@@ -227,6 +227,10 @@ class IntegrationApiTracking(models.AbstractModel):
         # the status the UPDATE wrote: not read and computed again
         for name in TRACKING_STATUS:
             self.env.remove_to_compute(picking._fields[name], picking)
+        if savepoint:
+            # an exception's writes (its ticket) too: a conflict there is
+            # caught with the UPDATE's, not retried by Odoo after a pause
+            self.env.cr.flush()
         return answer
 
     def _execute(self, statement, savepoint):
@@ -261,10 +265,18 @@ class IntegrationApiTracking(models.AbstractModel):
         parallel event of the same delivery (`picking_id`, reference `name`)
         committed: it waits for the delivery's row, then sees whatever the
         events before it committed (a copy of this event is answered the
-        same, as always)."""
+        same, as always). For the API's own call only: its transaction has
+        written nothing that the other one could wait for."""
         with self.env.registry.cursor() as cr:
-            # allowed before the transaction's first query
-            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            if not self.env.registry.in_test_mode():
+                # allowed before the transaction's first query (a test
+                # cursor is a savepoint in a transaction long begun); a
+                # wait for the delivery that outlasts the lock timeout is
+                # an error Odoo retries, not a request that hangs
+                cr.execute(
+                    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED;"
+                    " SET LOCAL lock_timeout = '10s'"
+                )
             api = self.with_env(self.env(cr=cr))
             cr.execute(
                 SQL(
