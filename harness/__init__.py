@@ -213,7 +213,7 @@ def free_port():
 class OdooServer:
     """A running server: its database, URL, process and log."""
 
-    def __init__(self, db, url, proc, log_path, bus_url=None):
+    def __init__(self, db, url, proc, log_path, bus_url):
         self.db, self.url, self.proc, self.log_path = db, url, proc, log_path
         # the gevent process's (bus, websocket) URL when --workers > 0
         self.bus_url = bus_url

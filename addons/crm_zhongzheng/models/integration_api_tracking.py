@@ -60,12 +60,7 @@ class IntegrationApiTracking(models.AbstractModel):
             domain, ["name", "company_id", "partner_id"], limit=2
         )
         if not pickings:
-            raise UserError(
-                self.env._(
-                    "No delivery with reference or tracking number %(key)s.",
-                    key=repr(reference or tracking),
-                )
-            )
+            raise self._unknown_delivery(reference or tracking)
         if len(pickings) > 1:
             raise UserError(
                 self.env._(
@@ -74,6 +69,15 @@ class IntegrationApiTracking(models.AbstractModel):
                 )
             )
         return pickings
+
+    def _unknown_delivery(self, key):
+        """The refusal of an event for a delivery that is not there."""
+        return UserError(
+            self.env._(
+                "No delivery with reference or tracking number %(key)s.",
+                key=repr(key),
+            )
+        )
 
     # ------------------------------------------------------------------
     # tracking events
@@ -285,12 +289,7 @@ class IntegrationApiTracking(models.AbstractModel):
                 )
             )
             if not cr.rowcount:  # deleted meanwhile
-                raise UserError(
-                    self.env._(
-                        "No delivery with reference or tracking number %(key)s.",
-                        key=repr(name),
-                    )
-                )
+                raise self._unknown_delivery(name)
             picking = api.env["stock.picking"].browse(picking_id)
             return api._known_event(
                 picking, values["external_id"], values
