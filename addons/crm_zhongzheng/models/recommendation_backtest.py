@@ -218,7 +218,12 @@ class RecommendationBacktest(models.Model):
             )
         )
         rows = cr.fetchall()
-        for table in (*TABLES.values(), "zz_reco_buys", "zz_reco_products"):
+        for table in (
+            *TABLES.values(),
+            "zz_reco_buys",
+            "zz_reco_members",
+            "zz_reco_products",
+        ):
             cr.execute(SQL("DROP TABLE %s", SQL.identifier(table)))
         cr.execute("DROP TABLE zz_reco_pairs, zz_reco_rules")
 

@@ -7,9 +7,9 @@ everyone. The nightly run and the backtest (recommendation_backtest.py)
 both run it, the backtest as of a past date.
 
 Its parameters: company, recent (the lookback's first day), as_of, top,
-popularity, dismissed_before (a timestamp, or None for every dismissal),
-figures (a relation of partner_id, tier_id); its input: the temporary
-tables zz_reco_buys, zz_reco_products and zz_reco_rules."""
+popularity, dismissed_before (a timestamp, or None for every dismissal);
+its input: the temporary tables zz_reco_buys, zz_reco_members,
+zz_reco_products and zz_reco_rules."""
 
 from contextlib import contextmanager
 
@@ -40,14 +40,7 @@ def big_statement(cr):
 
 
 RECOMMENDATION_QUERY = """
-            WITH members AS (
-                SELECT o.partner_id, o.products, o.recent, f.tier_id
-                  FROM (SELECT partner_id, COUNT(*) AS products,
-                               COUNT(*) FILTER (WHERE last_date >= %(recent)s)
-                                   AS recent
-                          FROM zz_reco_buys GROUP BY 1) o
-                  LEFT JOIN %(figures)s f ON f.partner_id = o.partner_id
-            ),
+            WITH members AS (SELECT * FROM zz_reco_members),
             sizes AS (
                 -- customers per tier (key 0: everyone)
                 SELECT CASE WHEN GROUPING(tier_id) = 1 THEN 0 ELSE tier_id END
@@ -83,7 +76,8 @@ RECOMMENDATION_QUERY = """
             few AS (
                 -- the customers offered best sellers: of fewer than two
                 -- products (by popularity: everyone)
-                SELECT * FROM members WHERE %(popularity)s OR products < 2
+                SELECT * FROM zz_reco_members
+                 WHERE %(popularity)s OR products < 2
             ),
             few_buys AS (
                 -- their purchases (none read by popularity)
@@ -91,17 +85,27 @@ RECOMMENDATION_QUERY = """
                   FROM few f JOIN zz_reco_buys b ON b.partner_id = f.partner_id
             ),
             candidates AS (
-                -- per customer and product its best rule (the least pos);
-                -- a rule after the first N + R of its product's (R: the
-                -- customer's products of the lookback, never recommended)
-                -- has N better candidates from that product alone
+                -- per customer and product its best rule (the least pos),
+                -- none of a product of the lookback: its purchase meets a
+                -- rule of no pos (the product to itself) in the same group,
+                -- which is dropped (one aggregate of the rows as they come,
+                -- a customer's one after the other, rather than an
+                -- anti-join probing a hash of the lookback's purchases at
+                -- random); a rule after the first N + R of its product's
+                -- (R: the customer's products of the lookback) has N better
+                -- candidates from that product alone
                 SELECT c.partner_id, r.b AS product_id, MIN(r.pos) AS pos
                   FROM zz_reco_buys c
-                  JOIN members o ON o.partner_id = c.partner_id
-                  JOIN zz_reco_rules r
+                  JOIN zz_reco_members o ON o.partner_id = c.partner_id
+                  JOIN (SELECT a, b, pos, place FROM zz_reco_rules
+                        UNION ALL
+                        SELECT product_id, product_id, NULL, 0
+                          FROM zz_reco_products) r
                     ON r.a = c.product_id AND r.place <= %(top)s + o.recent
                  WHERE NOT %(popularity)s
+                   AND (r.pos IS NOT NULL OR c.last_date >= %(recent)s)
                  GROUP BY 1, 2
+                HAVING COUNT(*) = COUNT(r.pos)
             ),
             fresh AS (
                 -- one rule per customer and product; best sellers (by
@@ -110,11 +114,6 @@ RECOMMENDATION_QUERY = """
                 SELECT c.partner_id, c.product_id, c.pos,
                        NULL::numeric AS share, NULL::integer AS tier_key
                   FROM candidates c
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM zz_reco_buys o
-                        WHERE o.partner_id = c.partner_id
-                          AND o.product_id = c.product_id
-                          AND o.last_date >= %(recent)s)
                 UNION ALL
                 SELECT m.partner_id, t.product_id, NULL, t.share, t.tier_key
                   FROM few m
@@ -123,7 +122,7 @@ RECOMMENDATION_QUERY = """
                                          ELSE COALESCE(m.tier_id, 0) END
                    AND t.pos <= %(top)s + GREATEST(m.recent, 1)
                  WHERE NOT EXISTS (
-                       SELECT 1 FROM zz_reco_buys o
+                       SELECT 1 FROM few_buys o
                         WHERE o.partner_id = m.partner_id
                           AND o.product_id = t.product_id
                           AND o.last_date >= %(recent)s)
