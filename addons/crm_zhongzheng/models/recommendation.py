@@ -251,7 +251,8 @@ class Recommendation(models.AbstractModel):
         )
         cr.execute("ALTER TABLE zz_reco_products ADD PRIMARY KEY (product_id)")
         cr.execute("ANALYZE zz_reco_products")
-        cr.execute("SELECT COUNT(*) FROM zz_reco_members")
+        # (a partner without its commercial partner counts as none)
+        cr.execute("SELECT COUNT(partner_id) FROM zz_reco_members")
         return cr.fetchone()[0]
 
     @api.model

@@ -122,7 +122,7 @@ RECOMMENDATION_QUERY = """
                                          ELSE COALESCE(m.tier_id, 0) END
                    AND t.pos <= %(top)s + GREATEST(m.recent, 1)
                  WHERE NOT EXISTS (
-                       SELECT 1 FROM few_buys o
+                       SELECT 1 FROM zz_reco_buys o
                         WHERE o.partner_id = m.partner_id
                           AND o.product_id = t.product_id
                           AND o.last_date >= %(recent)s)

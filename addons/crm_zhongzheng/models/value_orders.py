@@ -2,7 +2,8 @@
 pipeline read them: one definition of an order's commercial partner and
 company-currency amount (_orders_select), and the full pass's table of them
 with their lines' margin, read once for the facts, the lifetime value
-inputs, the gaps between orders and health's order rhythm."""
+inputs, the gaps between orders, health's order rhythm and the
+recommendations' purchases (joined to their lines)."""
 
 from odoo import api, models
 from odoo.tools import SQL
@@ -93,8 +94,9 @@ class ValueOrders(models.AbstractModel):
         """The full pass's orders table, zz_value_orders: every confirmed
         order of the company (_orders_ctes), read once for the steps of
         the pass that aggregate orders (facts, the lifetime value inputs,
-        the gaps between orders), and zz_value_partners. Returns self in a
-        context that says so (_orders_open); _close_orders drops them."""
+        the gaps between orders, health, the recommendations' purchases),
+        and zz_value_partners. Returns self in a context that says so
+        (_orders_open); _close_orders drops them."""
         for model in (
             "sale.order",
             "sale.order.line",
