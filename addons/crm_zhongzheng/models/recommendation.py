@@ -114,11 +114,9 @@ class Recommendation(models.AbstractModel):
                 else self.env["zhongzheng.value.writer"]._figures(company)
             ),
         }
-        # a full pass's orders are read once (zz_value_orders)
-        opened = not backtest and self.env["zhongzheng.value.facts"]._orders_open(
-            company, as_of
-        )
-        customers = self._buys(params, opened)
+        # the confirmed orders up to the date: a full pass's zz_value_orders
+        orders = self.env["zhongzheng.value.facts"]._orders_sql(company, as_of)
+        customers = self._buys(params, orders)
         params["customers"] = max(customers, 1)
         params["min_count"] = max(
             2,
@@ -150,23 +148,6 @@ class Recommendation(models.AbstractModel):
         )
 
     @api.model
-    def _open_orders_lines(self, end):
-        """The same lines (_sold_lines before `end`) from the full pass's
-        orders table, zz_value_orders (value_orders._open_orders: the
-        company's confirmed orders of any date, with their commercial
-        partner), instead of sale_order and res_partner."""
-        return SQL(
-            """
-            SELECT so.partner_id, sol.product_id, so.date_order
-              FROM sale_order_line sol
-              JOIN zz_value_orders so ON so.id = sol.order_id
-             WHERE so.date_order < %s AND %s
-            """,
-            end,
-            PRODUCT_LINE,
-        )
-
-    @api.model
     def _temp_table(self, name, query):
         """(Re)create the temporary table `name` of the rows of `query`."""
         cr = self.env.cr
@@ -180,10 +161,11 @@ class Recommendation(models.AbstractModel):
         )
 
     @api.model
-    def _buys(self, params, opened=False):
+    def _buys(self, params, orders):
         """Per customer and product: first and last purchase, lines (about
         one an order: a hash aggregate, not a sort for distinct orders),
-        from the full pass's orders table if `opened`; per customer
+        of the product lines of `orders` (value_orders._orders_sql: in a
+        full pass its orders table, read once); per customer
         (zz_reco_members): its products, those of the lookback, its tier;
         per product: buyers, orders per buyer, category, price, whether it
         can be sold. Returns the number of customers.
@@ -202,13 +184,15 @@ class Recommendation(models.AbstractModel):
                    MIN(l.date_order)::date AS first_date,
                    MAX(l.date_order)::date AS last_date,
                    COUNT(*) AS lines
-              FROM (%(lines)s) l
+              FROM (SELECT so.partner_id, sol.product_id, so.date_order
+                      FROM sale_order_line sol
+                      JOIN (%(orders)s) so ON so.id = sol.order_id
+                     WHERE %(product_line)s) l
             GROUP BY 1, 2
             ORDER BY 1
             """,
-                lines=self._open_orders_lines(params["end"])
-                if opened
-                else self._sold_lines(params["company"], params["end"]),
+                orders=orders,
+                product_line=PRODUCT_LINE,
             ),
         )
         cr.execute("ANALYZE zz_reco_buys")

@@ -40,12 +40,11 @@ def big_statement(cr):
 
 
 RECOMMENDATION_QUERY = """
-            WITH members AS (SELECT * FROM zz_reco_members),
-            sizes AS (
+            WITH sizes AS (
                 -- customers per tier (key 0: everyone)
                 SELECT CASE WHEN GROUPING(tier_id) = 1 THEN 0 ELSE tier_id END
                            AS tier_key, COUNT(*) AS n
-                  FROM members
+                  FROM zz_reco_members
                  GROUP BY GROUPING SETS ((tier_id), ())
                 HAVING GROUPING(tier_id) = 1 OR tier_id IS NOT NULL
             ),
@@ -60,7 +59,7 @@ RECOMMENDATION_QUERY = """
                         SELECT CASE WHEN GROUPING(m.tier_id) = 1 THEN 0
                                     ELSE m.tier_id END AS tier_key,
                                b.product_id, COUNT(*) AS buyers
-                          FROM members m
+                          FROM zz_reco_members m
                           JOIN zz_reco_buys b
                             ON b.partner_id = m.partner_id
                            AND b.last_date >= %(recent)s
