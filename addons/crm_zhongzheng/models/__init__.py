@@ -73,6 +73,7 @@ from . import product_affinity
 from . import customer_recommendation
 from . import recommendation
 from . import recommendation_backtest
+from . import recommendation_write
 from . import sale_order_recommendation
 from . import service_recall
 from . import stock_picking_recall
