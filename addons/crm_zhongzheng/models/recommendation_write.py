@@ -25,6 +25,23 @@ RECOMMENDATION_COLUMNS = (
 )
 
 
+def insert_sql(company_id, rows):
+    """INSERT of `rows` (partner_id, product_id and the
+    RECOMMENDATION_COLUMNS) as the company's recommendations, in the order
+    of the unique index."""
+    columns = [SQL.identifier(name) for name in RECOMMENDATION_COLUMNS]
+    return SQL(
+        "INSERT INTO zhongzheng_customer_recommendation"
+        " (company_id, partner_id, product_id, %(columns)s)"
+        " SELECT %(company)s, n.partner_id, n.product_id, %(values)s"
+        " FROM (%(rows)s) n ORDER BY n.partner_id, n.product_id",
+        columns=SQL(", ").join(columns),
+        values=SQL(", ").join(SQL("n.%s", c) for c in columns),
+        company=company_id,
+        rows=rows,
+    )
+
+
 class RecommendationWrite(models.AbstractModel):
     _inherit = "zhongzheng.recommendation"  # pylint: disable=consider-merging-classes-inherited
 
@@ -75,15 +92,6 @@ class RecommendationWrite(models.AbstractModel):
         Recommendation.flush_model()
         cr = self.env.cr
         columns = [SQL.identifier(name) for name in RECOMMENDATION_COLUMNS]
-        insert = SQL(
-            "INSERT INTO zhongzheng_customer_recommendation"
-            " (company_id, partner_id, product_id, %(columns)s)"
-            " SELECT %(company)s, n.partner_id, n.product_id, %(values)s"
-            " FROM zz_reco_new n",
-            columns=SQL(", ").join(columns),
-            values=SQL(", ").join(SQL("n.%s", c) for c in columns),
-            company=params["company"],
-        )
         cr.execute(
             SQL(
                 "SELECT 1 FROM zhongzheng_customer_recommendation"
@@ -100,7 +108,8 @@ class RecommendationWrite(models.AbstractModel):
             cr.execute("SELECT COUNT(*) FROM zz_reco_new")
             count = cr.fetchone()[0]
             self._first_fill(
-                SQL("%s ORDER BY n.partner_id, n.product_id", insert), count
+                insert_sql(params["company"], SQL("SELECT * FROM zz_reco_new")),
+                count,
             )
             Recommendation.invalidate_model()
             return count
@@ -163,15 +172,9 @@ class RecommendationWrite(models.AbstractModel):
             )
         if new:
             cr.execute(
-                SQL(
-                    "INSERT INTO zhongzheng_customer_recommendation"
-                    " (company_id, partner_id, product_id, %(columns)s)"
-                    " SELECT %(company)s, d.partner_id, d.product_id, %(values)s"
-                    " FROM zz_reco_diff d WHERE d.id IS NULL"
-                    " ORDER BY d.partner_id, d.product_id",
-                    columns=SQL(", ").join(columns),
-                    values=SQL(", ").join(SQL("d.%s", c) for c in columns),
-                    company=params["company"],
+                insert_sql(
+                    params["company"],
+                    SQL("SELECT * FROM zz_reco_diff WHERE id IS NULL"),
                 )
             )
         _logger.info(
